@@ -1,0 +1,105 @@
+/*
+ * painsim/model.h: one virtual patient under one strategy (MODEL.md sections 1-4).
+ *
+ * The model is evaluated patient by patient: psim_cohort_draw gives the
+ * baseline attributes, psim_noise_path the AR(1) noise path, and
+ * psim_simulate_patient runs one strategy day by day over the horizon.  All
+ * draws come from streams keyed by (seed, iteration, patient, purpose, index),
+ * so a patient's baseline, noise path and the uniforms behind session j are the
+ * same in every strategy (common random numbers) and do not depend on which
+ * thread does the work.
+ *
+ * A psim_model is built once from a validated scenario (derived constants such
+ * as Beta shape parameters and planned session days); it is read-only
+ * afterwards and may be shared by threads.  Output buffers belong to the caller.
+ */
+#ifndef PAINSIM_MODEL_H
+#define PAINSIM_MODEL_H
+
+#include <stdint.h>
+
+#include "painsim/error.h"
+#include "painsim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Baseline attributes of one patient, identical across strategies. */
+typedef struct psim_patient {
+    double baseline_vas;          /* B, cm on the 0-10 VAS */
+    double pain_duration_months;  /* months */
+    uint8_t lumbar_levels;        /* 1..5 */
+    uint8_t myofascial;           /* 0/1 */
+    uint8_t contraindication[PSIM_N_CONTRA]; /* 0/1 each */
+    uint8_t aspirin_recent;       /* 0/1 */
+    uint8_t eligible;             /* myofascial and no contraindication */
+} psim_patient;
+
+/* Event kinds in the per-strategy events table; adverse-event kind k of the
+ * strategy is PSIM_EVENT_AE0 + k. */
+enum {
+    PSIM_EVENT_SESSION = 0,
+    PSIM_EVENT_ANTIBODY = 1,
+    PSIM_EVENT_AE0 = 2
+};
+
+#define PSIM_MAX_STRATEGY_AE (2 * PSIM_MAX_AE)
+
+typedef struct psim_event {
+    int64_t patient;
+    int32_t day;
+    int16_t session;  /* 1-based session number */
+    uint8_t kind;     /* PSIM_EVENT_* */
+} psim_event;
+
+/* What psim_simulate_patient reports for one patient under one strategy.
+ * The caller provides the arrays (sizes in comments). */
+typedef struct psim_patient_out {
+    uint8_t *vas_mm;        /* [n_recorded] VAS in mm, or NULL to skip */
+    int16_t *session_day;   /* [max_sessions], -1 where no session */
+    int8_t *latent;         /* [max_sessions] R_j, -1 where no session */
+    int8_t *observed;       /* [max_sessions] observed response assess_after_days after session j, -1 if not assessed */
+    uint16_t *ae_count;     /* [n_ae of the strategy] events per kind */
+    uint8_t treated;        /* received the strategy's own treatment */
+    uint8_t sessions;       /* sessions given */
+    uint8_t antibody;       /* turned antibody-positive */
+    uint32_t units;         /* total dose, U */
+    /* Per-day sums for the summaries (each [horizon], added to, may be NULL):
+     * over all patients, and over the treated (the trial denominator). */
+    double *sum_vas, *sumsq_vas;
+    double *sum_vas_treated, *sumsq_vas_treated;
+    uint32_t *responders_treated; /* count of VAS(t) <= B/2 among the treated */
+    /* Events, appended through this callback when not NULL. */
+    void (*event)(void *ctx, const psim_event *ev);
+    void *event_ctx;
+} psim_patient_out;
+
+typedef struct psim_model psim_model;
+
+/* Build the derived model constants.  *out is owned by the caller (destroy). */
+psim_status psim_model_create(const psim_scenario *scn, psim_model **out,
+                              psim_error *err) PSIM_MUST_CHECK;
+void psim_model_destroy(psim_model *m);
+
+const psim_scenario *psim_model_scenario(const psim_model *m);
+int psim_model_n_recorded(const psim_model *m);        /* recorded days */
+int psim_model_recorded_day(const psim_model *m, int r);
+int psim_model_max_sessions(const psim_model *m, int strategy);
+int psim_model_n_ae(const psim_model *m, int strategy); /* AE kinds of a strategy */
+const char *psim_model_ae_name(const psim_model *m, int strategy, int k);
+
+/* Draw patient `patient`'s baseline attributes for PSA iteration `iteration`. */
+void psim_cohort_draw(const psim_model *m, uint64_t iteration, int64_t patient, psim_patient *p);
+
+/* The AR(1) noise path eps[0..horizon-1], cm. */
+void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, double *eps);
+
+/* Simulate one strategy for one patient over the horizon (MODEL.md section 1 order). */
+void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
+                           const psim_patient *p, const double *eps, psim_patient_out *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

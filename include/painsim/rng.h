@@ -1,0 +1,93 @@
+/*
+ * painsim/rng.h: PCG32 (PCG-XSH-RR 64/32) random numbers, written from
+ * M. E. O'Neill's published algorithm, and keyed streams.
+ *
+ * Every random draw in painsim comes from a stream selected by a key
+ * (seed, PSA iteration, patient, purpose, index), never from the thread that
+ * happens to do the work: that is what makes results identical at any thread
+ * count and gives common random numbers across strategies (MODEL.md section 7).
+ *
+ * A psim_rng is a plain value owned by the caller; functions taking it by
+ * pointer are reentrant.  No global state.
+ */
+#ifndef PAINSIM_RNG_H
+#define PAINSIM_RNG_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct psim_rng {
+    uint64_t state; /* all 2^64 values possible */
+    uint64_t inc;   /* stream selector, always odd */
+} psim_rng;
+
+/* What a stream is used for; part of the key.  Append only: the numbers are
+ * part of the reproducibility contract (changing them changes every result). */
+typedef enum {
+    PSIM_PURPOSE_COHORT = 1,   /* baseline attributes of a patient        */
+    PSIM_PURPOSE_NOISE = 2,    /* AR(1) noise path of a patient            */
+    PSIM_PURPOSE_SESSION = 3,  /* draws behind session j (index = j)       */
+    PSIM_PURPOSE_PSA = 4       /* parameter draws of a PSA iteration       */
+} psim_purpose;
+
+/* pcg32_srandom_r: seed with an initial state and a stream (sequence) id. */
+void psim_rng_seed(psim_rng *rng, uint64_t initstate, uint64_t initseq);
+
+/* The stream for a key.  Distinct keys give (with overwhelming probability)
+ * distinct, independent-looking streams. */
+void psim_rng_keyed(psim_rng *rng, uint64_t seed, uint64_t iteration, uint64_t patient,
+                    uint32_t purpose, uint64_t index);
+
+/* Next 32-bit output. */
+static inline uint32_t psim_rng_u32(psim_rng *rng)
+{
+    uint64_t old = rng->state;
+    rng->state = old * 6364136223846793005ULL + rng->inc;
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+/* Jump ahead (or back, with a negative delta modulo 2^64) by delta steps in O(log delta). */
+void psim_rng_advance(psim_rng *rng, uint64_t delta);
+
+/* Unbiased integer in [0, bound) (bound > 0), by PCG's threshold rejection;
+ * the same sequence as pcg32_boundedrand_r and the C++ pcg32::operator()(bound). */
+uint32_t psim_rng_bounded(psim_rng *rng, uint32_t bound);
+
+/* Double in [0, 1) with 53 random bits (two outputs). */
+static inline double psim_rng_uniform(psim_rng *rng)
+{
+    uint32_t a = psim_rng_u32(rng) >> 5; /* 27 bits */
+    uint32_t b = psim_rng_u32(rng) >> 6; /* 26 bits */
+    return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+}
+
+/* Double in (0, 1): never 0, for logarithms. */
+double psim_rng_uniform_pos(psim_rng *rng);
+
+/* Two independent standard normals (Marsaglia's polar method). */
+void psim_rng_normal2(psim_rng *rng, double *z0, double *z1);
+
+/* One standard normal (draws a pair and discards the second). */
+double psim_rng_normal(psim_rng *rng);
+
+/* Bernoulli(p): 1 with probability p (uses one uniform). */
+static inline int psim_rng_bernoulli(psim_rng *rng, double p)
+{
+    return psim_rng_uniform(rng) < p;
+}
+
+/* Gamma(shape, 1) by Marsaglia and Tsang (shape > 0). */
+double psim_rng_gamma(psim_rng *rng, double shape);
+
+/* Beta(a, b) as G1 / (G1 + G2). */
+double psim_rng_beta(psim_rng *rng, double a, double b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+/*
+ * painsim/run.h: run a scenario over the whole cohort and write the HDF5 file.
+ *
+ * psim_run simulates every patient under every strategy, in fixed-size blocks
+ * of patients spread over OpenMP threads; one thread (the caller's) writes the
+ * blocks in order to NAME.partial, which is renamed to NAME when complete.
+ * Summaries are per-block partial sums combined in block order, so the file is
+ * byte-for-byte the same at any thread count (apart from the creation-time and
+ * command-line attributes, which say when and how it was made).
+ *
+ * Memory does not grow with the cohort: a run holds two batches of blocks.
+ */
+#ifndef PAINSIM_RUN_H
+#define PAINSIM_RUN_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "painsim/error.h"
+#include "painsim/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called by the writing thread after each batch of blocks. */
+typedef void (*psim_progress_fn)(void *data, int64_t patients_done, int64_t patients_total,
+                                 double elapsed_seconds);
+
+typedef struct psim_run_options {
+    int threads;                   /* 0: OpenMP's default */
+    const char *output_path;       /* the HDF5 file; NULL: simulate and summarise only */
+    int force;                     /* overwrite an existing output file */
+    const char *command_line;      /* stored as a root attribute (may be NULL) */
+    psim_progress_fn progress;     /* may be NULL */
+    void *progress_data;
+    volatile sig_atomic_t *cancel; /* when set to nonzero, the run stops with PSIM_ERR_INTERRUPTED */
+} psim_run_options;
+
+psim_run_options psim_run_options_default(void);
+
+/* Summary of one strategy over the cohort. Response figures are over the
+ * treated (patients who received the strategy's own treatment); costs, mean VAS
+ * and counts per patient are over all patients (MODEL.md section 5). */
+typedef struct psim_strategy_summary {
+    char name[PSIM_NAME_MAX];
+    char treatment[PSIM_NAME_MAX];
+    int64_t patients;
+    int64_t eligible;
+    int64_t treated;
+    int64_t with_session;       /* treated patients with at least one session */
+    int64_t first_responders;   /* treated with R_1 = 1 */
+    int64_t persist_den, persist_num; /* R_1 = 1 and >= 2 sessions; of those R_j = 1 at every later one */
+    int64_t recover_den, recover_num; /* R_1 = 0 and >= 2 sessions; of those R_j = 1 at some later one */
+    int64_t antibody;           /* patients who turned antibody-positive */
+    double sessions_sum, sessions_sumsq; /* per patient, over all patients */
+    double units_sum, units_sumsq;
+    int n_ae;
+    char ae_name[2 * PSIM_MAX_AE][PSIM_NAME_MAX];
+    int64_t ae_count[2 * PSIM_MAX_AE];    /* events of each kind over the cohort */
+    /* per day t = 0..horizon-1 */
+    double *vas_sum, *vas_sumsq;                 /* all patients, cm */
+    double *vas_treated_sum, *vas_treated_sumsq; /* treated patients, cm */
+    int64_t *responders;                         /* treated with VAS(t) <= B/2 */
+} psim_strategy_summary;
+
+typedef struct psim_results {
+    int n_strategies;
+    int horizon_days;
+    int64_t patients;
+    uint64_t seed;
+    char scenario[PSIM_NAME_MAX];
+    char reference[PSIM_NAME_MAX];
+    double elapsed_seconds;     /* wall time of the simulation and writing */
+    psim_strategy_summary *strategies;
+} psim_results;
+
+/* Run the scenario.  On success *results (if results is not NULL) receives the
+ * summaries (free with psim_results_destroy). */
+psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt, psim_results **results,
+                     psim_error *err) PSIM_MUST_CHECK;
+
+void psim_results_destroy(psim_results *r);
+
+/* Derived figures. */
+double psim_summary_mean_vas(const psim_strategy_summary *s, int day, double *se);
+double psim_summary_mean_vas_treated(const psim_strategy_summary *s, int day, double *se);
+double psim_summary_observed_response(const psim_strategy_summary *s, int day, double *se);
+double psim_summary_first_response(const psim_strategy_summary *s, double *se);
+double psim_summary_mean_sessions(const psim_strategy_summary *s, double *se);
+double psim_summary_mean_units(const psim_strategy_summary *s, double *se);
+
+/* Write the summary table (text, units on every number) to fp. */
+void psim_results_print_table(const psim_results *r, FILE *fp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,185 @@
+/*
+ * painsim/scenario.h: the validated settings of one run (MODEL.md sections 1-4).
+ *
+ * A scenario is read from a YAML file (libyaml), every absent parameter takes
+ * MODEL.md's default, `--set dotted.key=value` overrides are applied to the
+ * document before validation, and every input error carries file:line:column
+ * and what was expected.  psim_scenario_write_yaml prints the resolved
+ * scenario with every default filled in; reading that text back gives the
+ * same settings.
+ *
+ * Ownership: a psim_scenario is created by psim_scenario_load* and released
+ * with psim_scenario_destroy (which accepts NULL).  It is plain data with fixed
+ * capacity arrays; after loading it is read-only and may be shared by threads.
+ */
+#ifndef PAINSIM_SCENARIO_H
+#define PAINSIM_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "painsim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PSIM_NAME_MAX 64        /* names of scenarios, treatments, strategies, AEs */
+#define PSIM_TEXT_MAX 1024      /* free-text description */
+#define PSIM_MAX_AE 8           /* adverse-event types per treatment */
+#define PSIM_MAX_SESSIONS 64    /* sessions per strategy */
+#define PSIM_MAX_TREATMENTS 32
+#define PSIM_MAX_STRATEGIES 32
+#define PSIM_LUMBAR_LEVELS 5
+#define PSIM_MAX_SET 64         /* --set overrides per call */
+
+/* Contraindications of MODEL.md section 2, in this fixed order. */
+#define PSIM_CONTRA_LIST(X)                     \
+    X(anticoagulants, 0.05)                     \
+    X(bleeding_disorder, 0.01)                  \
+    X(infection, 0.02)                          \
+    X(hypersensitivity, 0.005)                  \
+    X(acute_muscle_trauma, 0.02)                \
+    X(needle_phobia, 0.03)
+
+enum {
+#define PSIM_X_CONTRA(name, p) PSIM_CONTRA_##name,
+    PSIM_CONTRA_LIST(PSIM_X_CONTRA)
+#undef PSIM_X_CONTRA
+        PSIM_N_CONTRA
+};
+
+/* Names of the contraindications, index by PSIM_CONTRA_*. */
+extern const char *const psim_contra_names[PSIM_N_CONTRA];
+
+typedef struct psim_truncnorm {
+    double mean, sd, min, max;
+} psim_truncnorm;
+
+typedef struct psim_meansd {
+    double mean, sd;
+} psim_meansd;
+
+typedef struct psim_cohort_params {
+    psim_truncnorm baseline_vas;          /* cm on the 0-10 VAS */
+    psim_truncnorm pain_duration_months;  /* months */
+    double lumbar_levels[PSIM_LUMBAR_LEVELS]; /* P(L = 1..5), sums to 1 */
+    double myofascial;                    /* probability */
+    double contraindications[PSIM_N_CONTRA]; /* probabilities */
+    double aspirin_recent;                /* probability */
+    int aspirin_delay_days;               /* days the first session is delayed */
+    double noise_sd;                      /* sigma of the AR(1) noise, cm */
+    double noise_phi;                     /* AR(1) coefficient, [0, 1) */
+} psim_cohort_params;
+
+typedef struct psim_ae_spec {
+    char name[PSIM_NAME_MAX];
+    double p;     /* probability per session */
+    int days;     /* how long one event lasts, days (>= 1) */
+} psim_ae_spec;
+
+typedef struct psim_treatment {
+    char name[PSIM_NAME_MAX];
+    char base[PSIM_NAME_MAX];  /* built-in treatment it derives from */
+    int injection;             /* 1: needs eligibility (MODEL.md section 2) */
+    double p_first, p_persist, p_recover; /* latent response chain */
+    double antibody_risk;      /* per session */
+    psim_meansd relief_responder;      /* fraction of B, responder Beta on [0.5, 1] */
+    psim_meansd relief_non_responder;  /* fraction of B, Beta on [0, 0.5) */
+    double onset_days, peak_days;      /* time course, days */
+    double duration_median_days;       /* LogNormal median, days */
+    double duration_sigma;             /* LogNormal sigma */
+    double half_life_days;             /* decay after the duration, days */
+    int units_per_level;               /* 0: no dose */
+    int max_units_per_session;
+    int min_interval_days;             /* 0: none */
+    int n_ae;
+    psim_ae_spec ae[PSIM_MAX_AE];
+} psim_treatment;
+
+typedef enum {
+    PSIM_SCHEDULE_DAYS = 0,   /* days: [d1, d2, ...] */
+    PSIM_SCHEDULE_EVERY = 1   /* every_days: k, sessions: n, start_day: s */
+} psim_schedule_kind;
+
+typedef struct psim_schedule {
+    psim_schedule_kind kind;
+    int n_days;
+    int days[PSIM_MAX_SESSIONS];  /* PSIM_SCHEDULE_DAYS: strictly increasing */
+    int every_days, sessions, start_day; /* PSIM_SCHEDULE_EVERY */
+    int assess_after_days;        /* observed response is assessed this long after each session (default 21) */
+    /* Seam for the next model version: continue_if and on_relapse schedules
+     * (MODEL.md section 4) add their fields here and a kind above. */
+} psim_schedule;
+
+typedef struct psim_strategy {
+    char name[PSIM_NAME_MAX];
+    char treatment[PSIM_NAME_MAX];
+    char fallback[PSIM_NAME_MAX];   /* treatment for ineligible patients, default "none" */
+    int treatment_index;            /* into psim_scenario.treatments */
+    int fallback_index;
+    psim_schedule schedule;
+} psim_strategy;
+
+typedef struct psim_output_params {
+    int record_every_days;  /* >= 1; day 0 always recorded */
+    int trajectories;       /* 1: write /strategies/<s>/vas_mm */
+    int compression;        /* gzip level 0-9 for trajectories, 0 = none */
+} psim_output_params;
+
+typedef struct psim_scenario {
+    char name[PSIM_NAME_MAX];
+    char description[PSIM_TEXT_MAX];
+    uint64_t seed;
+    int64_t patients;        /* >= 1 */
+    int horizon_days;        /* H >= 1 */
+    int block_size;          /* patients per block, >= 1; fixes chunking and summation order */
+    psim_cohort_params cohort;
+    int n_treatments;        /* treatments used by strategies (own and fallback), resolved */
+    psim_treatment treatments[PSIM_MAX_TREATMENTS];
+    int n_strategies;
+    psim_strategy strategies[PSIM_MAX_STRATEGIES];
+    char reference[PSIM_NAME_MAX]; /* name of the reference strategy */
+    int reference_index;
+    psim_output_params output;
+    char *source_text;       /* the scenario file as read (owned), NUL-terminated */
+    char source_path[PSIM_ERROR_FILE_MAX];
+} psim_scenario;
+
+/* Load and validate a scenario file, applying n_set overrides "dotted.key=value"
+ * (strategies are addressed by name or 0-based index: strategies.botox.treatment).
+ * On success *out is a new scenario; on failure *out is NULL and err says where. */
+psim_status psim_scenario_load(const char *path, const char *const *set, int n_set,
+                               psim_scenario **out, psim_error *err) PSIM_MUST_CHECK;
+
+/* The same from text in memory; `name` is used in error messages. */
+psim_status psim_scenario_load_text(const char *text, size_t len, const char *name,
+                                    const char *const *set, int n_set, psim_scenario **out,
+                                    psim_error *err) PSIM_MUST_CHECK;
+
+void psim_scenario_destroy(psim_scenario *scn);
+
+/* Write the resolved scenario as YAML, every default filled in. */
+psim_status psim_scenario_write_yaml(const psim_scenario *scn, FILE *fp,
+                                     psim_error *err) PSIM_MUST_CHECK;
+
+/* The same into a newly allocated NUL-terminated string (free with free()). */
+psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text,
+                                  psim_error *err) PSIM_MUST_CHECK;
+
+/* Built-in treatment defaults (MODEL.md section 3): fills *t and returns 1 when
+ * `name` is a built-in (botox, placebo, none, steroid_bupivacaine, lidocaine_tpi,
+ * physio), else returns 0. */
+int psim_treatment_builtin(const char *name, psim_treatment *t);
+
+/* Names of the built-in treatments, NULL-terminated. */
+extern const char *const psim_builtin_treatment_names[];
+
+/* Number of sessions a strategy can give at most, and the planned session days
+ * (before eligibility, aspirin delay or response rules); returns the count. */
+int psim_schedule_planned_days(const psim_schedule *s, int *days, int cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

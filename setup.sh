@@ -1,0 +1,43 @@
+#!/bin/sh
+# painsim set-up on Debian 12: install what is missing, build, then run or test.
+#
+#   ./setup.sh run    install, build (Release) and run scenarios/default.yaml
+#   ./setup.sh test   install, build (Release, with tests) and run the test suite
+#
+# Dependencies come from Debian's packages only (apt-get); packages already
+# installed are not installed again and a second run only rebuilds what changed.
+set -eu
+
+cd "$(dirname "$0")"
+what=${1:-run}
+case "$what" in
+  run|test) ;;
+  *) echo "usage: ./setup.sh run|test" >&2; exit 2 ;;
+esac
+
+packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools"
+missing=""
+for p in $packages; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing$missing" >&2
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=ON >/dev/null
+cmake --build build --parallel "$jobs"
+
+if [ "$what" = run ]; then
+  exec ./build/painsim run scenarios/default.yaml --force
+else
+  cd build
+  exec ctest --output-on-failure --verbose --timeout 1800
+fi

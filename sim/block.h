@@ -1,0 +1,43 @@
+/* Internal: one block of patients, as simulated by a worker and written by the
+ * writer.  Buffers are allocated once per slot and reused for every block. */
+#ifndef PAINSIM_BLOCK_H
+#define PAINSIM_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "painsim/model.h"
+#include "painsim/run.h"
+
+typedef struct strat_block {
+    uint8_t *vas_mm;        /* [n x n_recorded], NULL when trajectories are off */
+    uint8_t *treated, *sessions, *antibody; /* [n] */
+    uint32_t *units;        /* [n] */
+    int16_t *session_day;   /* [n x max_sessions] */
+    int8_t *latent, *observed; /* [n x max_sessions] */
+    uint16_t *ae_count;     /* [n_ae x n], kind-major so each kind is contiguous */
+    uint16_t ae_tmp[PSIM_MAX_STRATEGY_AE];
+    psim_event *events;
+    size_t n_events, cap_events;
+    int events_oom;
+    /* partial summaries of this block */
+    double *vas_sum, *vas_sumsq, *vas_t_sum, *vas_t_sumsq; /* [horizon] */
+    uint32_t *responders;   /* [horizon] */
+    int64_t treated_n, with_session, first_responders;
+    int64_t persist_den, persist_num, recover_den, recover_num, antibody_n;
+    double sessions_sum, sessions_sumsq, units_sum, units_sumsq;
+    int64_t ae_total[PSIM_MAX_STRATEGY_AE];
+} strat_block;
+
+typedef struct psim_block {
+    int64_t first;          /* index of the first patient */
+    int n;                  /* patients in this block */
+    int64_t eligible_n;
+    double *baseline_vas, *pain_duration_months; /* [n] */
+    uint8_t *lumbar_levels, *myofascial, *aspirin_recent, *eligible; /* [n] */
+    uint8_t *contra[PSIM_N_CONTRA]; /* [n] each */
+    double *eps;            /* [horizon] scratch noise path */
+    strat_block s[PSIM_MAX_STRATEGIES];
+} psim_block;
+
+#endif

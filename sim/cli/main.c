@@ -1,0 +1,379 @@
+/* painsim: the command-line tool, a thin layer over the library. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "painsim/error.h"
+#include "painsim/run.h"
+#include "painsim/scenario.h"
+#include "progress.h"
+
+#ifndef PAINSIM_VERSION
+#define PAINSIM_VERSION "unknown"
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INPUT = 2, EXIT_INTERRUPTED = 130 };
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static const char main_help[] =
+    "painsim " PAINSIM_VERSION ": Monte Carlo simulator of pain-response cohorts\n"
+    "(botulinum toxin A and comparators for chronic low back pain).\n"
+    "\n"
+    "usage: painsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO       simulate every patient under every strategy of SCENARIO,\n"
+    "                     write the HDF5 file and print the summary table\n"
+    "  validate SCENARIO  check SCENARIO and print it with every default filled in\n"
+    "  help [COMMAND]     show help for a command\n"
+    "\n"
+    "options:\n"
+    "  -h, --help         show this help\n"
+    "  -V, --version      print the version\n"
+    "\n"
+    "examples:\n"
+    "  painsim run scenarios/default.yaml                 # writes output/default.h5\n"
+    "  painsim run scenarios/foster2001.yaml --patients 20000 -o /tmp/foster.h5\n"
+    "  painsim validate scenarios/default.yaml > resolved.yaml\n"
+    "\n"
+    "The model is described in docs/model.md, scenario files in docs/scenario-format.md\n"
+    "and the output file in docs/output-format.md.\n";
+
+static const char run_help[] =
+    "usage: painsim run SCENARIO [options]\n"
+    "\n"
+    "Simulate the cohort of SCENARIO (a YAML file) day by day under every strategy,\n"
+    "write every patient's trajectory and the summaries to an HDF5 file, and print\n"
+    "the summary table on stdout.  The same scenario and seed give the same results\n"
+    "at any thread count.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  HDF5 file to write (default: output/<scenario name>.h5);\n"
+    "                     written as FILE.partial and renamed when complete\n"
+    "  --threads N        worker threads (default: all cores, or OMP_NUM_THREADS)\n"
+    "  --seed S           random seed (an unsigned 64-bit integer)\n"
+    "  --patients N       cohort size\n"
+    "  --set KEY=VALUE    override any scenario value; dotted keys, strategies by\n"
+    "                     name or index; repeatable. Examples:\n"
+    "                       --set horizon_days=180\n"
+    "                       --set treatments.botox.p_first=0.6\n"
+    "                       --set strategies.botox_q4m.schedule.every_days=90\n"
+    "                       --set output.trajectories=false\n"
+    "  --force            overwrite FILE if it exists\n"
+    "  -q, --quiet        no progress bar or messages on stderr\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "exit status: 0 success, 1 failure while running (such as a full disk or an\n"
+    "unwritable path; no partial file is left), 2 bad input or usage (nothing is\n"
+    "written), 130 interrupted.\n";
+
+static const char validate_help[] =
+    "usage: painsim validate SCENARIO [--set KEY=VALUE]...\n"
+    "\n"
+    "Check SCENARIO and print the resolved scenario as YAML on stdout, with every\n"
+    "default filled in.  `painsim run` accepts that output unchanged.  Errors name\n"
+    "file:line:column and what was expected; the exit status is then 2.\n"
+    "\n"
+    "options:\n"
+    "  --set KEY=VALUE    override a value (see `painsim run --help`); repeatable\n"
+    "  -h, --help         show this help\n";
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "painsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\ntry `painsim %s--help` for more information\n", cmd ? (strcmp(cmd, "run") == 0 ? "run " : "validate ") : "");
+    return EXIT_INPUT;
+}
+
+static int exit_code_for(psim_status st)
+{
+    switch (st) {
+    case PSIM_OK: return EXIT_OK;
+    case PSIM_ERR_INPUT:
+    case PSIM_ERR_USAGE:
+    case PSIM_ERR_EXISTS: return EXIT_INPUT;
+    case PSIM_ERR_INTERRUPTED: return EXIT_INTERRUPTED;
+    default: return EXIT_RUNTIME;
+    }
+}
+
+static void print_error(const psim_error *err)
+{
+    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+    psim_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "painsim: error: %s\n", buf);
+}
+
+/* Strict parse of an unsigned decimal integer. */
+static int parse_u64(const char *s, unsigned long long *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* argv joined for the file's command_line attribute. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) * 2 + 3;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    char *p = s;
+    for (int i = 0; i < argc; i++) {
+        int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"\\$") != NULL;
+        if (i)
+            *p++ = ' ';
+        if (quote)
+            *p++ = '\'';
+        for (const char *a = argv[i]; *a; a++) {
+            if (*a == '\'' && quote) {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *a;
+            }
+        }
+        if (quote)
+            *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+typedef struct cli_args {
+    const char *scenario;
+    const char *output;
+    int threads;
+    int force, quiet;
+    const char *set[PSIM_MAX_SET + 2];
+    int n_set;
+    char seed_set[64], patients_set[64];
+} cli_args;
+
+static int take_value(int argc, char **argv, int *i, const char *cmd, const char **value)
+{
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    if (arg[0] == '-' && arg[1] == '-' && eq) {
+        *value = eq + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        usage_error(cmd, "option %s needs a value", arg);
+        return 0;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+static int opt_is(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || (arg[n] == '=' && name[1] == '-'));
+}
+
+/* Parse the options of `run` or `validate`.  Returns -1 to continue, else an exit code. */
+static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(is_run ? run_help : validate_help, stdout);
+            return EXIT_OK;
+        } else if (opt_is(arg, "--set")) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (a->n_set >= PSIM_MAX_SET)
+                return usage_error(cmd, "too many --set options (at most %s)", "64");
+            a->set[a->n_set++] = v;
+        } else if (is_run && (opt_is(arg, "-o") || opt_is(arg, "--output"))) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!*v)
+                return usage_error(cmd, "%s needs a file name", arg);
+            a->output = v;
+        } else if (is_run && opt_is(arg, "--threads")) {
+            unsigned long long n;
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!parse_u64(v, &n) || n < 1 || n > 1024)
+                return usage_error(cmd, "--threads expects an integer from 1 to 1024, got '%s'", v);
+            a->threads = (int)n;
+        } else if (is_run && opt_is(arg, "--seed")) {
+            unsigned long long n;
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!parse_u64(v, &n))
+                return usage_error(cmd, "--seed expects an unsigned 64-bit integer, got '%s'", v);
+            snprintf(a->seed_set, sizeof a->seed_set, "seed=%llu", n);
+        } else if (is_run && opt_is(arg, "--patients")) {
+            unsigned long long n;
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!parse_u64(v, &n) || n < 1)
+                return usage_error(cmd, "--patients expects a positive integer, got '%s'", v);
+            snprintf(a->patients_set, sizeof a->patients_set, "patients=%llu", n);
+        } else if (is_run && strcmp(arg, "--force") == 0) {
+            a->force = 1;
+        } else if (is_run && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
+            a->quiet = 1;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return usage_error(cmd, "unknown option '%s'", arg);
+        } else if (!a->scenario) {
+            a->scenario = arg;
+        } else {
+            return usage_error(cmd, "unexpected argument '%s' (one scenario file per run)", arg);
+        }
+    }
+    if (!a->scenario)
+        return usage_error(cmd, "%s", "missing the SCENARIO file");
+    if (a->seed_set[0])
+        a->set[a->n_set++] = a->seed_set;
+    if (a->patients_set[0])
+        a->set[a->n_set++] = a->patients_set;
+    return -1;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    cli_args a;
+    int rc = parse_args(argc, argv, "validate", 0, &a);
+    if (rc >= 0)
+        return rc;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_scenario *scn = NULL;
+    psim_status st = psim_scenario_load(a.scenario, a.set, a.n_set, &scn, &err);
+    if (st == PSIM_OK)
+        st = psim_scenario_write_yaml(scn, stdout, &err);
+    if (st != PSIM_OK)
+        print_error(&err);
+    psim_scenario_destroy(scn);
+    return exit_code_for(st);
+}
+
+static int ensure_dir(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return S_ISDIR(sb.st_mode);
+    return mkdir(path, 0777) == 0;
+}
+
+static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+    cli_args a;
+    int rc = parse_args(argc, argv, "run", 1, &a);
+    if (rc >= 0)
+        return rc;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_scenario *scn = NULL;
+    psim_results *res = NULL;
+    char *cmdline = NULL;
+    char default_out[PSIM_NAME_MAX + 16];
+    psim_status st = psim_scenario_load(a.scenario, a.set, a.n_set, &scn, &err);
+    if (st != PSIM_OK)
+        goto done;
+    if (!a.output) {
+        snprintf(default_out, sizeof default_out, "output/%s.h5", scn->name);
+        if (!ensure_dir("output")) {
+            st = psim_error_set(&err, PSIM_ERR_IO, "output", 0, 0, "cannot create the output directory: %s",
+                                strerror(errno));
+            goto done;
+        }
+        a.output = default_out;
+    }
+    cmdline = join_args(full_argc, full_argv);
+
+    cli_progress prog = {.enabled = !a.quiet && isatty(STDERR_FILENO),
+                         .horizon_days = scn->horizon_days,
+                         .n_strategies = scn->n_strategies};
+    psim_run_options opt = psim_run_options_default();
+    opt.threads = a.threads;
+    opt.output_path = a.output;
+    opt.force = a.force;
+    opt.command_line = cmdline;
+    opt.progress = cli_progress_update;
+    opt.progress_data = &prog;
+    opt.cancel = &interrupted;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    st = psim_run(scn, &opt, &res, &err);
+    cli_progress_finish(&prog);
+    if (st != PSIM_OK)
+        goto done;
+    psim_results_print_table(res, stdout);
+    if (!a.quiet) {
+        double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies;
+        fprintf(stderr, "painsim: wrote %s: %lld patients x %d strategies x %d days in %.2f s (%.1f M patient-days/s)\n",
+                a.output, (long long)scn->patients, scn->n_strategies, scn->horizon_days, res->elapsed_seconds,
+                res->elapsed_seconds > 0 ? pd / res->elapsed_seconds / 1e6 : 0.0);
+    }
+done:
+    if (st != PSIM_OK)
+        print_error(&err);
+    free(cmdline);
+    psim_results_destroy(res);
+    psim_scenario_destroy(scn);
+    return exit_code_for(st);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        fputs(main_help, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("painsim %s (model version 1)\n", PAINSIM_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(argv[2], "run") == 0)
+            fputs(run_help, stdout);
+        else if (argc > 2 && strcmp(argv[2], "validate") == 0)
+            fputs(validate_help, stdout);
+        else
+            fputs(main_help, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2, argc, argv);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(argc - 2, argv + 2);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, help)\n", cmd);
+    return EXIT_INPUT;
+}

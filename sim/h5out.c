@@ -1,0 +1,698 @@
+/* The HDF5 writer: layout in docs/output-format.md.  One thread calls it. */
+#include "h5out.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <hdf5_hl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "painsim/scenario.h"
+
+#ifndef PAINSIM_VERSION
+#define PAINSIM_VERSION "unknown"
+#endif
+
+#define N_COHORT_DS (6 + PSIM_N_CONTRA)
+
+typedef struct strat_ds {
+    hid_t group, vas, treated, sessions, antibody, units, session_day, latent, observed, events;
+    hid_t ae[PSIM_MAX_STRATEGY_AE];
+    hid_t ev_mem, ev_file;   /* events compound types */
+    hsize_t n_events;
+    int M, n_ae;
+} strat_ds;
+
+struct psim_h5 {
+    hid_t file;
+    const psim_model *m;
+    const psim_scenario *scn;
+    int H, R;
+    hsize_t N;
+    hid_t day_scale, simday_scale;
+    hid_t cohort[N_COHORT_DS];
+    strat_ds s[PSIM_MAX_STRATEGIES];
+};
+
+/* ---- errors ----------------------------------------------------------- */
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n == 0 && e->desc)
+        snprintf(buf, 256, "%s", e->desc);
+    return 0;
+}
+
+static psim_status h5_fail(psim_error *err, const char *path, const char *what)
+{
+    char detail[256] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, detail);
+    H5Eclear2(H5E_DEFAULT);
+    if (detail[0])
+        return psim_error_set(err, PSIM_ERR_HDF5, path, 0, 0, "cannot %s: %s", what, detail);
+    return psim_error_set(err, PSIM_ERR_HDF5, path, 0, 0, "cannot %s", what);
+}
+
+#define CHECK(expr, what)                                                                          \
+    do {                                                                                           \
+        if ((expr) < 0) {                                                                          \
+            st = h5_fail(err, out_path, what);                                                     \
+            goto cleanup;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+static herr_t attr_str(hid_t obj, const char *name, const char *value)
+{
+    herr_t rc = -1;
+    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    if (t >= 0 && sp >= 0) {
+        a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0)
+            rc = H5Awrite(a, t, &value);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+static herr_t attr_num(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    herr_t rc = -1;
+    hid_t sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    if (sp >= 0) {
+        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0)
+            rc = H5Awrite(a, type, value);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
+/* A scalar variable-length string dataset. */
+static herr_t dataset_str(hid_t loc, const char *name, const char *value, const char *units)
+{
+    herr_t rc = -1;
+    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
+    if (t >= 0 && sp >= 0) {
+        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0)
+            rc = attr_str(d, "units", units);
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+/* Create a dataset of rank 1 or 2 with `rows_per_chunk` rows per chunk (0:
+ * contiguous), a units attribute and a description. */
+static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                     hsize_t rows_per_chunk, int gzip, const char *units, const char *description)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = H5I_INVALID_HID;
+    if (sp < 0 || dcpl < 0)
+        goto done;
+    int empty = 0;
+    for (int k = 0; k < rank; k++)
+        empty |= dims[k] == 0;
+    if (rows_per_chunk > 0 && !empty) {
+        hsize_t chunk[2] = {rows_per_chunk < dims[0] ? rows_per_chunk : dims[0], rank > 1 ? dims[1] : 1};
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0)
+            goto done;
+        if (gzip > 0 && H5Pset_deflate(dcpl, (unsigned)gzip) < 0)
+            goto done;
+    }
+    if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+        goto done;
+    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d >= 0 && (attr_str(d, "units", units) < 0 || attr_str(d, "description", description) < 0)) {
+        H5Dclose(d);
+        d = H5I_INVALID_HID;
+    }
+done:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return d;
+}
+
+/* Write rows [first, first + n) of a rank-1 or rank-2 dataset. */
+static herr_t write_rows(hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
+                         const void *buf)
+{
+    if (n == 0 || (rank == 2 && cols == 0))
+        return 0;
+    herr_t rc = -1;
+    hsize_t start[2] = {first, 0}, count[2] = {n, cols};
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
+    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+        rc = H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return rc;
+}
+
+static herr_t write_all(hid_t d, hid_t memtype, const void *buf)
+{
+    return H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
+static void close_id(hid_t *id)
+{
+    if (*id >= 0) {
+        switch (H5Iget_type(*id)) {
+        case H5I_DATASET: H5Dclose(*id); break;
+        case H5I_GROUP: H5Gclose(*id); break;
+        case H5I_DATATYPE: H5Tclose(*id); break;
+        case H5I_FILE: H5Fclose(*id); break;
+        default: break;
+        }
+    }
+    *id = H5I_INVALID_HID;
+}
+
+static void iso_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static void h5_init_ids(psim_h5 *h)
+{
+    h->file = h->day_scale = h->simday_scale = H5I_INVALID_HID;
+    for (int k = 0; k < N_COHORT_DS; k++)
+        h->cohort[k] = H5I_INVALID_HID;
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
+        strat_ds *sd = &h->s[s];
+        sd->group = sd->vas = sd->treated = sd->sessions = sd->antibody = sd->units = H5I_INVALID_HID;
+        sd->session_day = sd->latent = sd->observed = sd->events = H5I_INVALID_HID;
+        sd->ev_mem = sd->ev_file = H5I_INVALID_HID;
+        for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
+            sd->ae[k] = H5I_INVALID_HID;
+    }
+}
+
+psim_status psim_h5_create(const char *out_path, const psim_model *m, const char *command_line,
+                           psim_h5 **out, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    *out = NULL;
+    /* The library reports HDF5 failures through psim_error, not on stderr. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    psim_h5 *h = calloc(1, sizeof *h);
+    if (!h)
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    h5_init_ids(h);
+    h->m = m;
+    h->scn = psim_model_scenario(m);
+    h->H = h->scn->horizon_days;
+    h->R = psim_model_n_recorded(m);
+    h->N = (hsize_t)h->scn->patients;
+    const psim_scenario *scn = h->scn;
+    const hsize_t bs = (hsize_t)scn->block_size;
+    hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    int *days = NULL;
+    char *resolved = NULL;
+
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    CHECK(fapl, "create file access properties");
+    /* Lay datasets out compactly and aligned for large sequential writes. */
+    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set file format");
+    h->file = H5Fcreate(out_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    CHECK(h->file, "create the output file");
+
+    /* root attributes */
+    char created[32];
+    iso_now(created, sizeof created);
+    CHECK(attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
+    CHECK(attr_str(h->file, "model_version", "1"), "write attributes");
+    CHECK(attr_str(h->file, "scenario_name", scn->name), "write attributes");
+    CHECK(attr_str(h->file, "created", created), "write attributes");
+    CHECK(attr_str(h->file, "command_line", command_line ? command_line : ""), "write attributes");
+    CHECK(attr_num(h->file, "seed", H5T_NATIVE_UINT64, &scn->seed), "write attributes");
+    int64_t patients = scn->patients;
+    CHECK(attr_num(h->file, "patients", H5T_NATIVE_INT64, &patients), "write attributes");
+    CHECK(attr_num(h->file, "horizon_days", H5T_NATIVE_INT, &scn->horizon_days), "write attributes");
+    CHECK(attr_num(h->file, "record_every_days", H5T_NATIVE_INT, &scn->output.record_every_days),
+          "write attributes");
+    CHECK(attr_num(h->file, "block_size", H5T_NATIVE_INT, &scn->block_size), "write attributes");
+    CHECK(attr_str(h->file, "reference", scn->reference), "write attributes");
+
+    /* the scenario, as given and as resolved */
+    g = H5Gcreate2(h->file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(g, "create /scenario");
+    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text"),
+          "write /scenario/text");
+    st = psim_scenario_to_yaml(scn, &resolved, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    CHECK(dataset_str(g, "resolved", resolved, "YAML text"), "write /scenario/resolved");
+    CHECK(attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
+    close_id(&g);
+
+    /* time */
+    g = H5Gcreate2(h->file, "time", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(g, "create /time");
+    int nd = h->R > h->H ? h->R : h->H;
+    days = malloc((size_t)nd * sizeof *days);
+    if (!days) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    hsize_t dimR = (hsize_t)h->R, dimH = (hsize_t)h->H;
+    for (int r = 0; r < h->R; r++)
+        days[r] = psim_model_recorded_day(m, r);
+    h->day_scale = make_ds(g, "day", H5T_STD_I32LE, 1, &dimR, 0, 0, "day",
+                           "recorded days (day 0 = start of the horizon); dimension scale of vas_mm");
+    CHECK(h->day_scale, "create /time/day");
+    CHECK(write_all(h->day_scale, H5T_NATIVE_INT, days), "write /time/day");
+    CHECK(H5DSset_scale(h->day_scale, "day"), "make /time/day a dimension scale");
+    for (int t = 0; t < h->H; t++)
+        days[t] = t;
+    h->simday_scale = make_ds(g, "simulated_day", H5T_STD_I32LE, 1, &dimH, 0, 0, "day",
+                              "every simulated day; dimension scale of the daily summaries");
+    CHECK(h->simday_scale, "create /time/simulated_day");
+    CHECK(write_all(h->simday_scale, H5T_NATIVE_INT, days), "write /time/simulated_day");
+    CHECK(H5DSset_scale(h->simday_scale, "simulated_day"), "make /time/simulated_day a dimension scale");
+    close_id(&g);
+
+    /* cohort */
+    g = H5Gcreate2(h->file, "cohort", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(g, "create /cohort");
+    h->cohort[0] = make_ds(g, "baseline_vas", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "cm",
+                           "baseline pain B on the 0-10 cm visual analogue scale");
+    h->cohort[1] = make_ds(g, "pain_duration_months", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "month",
+                           "duration of pain before the start");
+    h->cohort[2] = make_ds(g, "lumbar_levels", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
+                           "affected lumbar levels (1-5); sets the dose");
+    h->cohort[3] = make_ds(g, "myofascial", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+                           "myofascial pain syndrome (trigger points) present");
+    h->cohort[4] = make_ds(g, "aspirin_recent", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+                           "aspirin within the last days: the first session is delayed");
+    h->cohort[5] = make_ds(g, "eligible", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+                           "eligible for injection treatments: myofascial and no contraindication");
+    for (int k = 0; k < PSIM_N_CONTRA; k++) {
+        char desc[128];
+        snprintf(desc, sizeof desc, "contraindication to injections: %s", psim_contra_names[k]);
+        h->cohort[6 + k] = make_ds(g, psim_contra_names[k], H5T_STD_U8LE, 1, &h->N, bs, 0,
+                                   "1 (boolean)", desc);
+    }
+    for (int k = 0; k < N_COHORT_DS; k++)
+        CHECK(h->cohort[k], "create a /cohort dataset");
+    close_id(&g);
+
+    /* strategies */
+    hid_t sg = H5Gcreate2(h->file, "strategies", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g = sg;
+    CHECK(g, "create /strategies");
+    for (int s = 0; s < scn->n_strategies; s++) {
+        const psim_strategy *stg = &scn->strategies[s];
+        strat_ds *sd = &h->s[s];
+        sd->M = psim_model_max_sessions(m, s);
+        sd->n_ae = psim_model_n_ae(m, s);
+        sd->group = H5Gcreate2(sg, stg->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        CHECK(sd->group, "create a strategy group");
+        CHECK(attr_str(sd->group, "treatment", stg->treatment), "write strategy attributes");
+        CHECK(attr_str(sd->group, "fallback", stg->fallback), "write strategy attributes");
+        if (scn->output.trajectories) {
+            hsize_t dims[2] = {h->N, (hsize_t)h->R};
+            sd->vas = make_ds(sd->group, "vas_mm", H5T_STD_U8LE, 2, dims, bs, scn->output.compression,
+                              "mm", "VAS(t) in millimetres (0-100), patients x recorded days");
+            CHECK(sd->vas, "create vas_mm");
+            CHECK(H5DSattach_scale(sd->vas, h->day_scale, 1), "attach /time/day to vas_mm");
+        }
+        sd->treated = make_ds(sd->group, "treated", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+                              "received the strategy's own treatment (else the fallback)");
+        sd->sessions = make_ds(sd->group, "sessions", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
+                               "sessions given over the horizon");
+        sd->units = make_ds(sd->group, "units", H5T_STD_U32LE, 1, &h->N, bs, 0, "U",
+                            "total dose over the horizon, units of botulinum toxin (0 for other treatments)");
+        sd->antibody = make_ds(sd->group, "antibody_positive", H5T_STD_U8LE, 1, &h->N, bs, 0,
+                               "1 (boolean)", "turned antibody-positive (secondary non-response)");
+        hsize_t dims2[2] = {h->N, (hsize_t)sd->M};
+        sd->session_day = make_ds(sd->group, "session_day", H5T_STD_I16LE, 2, dims2, bs, 0, "day",
+                                  "day of session j (columns), -1 where no session");
+        sd->latent = make_ds(sd->group, "latent_response", H5T_STD_I8LE, 2, dims2, bs, 0,
+                             "1 (boolean)", "latent response R_j of session j, -1 where no session");
+        sd->observed = make_ds(sd->group, "observed_response", H5T_STD_I8LE, 2, dims2, bs, 0,
+                               "1 (boolean)",
+                               "VAS <= B/2 assess_after_days after session j, -1 where not assessed");
+        CHECK(sd->treated, "create a strategy dataset");
+        CHECK(sd->sessions, "create a strategy dataset");
+        CHECK(sd->units, "create a strategy dataset");
+        CHECK(sd->antibody, "create a strategy dataset");
+        CHECK(sd->session_day, "create a strategy dataset");
+        CHECK(sd->latent, "create a strategy dataset");
+        CHECK(sd->observed, "create a strategy dataset");
+        hid_t aeg = H5Gcreate2(sd->group, "adverse_events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        CHECK(aeg, "create adverse_events");
+        for (int k = 0; k < sd->n_ae && aeg >= 0; k++) {
+            sd->ae[k] = make_ds(aeg, psim_model_ae_name(m, s, k), H5T_STD_U16LE, 1, &h->N, bs, 0, "count",
+                                "adverse events of this kind over the horizon");
+        }
+        H5Gclose(aeg);
+        for (int k = 0; k < sd->n_ae; k++)
+            CHECK(sd->ae[k], "create an adverse-event dataset");
+
+        /* events table: compound {patient, day, session, kind (enum)} */
+        hid_t kind = H5Tenum_create(H5T_NATIVE_UINT8);
+        CHECK(kind, "create the event kind type");
+        uint8_t v = PSIM_EVENT_SESSION;
+        herr_t rc = H5Tenum_insert(kind, "session", &v);
+        v = PSIM_EVENT_ANTIBODY;
+        if (rc >= 0)
+            rc = H5Tenum_insert(kind, "antibody_positive", &v);
+        for (int k = 0; k < sd->n_ae && rc >= 0; k++) {
+            v = (uint8_t)(PSIM_EVENT_AE0 + k);
+            rc = H5Tenum_insert(kind, psim_model_ae_name(m, s, k), &v);
+        }
+        sd->ev_mem = H5Tcreate(H5T_COMPOUND, sizeof(psim_event));
+        if (rc >= 0 && sd->ev_mem >= 0) {
+            if (H5Tinsert(sd->ev_mem, "patient", HOFFSET(psim_event, patient), H5T_NATIVE_INT64) < 0 ||
+                H5Tinsert(sd->ev_mem, "day", HOFFSET(psim_event, day), H5T_NATIVE_INT32) < 0 ||
+                H5Tinsert(sd->ev_mem, "session", HOFFSET(psim_event, session), H5T_NATIVE_INT16) < 0 ||
+                H5Tinsert(sd->ev_mem, "kind", HOFFSET(psim_event, kind), kind) < 0)
+                rc = -1;
+        }
+        H5Tclose(kind);
+        CHECK(rc, "create the event type");
+        CHECK(sd->ev_mem, "create the event type");
+        sd->ev_file = H5Tcopy(sd->ev_mem);
+        CHECK(sd->ev_file, "create the event type");
+        CHECK(H5Tpack(sd->ev_file), "pack the event type");
+        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16384;
+        hid_t esp = H5Screate_simple(1, &zero, &unlim);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (esp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0)
+            sd->events = H5Dcreate2(sd->group, "events", sd->ev_file, esp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+        if (esp >= 0)
+            H5Sclose(esp);
+        CHECK(sd->events, "create the events table");
+        CHECK(attr_str(sd->events, "units", "patient: index; day: day; session: 1-based number; kind: enum"),
+              "write events attributes");
+        CHECK(attr_str(sd->events, "description",
+                       "one row per session, adverse event and antibody conversion, in patient order"),
+              "write events attributes");
+    }
+    close_id(&g);
+    *out = h;
+    h = NULL;
+
+cleanup:
+    close_id(&g);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    (void)str;
+    free(days);
+    free(resolved);
+    if (h)
+        psim_h5_close(h);
+    return st;
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = "the output file";
+    const hsize_t first = (hsize_t)b->first, n = (hsize_t)b->n;
+    const size_t bs = (size_t)h->scn->block_size;
+    CHECK(write_rows(h->cohort[0], H5T_NATIVE_DOUBLE, first, n, 1, 1, b->baseline_vas), "write /cohort");
+    CHECK(write_rows(h->cohort[1], H5T_NATIVE_DOUBLE, first, n, 1, 1, b->pain_duration_months),
+          "write /cohort");
+    CHECK(write_rows(h->cohort[2], H5T_NATIVE_UINT8, first, n, 1, 1, b->lumbar_levels), "write /cohort");
+    CHECK(write_rows(h->cohort[3], H5T_NATIVE_UINT8, first, n, 1, 1, b->myofascial), "write /cohort");
+    CHECK(write_rows(h->cohort[4], H5T_NATIVE_UINT8, first, n, 1, 1, b->aspirin_recent), "write /cohort");
+    CHECK(write_rows(h->cohort[5], H5T_NATIVE_UINT8, first, n, 1, 1, b->eligible), "write /cohort");
+    for (int k = 0; k < PSIM_N_CONTRA; k++)
+        CHECK(write_rows(h->cohort[6 + k], H5T_NATIVE_UINT8, first, n, 1, 1, b->contra[k]), "write /cohort");
+    for (int s = 0; s < h->scn->n_strategies; s++) {
+        strat_ds *sd = &h->s[s];
+        const strat_block *sb = &b->s[s];
+        if (sd->vas >= 0)
+            CHECK(write_rows(sd->vas, H5T_NATIVE_UINT8, first, n, (hsize_t)h->R, 2, sb->vas_mm),
+                  "write vas_mm");
+        CHECK(write_rows(sd->treated, H5T_NATIVE_UINT8, first, n, 1, 1, sb->treated), "write treated");
+        CHECK(write_rows(sd->sessions, H5T_NATIVE_UINT8, first, n, 1, 1, sb->sessions), "write sessions");
+        CHECK(write_rows(sd->units, H5T_NATIVE_UINT32, first, n, 1, 1, sb->units), "write units");
+        CHECK(write_rows(sd->antibody, H5T_NATIVE_UINT8, first, n, 1, 1, sb->antibody),
+              "write antibody_positive");
+        CHECK(write_rows(sd->session_day, H5T_NATIVE_INT16, first, n, (hsize_t)sd->M, 2, sb->session_day),
+              "write session_day");
+        CHECK(write_rows(sd->latent, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, sb->latent),
+              "write latent_response");
+        CHECK(write_rows(sd->observed, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, sb->observed),
+              "write observed_response");
+        for (int k = 0; k < sd->n_ae; k++)
+            CHECK(write_rows(sd->ae[k], H5T_NATIVE_UINT16, first, n, 1, 1, sb->ae_count + (size_t)k * bs),
+                  "write adverse_events");
+        if (sb->n_events > 0) {
+            hsize_t newsize = sd->n_events + sb->n_events;
+            CHECK(H5Dset_extent(sd->events, &newsize), "extend the events table");
+            CHECK(write_rows(sd->events, sd->ev_mem, sd->n_events, sb->n_events, 1, 1, sb->events),
+                  "write the events table");
+            sd->n_events = newsize;
+        }
+    }
+cleanup:
+    return st;
+}
+
+/* ---- finish ----------------------------------------------------------- */
+
+static herr_t daily_ds(psim_h5 *h, hid_t g, const char *name, const double *v, const char *units,
+                       const char *description)
+{
+    hsize_t dim = (hsize_t)h->H;
+    hid_t d = make_ds(g, name, H5T_IEEE_F64LE, 1, &dim, 0, 0, units, description);
+    if (d < 0)
+        return -1;
+    herr_t rc = write_all(d, H5T_NATIVE_DOUBLE, v);
+    if (rc >= 0)
+        rc = H5DSattach_scale(d, h->simday_scale, 0);
+    H5Dclose(d);
+    return rc;
+}
+
+static herr_t column_ds(hid_t g, const char *name, hid_t filetype, hid_t memtype, hsize_t n, const void *v,
+                        const char *units, const char *description)
+{
+    hid_t d = make_ds(g, name, filetype, 1, &n, 0, 0, units, description);
+    if (d < 0)
+        return -1;
+    herr_t rc = write_all(d, memtype, v);
+    H5Dclose(d);
+    return rc;
+}
+
+psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = "the output file";
+    const int H = h->H, S = r->n_strategies;
+    double *a = malloc((size_t)H * sizeof *a), *b = malloc((size_t)H * sizeof *b);
+    double *cols = malloc((size_t)S * 16 * sizeof *cols);
+    int64_t *icols = malloc((size_t)S * 6 * sizeof *icols);
+    const char **names = malloc((size_t)S * 2 * sizeof *names);
+    hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID;
+    if (!a || !b || !cols || !icols || !names) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    for (int s = 0; s < S; s++) {
+        const psim_strategy_summary *ss = &r->strategies[s];
+        g = H5Gcreate2(h->s[s].group, "daily", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        CHECK(g, "create the daily summaries");
+        for (int t = 0; t < H; t++)
+            a[t] = psim_summary_mean_vas(ss, t, &b[t]);
+        CHECK(daily_ds(h, g, "mean_vas", a, "cm", "mean VAS(t) over all patients"), "write daily summaries");
+        CHECK(daily_ds(h, g, "mean_vas_se", b, "cm", "Monte Carlo standard error of mean_vas"),
+              "write daily summaries");
+        for (int t = 0; t < H; t++)
+            a[t] = psim_summary_mean_vas_treated(ss, t, &b[t]);
+        CHECK(daily_ds(h, g, "mean_vas_treated", a, "cm",
+                       "mean VAS(t) over patients who received the strategy's own treatment"),
+              "write daily summaries");
+        CHECK(daily_ds(h, g, "mean_vas_treated_se", b, "cm", "Monte Carlo standard error of mean_vas_treated"),
+              "write daily summaries");
+        for (int t = 0; t < H; t++)
+            a[t] = psim_summary_observed_response(ss, t, &b[t]);
+        CHECK(daily_ds(h, g, "observed_response", a, "1 (fraction)",
+                       "fraction of the treated with VAS(t) <= B/2"),
+              "write daily summaries");
+        CHECK(daily_ds(h, g, "observed_response_se", b, "1 (fraction)",
+                       "Monte Carlo standard error of observed_response"),
+              "write daily summaries");
+        close_id(&g);
+        CHECK(H5Dclose(h->s[s].events), "close the events table");
+        h->s[s].events = H5I_INVALID_HID;
+    }
+
+    /* /summary: one row per strategy, one dataset per column */
+    g = H5Gcreate2(h->file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(g, "create /summary");
+    str = str_type();
+    CHECK(str, "create a string type");
+    for (int s = 0; s < S; s++) {
+        names[s] = r->strategies[s].name;
+        names[S + s] = r->strategies[s].treatment;
+    }
+    hsize_t n = (hsize_t)S;
+    CHECK(column_ds(g, "strategy", str, str, n, names, "name", "strategy of each row"), "write /summary");
+    CHECK(column_ds(g, "treatment", str, str, n, names + S, "name", "treatment of each strategy"),
+          "write /summary");
+    for (int s = 0; s < S; s++) {
+        const psim_strategy_summary *ss = &r->strategies[s];
+        icols[0 * S + s] = ss->patients;
+        icols[1 * S + s] = ss->eligible;
+        icols[2 * S + s] = ss->treated;
+        icols[3 * S + s] = ss->with_session;
+        icols[4 * S + s] = ss->first_responders;
+        icols[5 * S + s] = ss->antibody;
+        cols[0 * S + s] = psim_summary_first_response(ss, &cols[1 * S + s]);
+        cols[2 * S + s] = psim_summary_mean_sessions(ss, &cols[3 * S + s]);
+        cols[4 * S + s] = psim_summary_mean_units(ss, &cols[5 * S + s]);
+        double pr = ss->persist_den ? (double)ss->persist_num / (double)ss->persist_den : NAN;
+        double pn = ss->recover_den ? (double)ss->recover_num / (double)ss->recover_den : NAN;
+        cols[6 * S + s] = pr;
+        cols[7 * S + s] = ss->persist_den ? sqrt(pr * (1 - pr) / (double)ss->persist_den) : NAN;
+        cols[8 * S + s] = pn;
+        cols[9 * S + s] = ss->recover_den ? sqrt(pn * (1 - pn) / (double)ss->recover_den) : NAN;
+        int64_t total = 0;
+        for (int k = 0; k < ss->n_ae; k++)
+            total += ss->ae_count[k];
+        cols[10 * S + s] = ss->patients ? (double)total / (double)ss->patients : NAN;
+        cols[11 * S + s] = ss->sessions_sum > 0 ? (double)total / ss->sessions_sum : NAN;
+    }
+    static const char *const inames[] = {"patients", "eligible", "treated", "with_session",
+                                         "first_responders", "antibody_positive"};
+    static const char *const idesc[] = {
+        "patients in the cohort", "patients eligible for injection treatments",
+        "patients who received the strategy's own treatment", "treated patients with at least one session",
+        "treated patients with R_1 = 1", "patients who turned antibody-positive"};
+    for (int c = 0; c < 6; c++)
+        CHECK(column_ds(g, inames[c], H5T_STD_I64LE, H5T_NATIVE_INT64, n, icols + c * S, "count", idesc[c]),
+              "write /summary");
+    static const char *const dnames[] = {
+        "first_response", "first_response_se", "sessions", "sessions_se", "units", "units_se",
+        "persistence_given_response", "persistence_given_response_se", "persistence_given_no_response",
+        "persistence_given_no_response_se", "adverse_events_per_patient", "adverse_events_per_session"};
+    static const char *const dunits[] = {"1 (fraction)", "1 (fraction)", "count", "count", "U", "U",
+                                         "1 (fraction)", "1 (fraction)", "1 (fraction)", "1 (fraction)",
+                                         "count", "count"};
+    static const char *const ddesc[] = {
+        "latent first-session response over treated patients with a session",
+        "Monte Carlo standard error of first_response",
+        "mean sessions per patient (all patients)",
+        "Monte Carlo standard error of sessions",
+        "mean dose per patient (all patients)",
+        "Monte Carlo standard error of units",
+        "P(R_j = 1 at every later session | R_1 = 1, >= 2 sessions)",
+        "Monte Carlo standard error of persistence_given_response",
+        "P(R_j = 1 at some later session | R_1 = 0, >= 2 sessions)",
+        "Monte Carlo standard error of persistence_given_no_response",
+        "adverse events per patient over the horizon (all kinds)",
+        "adverse events per session (all kinds)"};
+    for (int c = 0; c < 12; c++)
+        CHECK(column_ds(g, dnames[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, cols + c * S, dunits[c], ddesc[c]),
+              "write /summary");
+    close_id(&g);
+    CHECK(H5Fflush(h->file, H5F_SCOPE_GLOBAL), "flush the output file");
+
+cleanup:
+    close_id(&g);
+    if (str >= 0)
+        H5Tclose(str);
+    free(a);
+    free(b);
+    free(cols);
+    free(icols);
+    free(names);
+    if (st == PSIM_OK) {
+        /* Closing writes the last metadata: a failure here (disk full) is an error. */
+        psim_h5 *hh = h;
+        h = NULL;
+        for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
+            strat_ds *sd = &hh->s[s];
+            hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
+                            &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem,
+                            &sd->ev_file, &sd->group};
+            for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+                close_id(ids[k]);
+            for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
+                close_id(&sd->ae[k]);
+        }
+        for (int k = 0; k < N_COHORT_DS; k++)
+            close_id(&hh->cohort[k]);
+        close_id(&hh->day_scale);
+        close_id(&hh->simday_scale);
+        if (H5Fclose(hh->file) < 0)
+            st = h5_fail(err, "the output file", "close the output file");
+        hh->file = H5I_INVALID_HID;
+        free(hh);
+    } else {
+        psim_h5_close(h);
+    }
+    return st;
+}
+
+void psim_h5_close(psim_h5 *h)
+{
+    if (!h)
+        return;
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
+        strat_ds *sd = &h->s[s];
+        hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
+                        &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem,
+                        &sd->ev_file, &sd->group};
+        for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+            close_id(ids[k]);
+        for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
+            close_id(&sd->ae[k]);
+    }
+    for (int k = 0; k < N_COHORT_DS; k++)
+        close_id(&h->cohort[k]);
+    close_id(&h->day_scale);
+    close_id(&h->simday_scale);
+    close_id(&h->file);
+    H5Eclear2(H5E_DEFAULT);
+    free(h);
+}

@@ -1,0 +1,25 @@
+/* Internal: the HDF5 writer (docs/output-format.md).  Used from one thread only. */
+#ifndef PAINSIM_H5OUT_H
+#define PAINSIM_H5OUT_H
+
+#include "block.h"
+#include "painsim/error.h"
+#include "painsim/model.h"
+#include "painsim/run.h"
+
+typedef struct psim_h5 psim_h5;
+
+/* Create the file at `path` (truncating it) with every dataset sized for the cohort. */
+psim_status psim_h5_create(const char *path, const psim_model *m, const char *command_line,
+                           psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
+
+/* Write one block (blocks arrive in index order). */
+psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err) PSIM_MUST_CHECK;
+
+/* Write the per-day summaries and the summary table, then close the file. */
+psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err) PSIM_MUST_CHECK;
+
+/* Close without finishing (after an error); accepts NULL. */
+void psim_h5_close(psim_h5 *h);
+
+#endif

@@ -1,0 +1,401 @@
+/* The patient model of MODEL.md sections 1-4: cohort, noise, sessions, VAS. */
+#include "painsim/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "painsim/rng.h"
+
+/* Derived constants of one treatment. */
+typedef struct treat_c {
+    const psim_treatment *t;
+    int gives_sessions;          /* base is not "none" */
+    double resp_a, resp_b;       /* Beta shapes of responder relief (0 when sd == 0) */
+    double non_a, non_b;         /* Beta shapes of non-responder relief */
+    double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
+    double inv_half_life;
+} treat_c;
+
+typedef struct strat_c {
+    int treatment, fallback;     /* indices into the scenario's treatments */
+    int n_planned;
+    int planned[PSIM_MAX_SESSIONS];
+    int n_ae;                    /* AE kinds of the strategy: own, then fallback's new names */
+    const char *ae_name[PSIM_MAX_STRATEGY_AE];
+    int ae_map[2][PSIM_MAX_AE];  /* [own/fallback][treatment AE] -> strategy kind */
+} strat_c;
+
+struct psim_model {
+    const psim_scenario *scn;
+    int n_recorded;
+    int *recorded_day;
+    double lumbar_cdf[PSIM_LUMBAR_LEVELS];
+    double noise_innov;          /* sigma * sqrt(1 - phi^2) */
+    treat_c treat[PSIM_MAX_TREATMENTS];
+    strat_c strat[PSIM_MAX_STRATEGIES];
+};
+
+/* Beta shapes for relief with the given mean and sd on [lo, hi]. */
+static void beta_shapes(psim_meansd ms, double lo, double hi, double *a, double *b)
+{
+    if (ms.sd <= 0.0) {
+        *a = *b = 0.0;
+        return;
+    }
+    double w = hi - lo;
+    double x = (ms.mean - lo) / w;
+    double v = (ms.sd * ms.sd) / (w * w);
+    double k = x * (1.0 - x) / v - 1.0;
+    *a = x * k;
+    *b = (1.0 - x) * k;
+}
+
+static int find_ae(const strat_c *s, const char *name)
+{
+    for (int k = 0; k < s->n_ae; k++)
+        if (strcmp(s->ae_name[k], name) == 0)
+            return k;
+    return -1;
+}
+
+psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_error *err)
+{
+    *out = NULL;
+    psim_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory building the model");
+    m->scn = scn;
+    int every = scn->output.record_every_days;
+    m->n_recorded = (scn->horizon_days - 1) / every + 1;
+    m->recorded_day = malloc((size_t)m->n_recorded * sizeof *m->recorded_day);
+    if (!m->recorded_day) {
+        psim_model_destroy(m);
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory building the model");
+    }
+    for (int r = 0; r < m->n_recorded; r++)
+        m->recorded_day[r] = r * every;
+
+    double c = 0.0;
+    for (int l = 0; l < PSIM_LUMBAR_LEVELS; l++) {
+        c += scn->cohort.lumbar_levels[l];
+        m->lumbar_cdf[l] = c;
+    }
+    m->lumbar_cdf[PSIM_LUMBAR_LEVELS - 1] = 2.0; /* rounding never leaves a gap */
+    double phi = scn->cohort.noise_phi;
+    m->noise_innov = scn->cohort.noise_sd * sqrt(1.0 - phi * phi);
+
+    for (int i = 0; i < scn->n_treatments; i++) {
+        const psim_treatment *t = &scn->treatments[i];
+        treat_c *tc = &m->treat[i];
+        tc->t = t;
+        tc->gives_sessions = strcmp(t->base, "none") != 0;
+        beta_shapes(t->relief_responder, 0.5, 1.0, &tc->resp_a, &tc->resp_b);
+        beta_shapes(t->relief_non_responder, 0.0, 0.5, &tc->non_a, &tc->non_b);
+        tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
+        tc->inv_half_life = 1.0 / t->half_life_days;
+    }
+    for (int s = 0; s < scn->n_strategies; s++) {
+        const psim_strategy *st = &scn->strategies[s];
+        strat_c *sc = &m->strat[s];
+        sc->treatment = st->treatment_index;
+        sc->fallback = st->fallback_index;
+        sc->n_planned = psim_schedule_planned_days(&st->schedule, sc->planned, PSIM_MAX_SESSIONS);
+        int which[2] = {sc->treatment, sc->fallback};
+        for (int w = 0; w < 2; w++) {
+            const psim_treatment *t = &scn->treatments[which[w]];
+            for (int k = 0; k < t->n_ae; k++) {
+                int idx = find_ae(sc, t->ae[k].name);
+                if (idx < 0) {
+                    idx = sc->n_ae++;
+                    sc->ae_name[idx] = t->ae[k].name;
+                }
+                sc->ae_map[w][k] = idx;
+            }
+        }
+    }
+    *out = m;
+    return PSIM_OK;
+}
+
+void psim_model_destroy(psim_model *m)
+{
+    if (!m)
+        return;
+    free(m->recorded_day);
+    free(m);
+}
+
+const psim_scenario *psim_model_scenario(const psim_model *m) { return m->scn; }
+int psim_model_n_recorded(const psim_model *m) { return m->n_recorded; }
+int psim_model_recorded_day(const psim_model *m, int r) { return m->recorded_day[r]; }
+int psim_model_n_ae(const psim_model *m, int strategy) { return m->strat[strategy].n_ae; }
+const char *psim_model_ae_name(const psim_model *m, int strategy, int k)
+{
+    return m->strat[strategy].ae_name[k];
+}
+
+int psim_model_max_sessions(const psim_model *m, int strategy)
+{
+    const strat_c *sc = &m->strat[strategy];
+    int own = m->treat[sc->treatment].gives_sessions ? sc->n_planned : 0;
+    int fb = m->treat[sc->fallback].gives_sessions ? sc->n_planned : 0;
+    return own > fb ? own : fb;
+}
+
+/* Truncated normal by rejection (the truncation ranges of MODEL.md keep the
+ * acceptance rate high); after 1000 rejections the draw is clamped, so a
+ * pathological range cannot hang a run. */
+static double truncnorm(psim_rng *rng, psim_truncnorm tn)
+{
+    if (tn.sd <= 0.0)
+        return tn.mean < tn.min ? tn.min : (tn.mean > tn.max ? tn.max : tn.mean);
+    double x = tn.mean;
+    for (int tries = 0; tries < 1000; tries++) {
+        x = tn.mean + tn.sd * psim_rng_normal(rng);
+        if (x >= tn.min && x <= tn.max)
+            return x;
+    }
+    return x < tn.min ? tn.min : tn.max;
+}
+
+void psim_cohort_draw(const psim_model *m, uint64_t iteration, int64_t patient, psim_patient *p)
+{
+    const psim_cohort_params *c = &m->scn->cohort;
+    psim_rng rng;
+    psim_rng_keyed(&rng, m->scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_COHORT, 0);
+    /* Fixed order of draws: part of the reproducibility contract. */
+    double u_levels = psim_rng_uniform(&rng);
+    double u_myo = psim_rng_uniform(&rng);
+    double u_contra[PSIM_N_CONTRA];
+    for (int k = 0; k < PSIM_N_CONTRA; k++)
+        u_contra[k] = psim_rng_uniform(&rng);
+    double u_aspirin = psim_rng_uniform(&rng);
+    p->baseline_vas = truncnorm(&rng, c->baseline_vas);
+    p->pain_duration_months = truncnorm(&rng, c->pain_duration_months);
+
+    int l = 0;
+    while (l < PSIM_LUMBAR_LEVELS - 1 && u_levels >= m->lumbar_cdf[l])
+        l++;
+    p->lumbar_levels = (uint8_t)(l + 1);
+    p->myofascial = u_myo < c->myofascial;
+    int contra = 0;
+    for (int k = 0; k < PSIM_N_CONTRA; k++) {
+        p->contraindication[k] = u_contra[k] < c->contraindications[k];
+        contra |= p->contraindication[k];
+    }
+    p->aspirin_recent = u_aspirin < c->aspirin_recent;
+    p->eligible = p->myofascial && !contra;
+}
+
+void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, double *eps)
+{
+    const psim_scenario *scn = m->scn;
+    const int H = scn->horizon_days;
+    const double phi = scn->cohort.noise_phi;
+    const double innov = m->noise_innov;
+    psim_rng rng;
+    psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_NOISE, 0);
+    double z0, z1;
+    psim_rng_normal2(&rng, &z0, &z1);
+    double e = scn->cohort.noise_sd * z0;
+    eps[0] = e;
+    int t = 1;
+    if (t < H) {
+        e = phi * e + innov * z1;
+        eps[t++] = e;
+    }
+    while (t < H) {
+        psim_rng_normal2(&rng, &z0, &z1);
+        e = phi * e + innov * z0;
+        eps[t++] = e;
+        if (t < H) {
+            e = phi * e + innov * z1;
+            eps[t++] = e;
+        }
+    }
+}
+
+/* One given session: what the time course needs. */
+typedef struct session_st {
+    double day;      /* d_j */
+    double rho;      /* relief fraction */
+    double onset, peak, duration; /* days after d_j */
+    double inv_ramp, inv_half_life;
+} session_st;
+
+/* rho * f(tau), MODEL.md section 3. */
+static inline double session_effect(const session_st *s, double tau)
+{
+    if (tau < s->onset)
+        return 0.0;
+    if (tau < s->peak)
+        return s->rho * (tau - s->onset) * s->inv_ramp;
+    if (tau < s->duration)
+        return s->rho;
+    return s->rho * exp2(-(tau - s->duration) * s->inv_half_life);
+}
+
+static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)
+{
+    if (ms.sd <= 0.0)
+        return ms.mean;
+    return lo + 0.5 * psim_rng_beta(rng, a, b);
+}
+
+void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
+                           const psim_patient *p, const double *eps, psim_patient_out *out)
+{
+    const psim_scenario *scn = m->scn;
+    const strat_c *sc = &m->strat[strategy];
+    const psim_strategy *st = &scn->strategies[strategy];
+    const int H = scn->horizon_days;
+    const int every = scn->output.record_every_days;
+    const int assess = st->schedule.assess_after_days;
+    const int max_sessions = psim_model_max_sessions(m, strategy);
+
+    int own = !scn->treatments[sc->treatment].injection || p->eligible;
+    int ti = own ? sc->treatment : sc->fallback;
+    const treat_c *tc = &m->treat[ti];
+    const psim_treatment *t = tc->t;
+    const int *ae_map = sc->ae_map[own ? 0 : 1];
+
+    out->treated = (uint8_t)own;
+    out->sessions = 0;
+    out->antibody = 0;
+    out->units = 0;
+    for (int j = 0; j < max_sessions; j++) {
+        out->session_day[j] = -1;
+        out->latent[j] = -1;
+        out->observed[j] = -1;
+    }
+    for (int k = 0; k < sc->n_ae; k++)
+        out->ae_count[k] = 0;
+
+    const double B = p->baseline_vas;
+    const double half_B = 0.5 * B;
+    session_st sess[PSIM_MAX_SESSIONS];
+    int n_sess = 0;
+    int n_plan = tc->gives_sessions ? sc->n_planned : 0;
+    int next_day = n_plan > 0 ? sc->planned[0] : H;
+    if (n_plan > 0 && p->aspirin_recent)
+        next_day += scn->cohort.aspirin_delay_days;
+    int prev_response = 0;
+    int antibody = 0;
+    int first_assess = H;  /* earliest pending assessment day */
+    const int dose = t->units_per_level * p->lumbar_levels < t->max_units_per_session
+                         ? t->units_per_level * p->lumbar_levels
+                         : t->max_units_per_session;
+
+    double *sum = out->sum_vas, *sumsq = out->sumsq_vas;
+    double *sum_t = own ? out->sum_vas_treated : NULL, *sumsq_t = own ? out->sumsq_vas_treated : NULL;
+    uint32_t *resp_t = own ? out->responders_treated : NULL;
+
+    for (int day = 0; day < H; day++) {
+        /* (1) sessions due today */
+        if (day == next_day) {
+            int j = n_sess; /* 0-based; session number j+1 */
+            psim_rng rng;
+            psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION,
+                           (uint64_t)(j + 1));
+            /* Fixed positions first so that every strategy sees the same
+             * uniforms behind session j; the Beta draw (variable length) last. */
+            double u_resp = psim_rng_uniform(&rng);
+            double u_ab = psim_rng_uniform(&rng);
+            double z_dur = psim_rng_normal(&rng);
+            double u_ae[PSIM_MAX_AE];
+            for (int k = 0; k < PSIM_MAX_AE; k++)
+                u_ae[k] = psim_rng_uniform(&rng);
+
+            double p_resp = j == 0 ? t->p_first : (prev_response ? t->p_persist : t->p_recover);
+            int r = !antibody && u_resp < p_resp;
+            session_st *s = &sess[n_sess++];
+            s->day = day;
+            s->rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
+                       : draw_relief(&rng, t->relief_non_responder, tc->non_a, tc->non_b, 0.0);
+            s->onset = t->onset_days;
+            s->peak = t->peak_days;
+            double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
+            s->duration = dur < t->peak_days ? t->peak_days : dur;
+            s->inv_ramp = tc->inv_ramp;
+            s->inv_half_life = tc->inv_half_life;
+
+            out->session_day[j] = (int16_t)day;
+            out->latent[j] = (int8_t)r;
+            out->units += (uint32_t)dose;
+            prev_response = r;
+            if (out->event) {
+                psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_SESSION};
+                out->event(out->event_ctx, &ev);
+            }
+            for (int k = 0; k < t->n_ae; k++) {
+                if (u_ae[k] < t->ae[k].p) {
+                    int kind = ae_map[k];
+                    if (out->ae_count[kind] < UINT16_MAX)
+                        out->ae_count[kind]++;
+                    if (out->event) {
+                        psim_event ev = {patient, day, (int16_t)(j + 1), (uint8_t)(PSIM_EVENT_AE0 + kind)};
+                        out->event(out->event_ctx, &ev);
+                    }
+                }
+            }
+            if (!antibody && t->antibody_risk > 0.0 && u_ab < t->antibody_risk) {
+                antibody = 1;
+                out->antibody = 1;
+                if (out->event) {
+                    psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_ANTIBODY};
+                    out->event(out->event_ctx, &ev);
+                }
+            }
+            if (day + assess < first_assess)
+                first_assess = day + assess;
+            /* Next session: as planned, but never sooner than the minimum interval
+             * (a patient-specific delay, such as aspirin's, can shift it). */
+            if (n_sess < n_plan) {
+                int nd = sc->planned[n_sess];
+                if (nd < day + t->min_interval_days)
+                    nd = day + t->min_interval_days;
+                next_day = nd;
+            } else {
+                next_day = H;
+            }
+        }
+        /* (2) effect: the strongest current session */
+        double E = 0.0;
+        for (int k = 0; k < n_sess; k++) {
+            double v = session_effect(&sess[k], (double)day - sess[k].day);
+            if (v > E)
+                E = v;
+        }
+        /* (3) noise and VAS */
+        double vas = B * (1.0 - E) + eps[day];
+        if (vas < 0.0)
+            vas = 0.0;
+        else if (vas > 10.0)
+            vas = 10.0;
+        int observed = vas <= half_B;
+        if (day == first_assess) {
+            first_assess = H;
+            for (int k = 0; k < n_sess; k++) {
+                int ad = (int)sess[k].day + assess;
+                if (ad == day)
+                    out->observed[k] = (int8_t)observed;
+                else if (ad > day && ad < first_assess)
+                    first_assess = ad;
+            }
+        }
+        /* (5) record and summaries */
+        if (out->vas_mm && day % every == 0)
+            out->vas_mm[day / every] = (uint8_t)(vas * 10.0 + 0.5);
+        if (sum) {
+            sum[day] += vas;
+            sumsq[day] += vas * vas;
+        }
+        if (sum_t) {
+            sum_t[day] += vas;
+            sumsq_t[day] += vas * vas;
+            resp_t[day] += (uint32_t)observed;
+        }
+    }
+    out->sessions = (uint8_t)n_sess;
+}

@@ -1,0 +1,168 @@
+/*
+ * rng.c: PCG32 (PCG-XSH-RR 64/32) seeding, jump-ahead and bounded draws,
+ * written from M. E. O'Neill's published algorithm (pcg-c reference
+ * pcg32_srandom_r, pcg32_boundedrand_r, pcg_advance_lcg_64), keyed streams,
+ * and the continuous distributions built on them.
+ *
+ * Reproducibility: every function below consumes a documented, fixed number
+ * and order of raw outputs.  Draws are always taken in separate statements
+ * (C leaves the evaluation order of operands and arguments unspecified), and
+ * the library is built with -ffp-contract=off and without -ffast-math, so
+ * the same key gives bit-identical results on any conforming build.
+ */
+#include "painsim/rng.h"
+
+#include <math.h>
+
+#define PSIM_PCG_MULT 6364136223846793005ULL
+
+void psim_rng_seed(psim_rng *rng, uint64_t initstate, uint64_t initseq)
+{
+    rng->state = 0u;
+    rng->inc = (initseq << 1u) | 1u;
+    (void)psim_rng_u32(rng);
+    rng->state += initstate;
+    (void)psim_rng_u32(rng);
+}
+
+/* SplitMix64 finaliser (Steele, Lea and Flood; constants from Vigna). */
+static inline uint64_t mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/*
+ * Key -> stream.  REPRODUCIBILITY CONTRACT: the mixing function mix64 and its
+ * three constants, the order in which the key components are folded in
+ * (seed, iteration, patient, purpose, index), and the stream constant
+ * 0xda3e39cb94b95bdb are part of painsim's output contract.  Changing any of
+ * them changes every simulated result; tests/test_rng.c pins them.
+ */
+void psim_rng_keyed(psim_rng *rng, uint64_t seed, uint64_t iteration, uint64_t patient,
+                    uint32_t purpose, uint64_t index)
+{
+    uint64_t h = mix64(seed);
+    h = mix64(h ^ iteration);
+    h = mix64(h ^ patient);
+    h = mix64(h ^ (uint64_t)purpose);
+    h = mix64(h ^ index);
+    psim_rng_seed(rng, h, mix64(h ^ 0xda3e39cb94b95bdbULL));
+}
+
+/* pcg_advance_lcg_64 (Brown, "Random number generation with arbitrary
+ * strides", 1994): compose the LCG step with itself by repeated squaring. */
+void psim_rng_advance(psim_rng *rng, uint64_t delta)
+{
+    uint64_t cur_mult = PSIM_PCG_MULT;
+    uint64_t cur_plus = rng->inc;
+    uint64_t acc_mult = 1u;
+    uint64_t acc_plus = 0u;
+    while (delta > 0u) {
+        if (delta & 1u) {
+            acc_mult *= cur_mult;
+            acc_plus = acc_plus * cur_mult + cur_plus;
+        }
+        cur_plus = (cur_mult + 1u) * cur_plus;
+        cur_mult *= cur_mult;
+        delta /= 2u;
+    }
+    rng->state = acc_mult * rng->state + acc_plus;
+}
+
+uint32_t psim_rng_bounded(psim_rng *rng, uint32_t bound)
+{
+    /* 2^32 mod bound, computed in 32 bits; outputs below it are rejected so
+     * that the accepted range is a multiple of bound. */
+    uint32_t threshold = (uint32_t)(-bound) % bound;
+    for (;;) {
+        uint32_t r = psim_rng_u32(rng);
+        if (r >= threshold)
+            return r % bound;
+    }
+}
+
+/* Same draws as psim_rng_uniform, repeated in the (2^-53 probability) case
+ * of an exact zero.  (Adding half a step, (k + 0.5) / 2^53, is not used: for
+ * k = 2^53 - 1 it rounds to exactly 1.0.) */
+double psim_rng_uniform_pos(psim_rng *rng)
+{
+    double u;
+    do {
+        u = psim_rng_uniform(rng);
+    } while (u == 0.0);
+    return u;
+}
+
+/* Marsaglia's polar method.  Per attempt: u from one uniform, then v from the
+ * next; reject s >= 1 and s == 0. */
+void psim_rng_normal2(psim_rng *rng, double *z0, double *z1)
+{
+    double u, v, s;
+    do {
+        u = psim_rng_uniform(rng);
+        u = 2.0 * u - 1.0;
+        v = psim_rng_uniform(rng);
+        v = 2.0 * v - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    double f = sqrt(-2.0 * log(s) / s);
+    *z0 = u * f;
+    *z1 = v * f;
+}
+
+double psim_rng_normal(psim_rng *rng)
+{
+    double z0, z1;
+    psim_rng_normal2(rng, &z0, &z1);
+    (void)z1;
+    return z0;
+}
+
+/*
+ * Marsaglia and Tsang (2000), "A simple method for generating gamma
+ * variables".  For shape >= 1, per attempt: one normal x (psim_rng_normal,
+ * rejected while 1 + c x <= 0), then one uniform_pos u.  For shape < 1:
+ * g = gamma(shape + 1) first, THEN one uniform_pos u, and the result is
+ * g * u^(1/shape).  Returns NaN if shape is not > 0 (callers validate).
+ */
+double psim_rng_gamma(psim_rng *rng, double shape)
+{
+    if (!(shape > 0.0))
+        return NAN;
+    if (shape < 1.0) {
+        double g = psim_rng_gamma(rng, shape + 1.0);
+        double u = psim_rng_uniform_pos(rng);
+        return g * pow(u, 1.0 / shape);
+    }
+    const double d = shape - 1.0 / 3.0;
+    const double c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = psim_rng_normal(rng);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        double u = psim_rng_uniform_pos(rng);
+        double x2 = x * x;
+        if (u < 1.0 - 0.0331 * x2 * x2)
+            return d * v;
+        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
+            return d * v;
+    }
+}
+
+/* Beta(a, b) = X / (X + Y), X ~ Gamma(a) drawn first, then Y ~ Gamma(b).
+ * If both underflow to 0 (tiny shapes), return the mean a / (a + b). */
+double psim_rng_beta(psim_rng *rng, double a, double b)
+{
+    double x = psim_rng_gamma(rng, a);
+    double y = psim_rng_gamma(rng, b);
+    double sum = x + y;
+    if (sum == 0.0)
+        return a / (a + b);
+    return x / sum;
+}

@@ -1,0 +1,479 @@
+/* Running a scenario: blocks of patients over OpenMP threads, written in order. */
+#include "painsim/run.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "h5out.h"
+#include "painsim/model.h"
+
+psim_run_options psim_run_options_default(void)
+{
+    psim_run_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- block buffers ---------------------------------------------------- */
+
+typedef struct run_ctx {
+    const psim_scenario *scn;
+    const psim_model *m;
+    int H, R, bs;
+    int trajectories;
+} run_ctx;
+
+static void block_free(psim_block *b, int n_strategies)
+{
+    if (!b)
+        return;
+    free(b->baseline_vas);
+    free(b->pain_duration_months);
+    free(b->lumbar_levels);
+    free(b->myofascial);
+    free(b->aspirin_recent);
+    free(b->eligible);
+    for (int k = 0; k < PSIM_N_CONTRA; k++)
+        free(b->contra[k]);
+    free(b->eps);
+    for (int s = 0; s < n_strategies; s++) {
+        strat_block *sb = &b->s[s];
+        free(sb->vas_mm);
+        free(sb->treated);
+        free(sb->sessions);
+        free(sb->antibody);
+        free(sb->units);
+        free(sb->session_day);
+        free(sb->latent);
+        free(sb->observed);
+        free(sb->ae_count);
+        free(sb->events);
+        free(sb->vas_sum);
+        free(sb->vas_sumsq);
+        free(sb->vas_t_sum);
+        free(sb->vas_t_sumsq);
+        free(sb->responders);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+static int block_alloc(psim_block *b, const run_ctx *c)
+{
+    size_t bs = (size_t)c->bs, H = (size_t)c->H;
+    memset(b, 0, sizeof *b);
+    int ok = 1;
+#define ALLOC(p, n) ok &= ((p) = calloc((size_t)(n) > 0 ? (size_t)(n) : 1u, sizeof *(p))) != NULL
+    ALLOC(b->baseline_vas, bs);
+    ALLOC(b->pain_duration_months, bs);
+    ALLOC(b->lumbar_levels, bs);
+    ALLOC(b->myofascial, bs);
+    ALLOC(b->aspirin_recent, bs);
+    ALLOC(b->eligible, bs);
+    for (int k = 0; k < PSIM_N_CONTRA; k++)
+        ALLOC(b->contra[k], bs);
+    ALLOC(b->eps, H);
+    for (int s = 0; s < c->scn->n_strategies; s++) {
+        strat_block *sb = &b->s[s];
+        size_t M = (size_t)psim_model_max_sessions(c->m, s);
+        size_t nae = (size_t)psim_model_n_ae(c->m, s);
+        if (c->trajectories)
+            ALLOC(sb->vas_mm, bs * (size_t)c->R);
+        ALLOC(sb->treated, bs);
+        ALLOC(sb->sessions, bs);
+        ALLOC(sb->antibody, bs);
+        ALLOC(sb->units, bs);
+        ALLOC(sb->session_day, bs * M);
+        ALLOC(sb->latent, bs * M);
+        ALLOC(sb->observed, bs * M);
+        ALLOC(sb->ae_count, bs * nae);
+        ALLOC(sb->vas_sum, H);
+        ALLOC(sb->vas_sumsq, H);
+        ALLOC(sb->vas_t_sum, H);
+        ALLOC(sb->vas_t_sumsq, H);
+        ALLOC(sb->responders, H);
+    }
+#undef ALLOC
+    if (!ok)
+        block_free(b, c->scn->n_strategies);
+    return ok;
+}
+
+static void push_event(void *ctx, const psim_event *ev)
+{
+    strat_block *sb = ctx;
+    if (sb->n_events == sb->cap_events) {
+        size_t cap = sb->cap_events ? 2 * sb->cap_events : 1024;
+        psim_event *p = realloc(sb->events, cap * sizeof *p);
+        if (!p) {
+            sb->events_oom = 1;
+            return;
+        }
+        sb->events = p;
+        sb->cap_events = cap;
+    }
+    sb->events[sb->n_events++] = *ev;
+}
+
+/* Simulate patients [first, first + n) into b.  Runs on any thread; touches only b. */
+static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n)
+{
+    const psim_model *m = c->m;
+    const int H = c->H, R = c->R;
+    b->first = first;
+    b->n = n;
+    b->eligible_n = 0;
+    for (int s = 0; s < c->scn->n_strategies; s++) {
+        strat_block *sb = &b->s[s];
+        int nae = psim_model_n_ae(m, s);
+        memset(sb->vas_sum, 0, (size_t)H * sizeof *sb->vas_sum);
+        memset(sb->vas_sumsq, 0, (size_t)H * sizeof *sb->vas_sumsq);
+        memset(sb->vas_t_sum, 0, (size_t)H * sizeof *sb->vas_t_sum);
+        memset(sb->vas_t_sumsq, 0, (size_t)H * sizeof *sb->vas_t_sumsq);
+        memset(sb->responders, 0, (size_t)H * sizeof *sb->responders);
+        sb->n_events = 0;
+        sb->events_oom = 0;
+        sb->treated_n = sb->with_session = sb->first_responders = 0;
+        sb->persist_den = sb->persist_num = sb->recover_den = sb->recover_num = 0;
+        sb->antibody_n = 0;
+        sb->sessions_sum = sb->sessions_sumsq = sb->units_sum = sb->units_sumsq = 0.0;
+        for (int k = 0; k < nae; k++)
+            sb->ae_total[k] = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int64_t patient = first + i;
+        psim_patient p;
+        psim_cohort_draw(m, 0, patient, &p);
+        b->baseline_vas[i] = p.baseline_vas;
+        b->pain_duration_months[i] = p.pain_duration_months;
+        b->lumbar_levels[i] = p.lumbar_levels;
+        b->myofascial[i] = p.myofascial;
+        b->aspirin_recent[i] = p.aspirin_recent;
+        b->eligible[i] = p.eligible;
+        for (int k = 0; k < PSIM_N_CONTRA; k++)
+            b->contra[k][i] = p.contraindication[k];
+        b->eligible_n += p.eligible;
+        psim_noise_path(m, 0, patient, b->eps);
+
+        for (int s = 0; s < c->scn->n_strategies; s++) {
+            strat_block *sb = &b->s[s];
+            int M = psim_model_max_sessions(m, s);
+            int nae = psim_model_n_ae(m, s);
+            psim_patient_out out;
+            memset(&out, 0, sizeof out);
+            out.vas_mm = sb->vas_mm ? sb->vas_mm + (size_t)i * (size_t)R : NULL;
+            out.session_day = sb->session_day + (size_t)i * (size_t)M;
+            out.latent = sb->latent + (size_t)i * (size_t)M;
+            out.observed = sb->observed + (size_t)i * (size_t)M;
+            out.ae_count = sb->ae_tmp;
+            out.sum_vas = sb->vas_sum;
+            out.sumsq_vas = sb->vas_sumsq;
+            out.sum_vas_treated = sb->vas_t_sum;
+            out.sumsq_vas_treated = sb->vas_t_sumsq;
+            out.responders_treated = sb->responders;
+            out.event = push_event;
+            out.event_ctx = sb;
+            psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
+
+            sb->treated[i] = out.treated;
+            sb->sessions[i] = out.sessions;
+            sb->antibody[i] = out.antibody;
+            sb->units[i] = out.units;
+            for (int k = 0; k < nae; k++) {
+                sb->ae_count[(size_t)k * (size_t)c->bs + (size_t)i] = out.ae_count[k];
+                sb->ae_total[k] += out.ae_count[k];
+            }
+            sb->sessions_sum += out.sessions;
+            sb->sessions_sumsq += (double)out.sessions * out.sessions;
+            sb->units_sum += out.units;
+            sb->units_sumsq += (double)out.units * out.units;
+            sb->antibody_n += out.antibody;
+            if (out.treated) {
+                sb->treated_n++;
+                if (out.sessions > 0) {
+                    sb->with_session++;
+                    sb->first_responders += out.latent[0] == 1;
+                }
+                if (out.sessions >= 2) {
+                    int all = 1, any = 0;
+                    for (int j = 1; j < out.sessions; j++) {
+                        all &= out.latent[j] == 1;
+                        any |= out.latent[j] == 1;
+                    }
+                    if (out.latent[0] == 1) {
+                        sb->persist_den++;
+                        sb->persist_num += all;
+                    } else {
+                        sb->recover_den++;
+                        sb->recover_num += any;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+void psim_results_destroy(psim_results *r)
+{
+    if (!r)
+        return;
+    if (r->strategies) {
+        for (int s = 0; s < r->n_strategies; s++) {
+            psim_strategy_summary *ss = &r->strategies[s];
+            free(ss->vas_sum);
+            free(ss->vas_sumsq);
+            free(ss->vas_treated_sum);
+            free(ss->vas_treated_sumsq);
+            free(ss->responders);
+        }
+        free(r->strategies);
+    }
+    free(r);
+}
+
+static psim_results *results_new(const psim_scenario *scn, const psim_model *m)
+{
+    psim_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->n_strategies = scn->n_strategies;
+    r->horizon_days = scn->horizon_days;
+    r->patients = scn->patients;
+    r->seed = scn->seed;
+    snprintf(r->scenario, sizeof r->scenario, "%s", scn->name);
+    snprintf(r->reference, sizeof r->reference, "%s", scn->reference);
+    r->strategies = calloc((size_t)scn->n_strategies, sizeof *r->strategies);
+    if (!r->strategies) {
+        free(r);
+        return NULL;
+    }
+    size_t H = (size_t)scn->horizon_days;
+    int ok = 1;
+    for (int s = 0; s < scn->n_strategies; s++) {
+        psim_strategy_summary *ss = &r->strategies[s];
+        snprintf(ss->name, sizeof ss->name, "%s", scn->strategies[s].name);
+        snprintf(ss->treatment, sizeof ss->treatment, "%s", scn->strategies[s].treatment);
+        ss->n_ae = psim_model_n_ae(m, s);
+        for (int k = 0; k < ss->n_ae; k++)
+            snprintf(ss->ae_name[k], sizeof ss->ae_name[k], "%s", psim_model_ae_name(m, s, k));
+        ok &= (ss->vas_sum = calloc(H, sizeof(double))) != NULL;
+        ok &= (ss->vas_sumsq = calloc(H, sizeof(double))) != NULL;
+        ok &= (ss->vas_treated_sum = calloc(H, sizeof(double))) != NULL;
+        ok &= (ss->vas_treated_sumsq = calloc(H, sizeof(double))) != NULL;
+        ok &= (ss->responders = calloc(H, sizeof(int64_t))) != NULL;
+    }
+    if (!ok) {
+        psim_results_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Add one block's partial sums; called for blocks in index order. */
+static void results_add_block(psim_results *r, const psim_block *b, int H)
+{
+    for (int s = 0; s < r->n_strategies; s++) {
+        psim_strategy_summary *ss = &r->strategies[s];
+        const strat_block *sb = &b->s[s];
+        ss->patients += b->n;
+        ss->eligible += b->eligible_n;
+        ss->treated += sb->treated_n;
+        ss->with_session += sb->with_session;
+        ss->first_responders += sb->first_responders;
+        ss->persist_den += sb->persist_den;
+        ss->persist_num += sb->persist_num;
+        ss->recover_den += sb->recover_den;
+        ss->recover_num += sb->recover_num;
+        ss->antibody += sb->antibody_n;
+        ss->sessions_sum += sb->sessions_sum;
+        ss->sessions_sumsq += sb->sessions_sumsq;
+        ss->units_sum += sb->units_sum;
+        ss->units_sumsq += sb->units_sumsq;
+        for (int k = 0; k < ss->n_ae; k++)
+            ss->ae_count[k] += sb->ae_total[k];
+        for (int t = 0; t < H; t++) {
+            ss->vas_sum[t] += sb->vas_sum[t];
+            ss->vas_sumsq[t] += sb->vas_sumsq[t];
+            ss->vas_treated_sum[t] += sb->vas_t_sum[t];
+            ss->vas_treated_sumsq[t] += sb->vas_t_sumsq[t];
+            ss->responders[t] += sb->responders[t];
+        }
+    }
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
+                     psim_results **results, psim_error *err)
+{
+    psim_run_options opt = opt_in ? *opt_in : psim_run_options_default();
+    psim_status st = PSIM_OK;
+    psim_model *m = NULL;
+    psim_results *res = NULL;
+    psim_h5 *h5 = NULL;
+    psim_block *slots = NULL;
+    char *partial = NULL;
+    int n_slots = 0;
+    if (results)
+        *results = NULL;
+
+    if (opt.output_path) {
+        if (file_exists(opt.output_path) && !opt.force) {
+            return psim_error_set(err, PSIM_ERR_EXISTS, opt.output_path, 0, 0,
+                                  "output file exists; use --force to overwrite it or -o to choose another name");
+        }
+        size_t len = strlen(opt.output_path) + sizeof ".partial";
+        partial = malloc(len);
+        if (!partial)
+            return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        snprintf(partial, len, "%s.partial", opt.output_path);
+    }
+
+    st = psim_model_create(scn, &m, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    res = results_new(scn, m);
+    if (!res) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the summaries");
+        goto cleanup;
+    }
+
+    run_ctx c = {.scn = scn, .m = m, .H = scn->horizon_days, .R = psim_model_n_recorded(m),
+                 .bs = scn->block_size, .trajectories = scn->output.trajectories && opt.output_path};
+    int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+    if (threads < 1)
+        threads = 1;
+    int64_t n_blocks = (scn->patients + c.bs - 1) / c.bs;
+    /* A batch is a few blocks per thread; two batches are in memory (one being
+     * written while the next is simulated). */
+    int batch = 4 * threads;
+    if (batch > n_blocks)
+        batch = (int)n_blocks;
+    n_slots = 2 * batch;
+    slots = calloc((size_t)n_slots, sizeof *slots);
+    if (!slots) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for block buffers");
+        goto cleanup;
+    }
+    for (int k = 0; k < n_slots; k++) {
+        if (!block_alloc(&slots[k], &c)) {
+            n_slots = k;
+            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
+                                "out of memory for block buffers (block_size %d)", c.bs);
+            goto cleanup;
+        }
+    }
+
+    if (partial) {
+        st = psim_h5_create(partial, m, opt.command_line, &h5, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+
+    double t0 = now_seconds();
+    int64_t n_batches = (n_blocks + batch - 1) / batch;
+    int failed = 0;
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+    {
+        /* Batch k lives in slots [(k % 2) * batch, ...). */
+        for (int64_t k = -1; k < n_batches && !failed; k++) {
+            int64_t next = k + 1;
+            if (next < n_batches) {
+                for (int j = 0; j < batch; j++) {
+                    int64_t blk = next * batch + j;
+                    if (blk >= n_blocks)
+                        break;
+                    psim_block *b = &slots[(next % 2) * batch + j];
+                    int64_t first = blk * c.bs;
+                    int n = (int)(scn->patients - first < c.bs ? scn->patients - first : c.bs);
+#pragma omp task firstprivate(b, first, n) shared(c)
+                    simulate_block(&c, b, first, n);
+                }
+            }
+            if (k >= 0) {
+                for (int j = 0; j < batch && !failed; j++) {
+                    int64_t blk = k * batch + j;
+                    if (blk >= n_blocks)
+                        break;
+                    psim_block *b = &slots[(k % 2) * batch + j];
+                    for (int s = 0; s < scn->n_strategies; s++) {
+                        if (b->s[s].events_oom) {
+                            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
+                                                "out of memory for the events of a block");
+                            failed = 1;
+                        }
+                    }
+                    if (!failed && h5) {
+                        st = psim_h5_write_block(h5, b, err);
+                        if (st != PSIM_OK)
+                            failed = 1;
+                    }
+                    if (!failed)
+                        results_add_block(res, b, c.H);
+                }
+                if (!failed && opt.progress) {
+                    int64_t done = (k + 1) * batch * (int64_t)c.bs;
+                    if (done > scn->patients)
+                        done = scn->patients;
+                    opt.progress(opt.progress_data, done, scn->patients, now_seconds() - t0);
+                }
+                if (!failed && opt.cancel && *opt.cancel) {
+                    st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
+                    failed = 1;
+                }
+            }
+#pragma omp taskwait
+        }
+    }
+    if (failed)
+        goto cleanup;
+
+    if (h5) {
+        st = psim_h5_finish(h5, res, err);
+        h5 = NULL;
+        if (st != PSIM_OK)
+            goto cleanup;
+        if (rename(partial, opt.output_path) != 0) {
+            st = psim_error_set(err, PSIM_ERR_IO, opt.output_path, 0, 0,
+                                "cannot rename %s to the output name: %s", partial, strerror(errno));
+            goto cleanup;
+        }
+    }
+    res->elapsed_seconds = now_seconds() - t0;
+
+cleanup:
+    psim_h5_close(h5);
+    if (st != PSIM_OK && partial)
+        unlink(partial);
+    free(partial);
+    for (int k = 0; k < n_slots; k++)
+        block_free(&slots[k], scn->n_strategies);
+    free(slots);
+    psim_model_destroy(m);
+    if (st == PSIM_OK && results)
+        *results = res;
+    else
+        psim_results_destroy(res);
+    return st;
+}
