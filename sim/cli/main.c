@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -333,9 +334,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_results_print_table(res, stdout);
     if (!a.quiet) {
         double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies;
-        fprintf(stderr, "painsim: wrote %s: %lld patients x %d strategies x %d days in %.2f s (%.1f M patient-days/s)\n",
-                a.output, (long long)scn->patients, scn->n_strategies, scn->horizon_days, res->elapsed_seconds,
-                res->elapsed_seconds > 0 ? pd / res->elapsed_seconds / 1e6 : 0.0);
+        struct rusage ru;
+        double peak_mib = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;
+        fprintf(stderr,
+                "painsim: wrote %s: %lld patients x %d strategies x %d days = %.0f patient-days "
+                "in %.2f s (%.1f M patient-days/s), peak memory %.1f MiB\n",
+                a.output, (long long)scn->patients, scn->n_strategies, scn->horizon_days, pd,
+                res->elapsed_seconds, res->elapsed_seconds > 0 ? pd / res->elapsed_seconds / 1e6 : 0.0,
+                peak_mib);
     }
 done:
     if (st != PSIM_OK)

@@ -1,0 +1,343 @@
+/* The patient model (MODEL.md sections 1-4) and the reproducibility
+ * invariants of section 7: thread-count independence and common random numbers. */
+#include "testutil.h"
+
+#include "painsim/model.h"
+#include "painsim/rng.h"
+
+/* One patient's outputs, with storage. */
+typedef struct one {
+    psim_patient p;
+    psim_patient_out out;
+    int16_t day[PSIM_MAX_SESSIONS];
+    int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
+    uint16_t ae[PSIM_MAX_STRATEGY_AE];
+    double sum[1000], sumsq[1000];
+    double eps[1000];
+} one;
+
+static void simulate(const psim_model *m, int s, int64_t i, one *o)
+{
+    memset(o, 0, sizeof *o);
+    psim_cohort_draw(m, 0, i, &o->p);
+    psim_noise_path(m, 0, i, o->eps);
+    o->out.session_day = o->day;
+    o->out.latent = o->latent;
+    o->out.observed = o->observed;
+    o->out.ae_count = o->ae;
+    o->out.sum_vas = o->sum;
+    o->out.sumsq_vas = o->sumsq;
+    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+static psim_model *model_of(const psim_scenario *scn)
+{
+    psim_model *m = NULL;
+    psim_error err;
+    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK);
+    return m;
+}
+
+/* Within max(4 SE) of the expected value; the SE comes from the model's own
+ * variance, not from a tolerance picked to pass. */
+#define ASSERT_NEAR_SE(est, expected, se, what)                                                     \
+    cr_assert(fabs((est) - (expected)) <= 4.0 * (se), "%s: %.5f, expected %.5f +- 4 x %.5f", what, \
+              (double)(est), (double)(expected), (double)(se))
+
+/* ---- deterministic time course ---------------------------------------- */
+
+static const char *const exact_scn =
+    "name: exact\n"
+    "patients: 1\n"
+    "horizon_days: 200\n"
+    "cohort:\n"
+    "  baseline_vas: {mean: 7.0, sd: 0, min: 4, max: 10}\n"
+    "  myofascial: 1\n"
+    "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}\n"
+    "  aspirin_recent: 0\n"
+    "  noise: {sd: 0, phi: 0.9}\n"
+    "treatments:\n"
+    "  sure:\n"
+    "    base: botox\n"
+    "    p_first: 1\n"
+    "    antibody_risk: 0\n"
+    "    relief: {responder: {mean: 0.7, sd: 0}, non_responder: {mean: 0.1, sd: 0}}\n"
+    "    duration: {median_days: 90, sigma: 0}\n"
+    "strategies:\n"
+    "  - name: sure\n"
+    "    treatment: sure\n"
+    "    schedule: {days: [10]}\n";
+
+Test(model, time_course_is_exact_without_noise)
+{
+    psim_scenario *scn = tu_load(exact_scn);
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    simulate(m, 0, 0, o);
+    cr_assert_eq(o->out.sessions, 1);
+    cr_assert_eq(o->day[0], 10);
+    cr_assert_eq(o->latent[0], 1);
+    /* onset 3, peak 21, D = 90, half-life 14 after D; B = 7, rho = 0.7 */
+    struct { int day; double vas; } expect[] = {
+        {0, 7.0}, {10, 7.0}, {13, 7.0},
+        {22, 7.0 * (1 - 0.7 * 9.0 / 18.0)},   /* tau 12: halfway up the ramp */
+        {31, 7.0 * 0.3}, {99, 7.0 * 0.3},      /* tau 21 .. 89: full effect */
+        {114, 7.0 * (1 - 0.7 * 0.5)},          /* tau 104 = D + one half-life */
+        {128, 7.0 * (1 - 0.7 * 0.25)},
+    };
+    for (size_t k = 0; k < sizeof expect / sizeof expect[0]; k++)
+        cr_assert_float_eq(o->sum[expect[k].day], expect[k].vas, 1e-12, "day %d: %.15f vs %.15f",
+                           expect[k].day, o->sum[expect[k].day], expect[k].vas);
+    /* observed response 21 days after the session (day 31): 2.1 <= 3.5 */
+    cr_assert_eq(o->observed[0], 1);
+    /* dose: 50 U per level, capped at 500 */
+    cr_assert_eq(o->out.units, (uint32_t)(50 * o->p.lumbar_levels));
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(model, dose_is_capped_and_aspirin_delays_the_first_session)
+{
+    psim_scenario *scn = tu_load(
+        "patients: 1\nhorizon_days: 200\n"
+        "cohort: {aspirin_recent: 1, myofascial: 1, lumbar_levels: [0, 0, 0, 0, 1],\n"
+        "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
+        "treatments: {big: {base: botox, dose: {units_per_level: 150, max_units_per_session: 500}}}\n"
+        "strategies:\n  - {name: big, treatment: big, schedule: {days: [0, 84]}}\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    simulate(m, 0, 0, o);
+    cr_assert_eq(o->p.aspirin_recent, 1);
+    cr_assert_eq(o->out.sessions, 2);
+    cr_assert_eq(o->day[0], 3, "aspirin delays the first session by 3 days");
+    cr_assert_eq(o->day[1], 87, "the second keeps the 84-day minimum interval");
+    cr_assert_eq(o->out.units, 1000u, "5 levels x 150 U capped at 500 U per session");
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+/* ---- statistical properties ------------------------------------------- */
+
+Test(model, noise_is_ar1_with_the_given_sd_and_phi)
+{
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 100\n"
+                                 "strategies: [{name: none, treatment: none}]\n");
+    psim_model *m = model_of(scn);
+    const int n = 40000;
+    double s0 = 0, s00 = 0, s01 = 0, s1 = 0, s11 = 0;
+    double eps[100];
+    for (int i = 0; i < n; i++) {
+        psim_noise_path(m, 0, i, eps);
+        s0 += eps[60];
+        s1 += eps[61];
+        s00 += eps[60] * eps[60];
+        s11 += eps[61] * eps[61];
+        s01 += eps[60] * eps[61];
+    }
+    double sigma = 0.8, phi = 0.9;
+    double var = s00 / n - (s0 / n) * (s0 / n);
+    /* SE of a normal variance estimate: sigma^2 sqrt(2/n) */
+    ASSERT_NEAR_SE(var, sigma * sigma, sigma * sigma * sqrt(2.0 / n), "Var eps(60)");
+    ASSERT_NEAR_SE(s0 / n, 0.0, sigma / sqrt(n), "E eps(60)");
+    double cov = s01 / n - (s0 / n) * (s1 / n);
+    double corr = cov / sqrt(var * (s11 / n - (s1 / n) * (s1 / n)));
+    /* SE of a correlation estimate: (1 - rho^2) / sqrt(n) */
+    ASSERT_NEAR_SE(corr, phi, (1 - phi * phi) / sqrt(n), "corr(eps(60), eps(61))");
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(model, cohort_follows_model_defaults)
+{
+    psim_scenario *scn = tu_load("patients: 1\nstrategies: [{name: none, treatment: none}]\n");
+    psim_model *m = model_of(scn);
+    const int n = 50000;
+    int eligible = 0, level5 = 0, myo = 0;
+    double sb = 0;
+    for (int i = 0; i < n; i++) {
+        psim_patient p;
+        psim_cohort_draw(m, 0, i, &p);
+        eligible += p.eligible;
+        level5 += p.lumbar_levels == 5;
+        myo += p.myofascial;
+        sb += p.baseline_vas;
+        cr_assert(p.baseline_vas >= 4.0 && p.baseline_vas <= 10.0);
+        cr_assert(p.pain_duration_months >= 3.0 && p.pain_duration_months <= 120.0);
+    }
+    double pe = 0.95 * 0.95 * 0.99 * 0.98 * 0.995 * 0.98 * 0.97;
+    ASSERT_NEAR_SE((double)eligible / n, pe, sqrt(pe * (1 - pe) / n), "eligible");
+    ASSERT_NEAR_SE((double)level5 / n, 0.35, sqrt(0.35 * 0.65 / n), "5 lumbar levels");
+    ASSERT_NEAR_SE((double)myo / n, 0.95, sqrt(0.95 * 0.05 / n), "myofascial");
+    /* truncation at [4, 10] of N(7, 1.2) is symmetric: the mean stays 7 */
+    ASSERT_NEAR_SE(sb / n, 7.0, 1.2 / sqrt(n), "mean baseline VAS");
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(model, response_is_a_two_state_markov_chain)
+{
+    psim_scenario *scn = tu_load(
+        "patients: 1\nhorizon_days: 300\n"
+        "cohort: {myofascial: 1, aspirin_recent: 0,\n"
+        "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
+        "treatments: {chain: {base: botox, p_first: 0.55, p_persist: 0.8, p_recover: 0.2, antibody_risk: 0}}\n"
+        "strategies: [{name: chain, treatment: chain, schedule: {every_days: 90, sessions: 2}}]\n");
+    psim_model *m = model_of(scn);
+    const int n = 30000;
+    int r1 = 0, r11 = 0, r0 = 0, r01 = 0, flu = 0, sessions = 0;
+    one *o = calloc(1, sizeof *o);
+    for (int i = 0; i < n; i++) {
+        simulate(m, 0, i, o);
+        cr_assert_eq(o->out.sessions, 2);
+        sessions += 2;
+        if (o->latent[0]) {
+            r1++;
+            r11 += o->latent[1];
+        } else {
+            r0++;
+            r01 += o->latent[1];
+        }
+        flu += o->ae[0];
+    }
+    ASSERT_NEAR_SE((double)r1 / n, 0.55, sqrt(0.55 * 0.45 / n), "P(R1)");
+    ASSERT_NEAR_SE((double)r11 / r1, 0.8, sqrt(0.8 * 0.2 / r1), "P(R2 | R1)");
+    ASSERT_NEAR_SE((double)r01 / r0, 0.2, sqrt(0.2 * 0.8 / r0), "P(R2 | not R1)");
+    cr_assert_str_eq(psim_model_ae_name(m, 0, 0), "flu_like");
+    ASSERT_NEAR_SE((double)flu / sessions, 0.05, sqrt(0.05 * 0.95 / sessions), "flu-like per session");
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(model, antibodies_cause_secondary_non_response)
+{
+    psim_scenario *scn = tu_load(
+        "patients: 1\nhorizon_days: 400\n"
+        "cohort: {myofascial: 1,\n"
+        "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
+        "treatments: {ab: {base: botox, p_first: 1, p_persist: 1, p_recover: 1, antibody_risk: 1}}\n"
+        "strategies: [{name: ab, treatment: ab, schedule: {every_days: 100, sessions: 4}}]\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    for (int i = 0; i < 200; i++) {
+        simulate(m, 0, i, o);
+        cr_assert_eq(o->latent[0], 1, "the session where antibodies form still responds");
+        cr_assert_eq(o->out.antibody, 1);
+        for (int j = 1; j < o->out.sessions; j++)
+            cr_assert_eq(o->latent[j], 0, "patient %d session %d after antibodies", i, j + 1);
+    }
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+/* ---- common random numbers -------------------------------------------- */
+
+static const char *const crn_scn =
+    "name: crn\n"
+    "patients: 3000\n"
+    "block_size: 128\n"
+    "horizon_days: 200\n"
+    "treatments:\n"
+    "  inert: {base: placebo, p_first: 0, p_recover: 0, relief: {non_responder: {mean: 0, sd: 0}}}\n"
+    "  botox_weak: {base: botox, relief: {responder: {mean: 0.55, sd: 0.03}}}\n"
+    "strategies:\n"
+    "  - {name: none, treatment: none}\n"
+    "  - {name: inert, treatment: inert, schedule: {days: [0, 60, 120]}}\n"
+    "  - {name: botox, treatment: botox, schedule: {every_days: 90, sessions: 2}}\n"
+    "  - {name: botox_weak, treatment: botox_weak, schedule: {every_days: 90, sessions: 2}}\n";
+
+Test(model, common_random_numbers_across_strategies)
+{
+    char path[256];
+    tu_tmpname(path, sizeof path, "crn");
+    psim_scenario *scn = tu_load(crn_scn);
+    psim_results *res = tu_run(scn, 2, path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    size_t n1, n2;
+    /* an inert treatment reproduces the none strategy's trajectories exactly */
+    unsigned char *none = tu_read_raw(f, "/strategies/none/vas_mm", &n1);
+    unsigned char *inert = tu_read_raw(f, "/strategies/inert/vas_mm", &n2);
+    cr_assert_eq(n1, n2);
+    cr_assert_eq(n1, 3000u * 200u);
+    cr_assert(memcmp(none, inert, n1) == 0, "a zero-effect treatment must give the none trajectories");
+    free(none);
+    free(inert);
+    unsigned char *sess = tu_read_raw(f, "/strategies/inert/sessions", &n1);
+    size_t with3 = 0;
+    for (size_t i = 0; i < n1; i++)
+        with3 += sess[i] == 3;
+    cr_assert_gt(with3, 2000u, "the inert strategy did give sessions");
+    free(sess);
+    /* the uniforms behind session j are shared: same latent responses and
+     * adverse events whatever the relief parameters */
+    const char *shared[] = {"latent_response", "session_day", "adverse_events/flu_like",
+                            "adverse_events/local", "treated"};
+    for (size_t k = 0; k < sizeof shared / sizeof shared[0]; k++) {
+        char a[128], b[128];
+        snprintf(a, sizeof a, "/strategies/botox/%s", shared[k]);
+        snprintf(b, sizeof b, "/strategies/botox_weak/%s", shared[k]);
+        unsigned char *ra = tu_read_raw(f, a, &n1), *rb = tu_read_raw(f, b, &n2);
+        cr_assert(ra && rb && n1 == n2 && n1 > 0, "%s", shared[k]);
+        cr_assert(memcmp(ra, rb, n1) == 0, "%s differs between botox and botox_weak", shared[k]);
+        free(ra);
+        free(rb);
+    }
+    /* baseline + noise: the none strategy is clamp(B + eps) in every patient */
+    psim_model *m = model_of(scn);
+    size_t nb;
+    double *B = tu_read_double(f, "/cohort/baseline_vas", &nb);
+    unsigned char *vas = tu_read_raw(f, "/strategies/none/vas_mm", &n1);
+    double eps[200];
+    for (int i = 0; i < 3000; i += 37) {
+        psim_patient p;
+        psim_cohort_draw(m, 0, i, &p);
+        cr_assert_eq(p.baseline_vas, B[i]);
+        psim_noise_path(m, 0, i, eps);
+        for (int t = 0; t < 200; t++) {
+            double v = B[i] + eps[t];
+            v = v < 0 ? 0 : (v > 10 ? 10 : v);
+            cr_assert_eq(vas[(size_t)i * 200 + (size_t)t], (unsigned char)(v * 10.0 + 0.5));
+        }
+    }
+    free(vas);
+    free(B);
+    psim_model_destroy(m);
+    H5Fclose(f);
+    unlink(path);
+    psim_results_destroy(res);
+    psim_scenario_destroy(scn);
+}
+
+/* ---- thread-count independence ---------------------------------------- */
+
+Test(model, byte_identical_datasets_at_1_2_and_4_threads)
+{
+    psim_scenario *scn = tu_load(crn_scn);
+    char p1[256], p2[256], p4[256];
+    tu_tmpname(p1, sizeof p1, "t1");
+    tu_tmpname(p2, sizeof p2, "t2");
+    tu_tmpname(p4, sizeof p4, "t4");
+    psim_results *r1 = tu_run(scn, 1, p1);
+    psim_results *r2 = tu_run(scn, 2, p2);
+    psim_results *r4 = tu_run(scn, 4, p4);
+    int n = tu_assert_same_datasets(p1, p2);
+    cr_assert_gt(n, 40, "compared %d datasets", n);
+    tu_assert_same_datasets(p1, p4);
+    /* the in-memory summaries too, to the last bit */
+    for (int s = 0; s < r1->n_strategies; s++)
+        for (int t = 0; t < r1->horizon_days; t++) {
+            cr_assert(r1->strategies[s].vas_sum[t] == r4->strategies[s].vas_sum[t]);
+            cr_assert(r1->strategies[s].vas_sumsq[t] == r2->strategies[s].vas_sumsq[t]);
+        }
+    unlink(p1);
+    unlink(p2);
+    unlink(p4);
+    psim_results_destroy(r1);
+    psim_results_destroy(r2);
+    psim_results_destroy(r4);
+    psim_scenario_destroy(scn);
+}

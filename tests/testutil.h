@@ -1,0 +1,157 @@
+/* Helpers shared by the tests: load inline scenarios, run to a file, compare
+ * HDF5 datasets byte for byte, check that every dataset has a units attribute. */
+#ifndef PAINSIM_TESTUTIL_H
+#define PAINSIM_TESTUTIL_H
+
+#include <criterion/criterion.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "painsim/run.h"
+#include "painsim/scenario.h"
+
+static inline psim_scenario *tu_load(const char *text)
+{
+    psim_scenario *scn = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_scenario_load_text(text, strlen(text), "inline.yaml", NULL, 0, &scn, &err);
+    if (st != PSIM_OK) {
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_fatal("scenario did not load: %s", buf);
+    }
+    return scn;
+}
+
+static inline psim_scenario *tu_load_file(const char *path, const char *const *set, int n_set)
+{
+    psim_scenario *scn = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_scenario_load(path, set, n_set, &scn, &err);
+    if (st != PSIM_OK) {
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_fatal("scenario did not load: %s", buf);
+    }
+    return scn;
+}
+
+/* Run scn with `threads` threads, writing to path (may be NULL); returns results. */
+static inline psim_results *tu_run(const psim_scenario *scn, int threads, const char *path)
+{
+    psim_run_options opt = psim_run_options_default();
+    opt.threads = threads;
+    opt.output_path = path;
+    opt.force = 1;
+    psim_results *res = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_run(scn, &opt, &res, &err);
+    if (st != PSIM_OK) {
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_fatal("run failed: %s", buf);
+    }
+    return res;
+}
+
+/* Read a whole dataset's raw bytes in its native memory type. */
+static inline unsigned char *tu_read_raw(hid_t file, const char *name, size_t *nbytes)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    if (d < 0)
+        return NULL;
+    hid_t ft = H5Dget_type(d);
+    hid_t mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    size_t sz = H5Tget_size(mt);
+    unsigned char *buf = calloc((size_t)n * sz + 1, 1);
+    int is_vlen = H5Tis_variable_str(ft) > 0 || H5Tget_class(ft) == H5T_VLEN;
+    if (buf && n > 0 && !is_vlen)
+        H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    *nbytes = is_vlen ? 0 : (size_t)n * sz;
+    H5Sclose(sp);
+    H5Tclose(mt);
+    H5Tclose(ft);
+    H5Dclose(d);
+    return buf;
+}
+
+typedef struct tu_visit {
+    char names[512][256];
+    int n;
+} tu_visit;
+
+static inline herr_t tu_visit_cb(hid_t obj, const char *name, const H5O_info_t *info, void *data)
+{
+    (void)obj;
+    tu_visit *v = data;
+    if (info->type == H5O_TYPE_DATASET && v->n < 512)
+        snprintf(v->names[v->n++], sizeof v->names[0], "/%s", name);
+    return 0;
+}
+
+/* Names of every dataset in the file. */
+static inline tu_visit *tu_datasets(hid_t file)
+{
+    tu_visit *v = calloc(1, sizeof *v);
+    H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, tu_visit_cb, v);
+    return v;
+}
+
+/* Assert the two files have the same datasets with the same bytes.  Returns
+ * the number of datasets compared. */
+static inline int tu_assert_same_datasets(const char *a, const char *b)
+{
+    hid_t fa = H5Fopen(a, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fb = H5Fopen(b, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(fa >= 0 && fb >= 0, "cannot open %s or %s", a, b);
+    tu_visit *va = tu_datasets(fa), *vb = tu_datasets(fb);
+    cr_assert_eq(va->n, vb->n, "%s has %d datasets, %s has %d", a, va->n, b, vb->n);
+    for (int k = 0; k < va->n; k++) {
+        cr_assert_str_eq(va->names[k], vb->names[k]);
+        size_t na = 0, nb = 0;
+        unsigned char *ra = tu_read_raw(fa, va->names[k], &na);
+        unsigned char *rb = tu_read_raw(fb, vb->names[k], &nb);
+        cr_assert(ra && rb);
+        cr_assert_eq(na, nb, "%s: %zu vs %zu bytes", va->names[k], na, nb);
+        cr_assert(memcmp(ra, rb, na) == 0, "%s differs between %s and %s", va->names[k], a, b);
+        free(ra);
+        free(rb);
+    }
+    int n = va->n;
+    free(va);
+    free(vb);
+    H5Fclose(fa);
+    H5Fclose(fb);
+    return n;
+}
+
+/* Read a 1-D or 2-D dataset as doubles (allocated). */
+static inline double *tu_read_double(hid_t file, const char *name, size_t *n_out)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    cr_assert(d >= 0, "no dataset %s", name);
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    double *buf = malloc(((size_t)n + 1) * sizeof *buf);
+    cr_assert(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, "read %s", name);
+    H5Sclose(sp);
+    H5Dclose(d);
+    *n_out = (size_t)n;
+    return buf;
+}
+
+static inline void tu_tmpname(char *buf, size_t size, const char *tag)
+{
+    snprintf(buf, size, "/tmp/painsim-test-%ld-%s.h5", (long)getpid(), tag);
+}
+
+#endif
