@@ -25,6 +25,7 @@ typedef struct strat_ds {
 } strat_ds;
 
 struct psim_h5 {
+    char path[PSIM_ERROR_FILE_MAX];
     hid_t file;
     const psim_model *m;
     const psim_scenario *scn;
@@ -150,7 +151,8 @@ static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hs
         if (gzip > 0 && H5Pset_deflate(dcpl, (unsigned)gzip) < 0)
             goto done;
     }
-    if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+    /* Every element is written, so skip the fill (not allowed for strings). */
+    if (H5Tis_variable_str(type) <= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
         goto done;
     d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d >= 0 && (attr_str(d, "units", units) < 0 || attr_str(d, "description", description) < 0)) {
@@ -238,6 +240,7 @@ psim_status psim_h5_create(const char *out_path, const psim_model *m, const char
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
     h5_init_ids(h);
+    snprintf(h->path, sizeof h->path, "%s", out_path);
     h->m = m;
     h->scn = psim_model_scenario(m);
     h->H = h->scn->horizon_days;
@@ -452,7 +455,7 @@ cleanup:
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
 {
     psim_status st = PSIM_OK;
-    const char *out_path = "the output file";
+    const char *out_path = h->path;
     const hsize_t first = (hsize_t)b->first, n = (hsize_t)b->n;
     const size_t bs = (size_t)h->scn->block_size;
     CHECK(write_rows(h->cohort[0], H5T_NATIVE_DOUBLE, first, n, 1, 1, b->baseline_vas), "write /cohort");
@@ -526,7 +529,7 @@ static herr_t column_ds(hid_t g, const char *name, hid_t filetype, hid_t memtype
 psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err)
 {
     psim_status st = PSIM_OK;
-    const char *out_path = "the output file";
+    const char *out_path = h->path;
     const int H = h->H, S = r->n_strategies;
     double *a = malloc((size_t)H * sizeof *a), *b = malloc((size_t)H * sizeof *b);
     double *cols = malloc((size_t)S * 16 * sizeof *cols);
@@ -665,7 +668,7 @@ cleanup:
         close_id(&hh->day_scale);
         close_id(&hh->simday_scale);
         if (H5Fclose(hh->file) < 0)
-            st = h5_fail(err, "the output file", "close the output file");
+            st = h5_fail(err, hh->path, "close the output file");
         hh->file = H5I_INVALID_HID;
         free(hh);
     } else {

@@ -8,7 +8,7 @@ static const psim_strategy_summary *strategy(const psim_results *r, const char *
     for (int s = 0; s < r->n_strategies; s++)
         if (strcmp(r->strategies[s].name, name) == 0)
             return &r->strategies[s];
-    cr_fatal("no strategy %s", name);
+    cr_assert_fail("no strategy %s", name);
     return NULL;
 }
 

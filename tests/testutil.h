@@ -23,7 +23,7 @@ static inline psim_scenario *tu_load(const char *text)
     if (st != PSIM_OK) {
         char buf[2048];
         psim_error_format(&err, buf, sizeof buf);
-        cr_fatal("scenario did not load: %s", buf);
+        cr_assert_fail("scenario did not load: %s", buf);
     }
     return scn;
 }
@@ -37,7 +37,7 @@ static inline psim_scenario *tu_load_file(const char *path, const char *const *s
     if (st != PSIM_OK) {
         char buf[2048];
         psim_error_format(&err, buf, sizeof buf);
-        cr_fatal("scenario did not load: %s", buf);
+        cr_assert_fail("scenario did not load: %s", buf);
     }
     return scn;
 }
@@ -56,7 +56,7 @@ static inline psim_results *tu_run(const psim_scenario *scn, int threads, const 
     if (st != PSIM_OK) {
         char buf[2048];
         psim_error_format(&err, buf, sizeof buf);
-        cr_fatal("run failed: %s", buf);
+        cr_assert_fail("run failed: %s", buf);
     }
     return res;
 }

@@ -1,0 +1,1697 @@
+/*
+ * Scenario loading: YAML text -> tree (yamldoc) -> --set overrides applied to
+ * the tree -> psim_scenario with MODEL.md defaults -> validation.
+ *
+ * Every error is an input error at the offending node: the key for unknown
+ * keys, the value for bad values.  Nothing is guessed or silently fixed.
+ */
+#include "painsim/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yamldoc.h"
+
+#define PATIENTS_MAX ((int64_t)1 << 40)
+#define HORIZON_MAX 36525
+#define BLOCK_MAX 1048576
+#define DEFAULT_ASSESS_AFTER_DAYS 21
+#define PATH_MAX_LEN 256
+#define DESCRIBE_MAX 256
+
+/* Dose units must stay representable after multiplying by the lumbar level. */
+#define UNITS_MAX (INT_MAX / PSIM_LUMBAR_LEVELS)
+
+/* ------------------------------------------------------------- key lists */
+
+static const char *const top_keys[] = {"name",       "description", "seed",     "patients",
+                                       "horizon_days", "block_size", "cohort", "treatments",
+                                       "strategies", "reference",   "output",   NULL};
+static const char *const cohort_keys[] = {"baseline_vas",     "pain_duration_months",
+                                          "lumbar_levels",    "myofascial",
+                                          "contraindications", "aspirin_recent",
+                                          "aspirin_delay_days", "noise", NULL};
+static const char *const truncnorm_keys[] = {"mean", "sd", "min", "max", NULL};
+static const char *const noise_keys[] = {"sd", "phi", NULL};
+static const char *const treatment_keys[] = {
+    "base",       "injection",      "p_first",   "p_persist",         "p_recover",
+    "antibody_risk", "relief",      "onset_days", "peak_days",        "duration",
+    "half_life_days", "dose",       "min_interval_days", "adverse_events", NULL};
+static const char *const relief_keys[] = {"responder", "non_responder", NULL};
+static const char *const meansd_keys[] = {"mean", "sd", NULL};
+static const char *const duration_keys[] = {"median_days", "sigma", NULL};
+static const char *const dose_keys[] = {"units_per_level", "max_units_per_session", NULL};
+static const char *const ae_keys[] = {"p", "days", NULL};
+static const char *const strategy_keys[] = {"name", "treatment", "fallback", "schedule", NULL};
+static const char *const schedule_keys[] = {"days",      "every_days",        "sessions",
+                                            "start_day", "assess_after_days", "continue_if",
+                                            "on_relapse", NULL};
+static const char *const output_keys[] = {"record_every_days", "trajectories", "compression",
+                                          NULL};
+
+/* ---------------------------------------------------------------- context */
+
+typedef struct tdef {
+    const yd_node *key;   /* the name under `treatments:` */
+    psim_treatment t;     /* fully resolved */
+} tdef;
+
+typedef struct conv {
+    psim_error *err;
+    psim_scenario *scn;
+    int n_def;
+    tdef def[PSIM_MAX_TREATMENTS];
+    const yd_node *strategy_name_node[PSIM_MAX_STRATEGIES];
+} conv;
+
+static void set_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memset(dst, 0, size);
+    memcpy(dst, src, n);
+}
+
+static psim_status fail(const conv *c, const yd_node *at, const char *fmt, ...) PSIM_PRINTF(3, 4);
+
+static psim_status fail(const conv *c, const yd_node *at, const char *fmt, ...)
+{
+    char msg[PSIM_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return psim_error_set(c->err, PSIM_ERR_INPUT, at ? at->origin : NULL, at ? at->line : 0,
+                          at ? at->column : 0, "%s", msg);
+}
+
+/* Append s to buf (size bytes, *o used), truncating; buf stays NUL-terminated. */
+static void append(char *buf, size_t size, size_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (*o >= size)
+        return;
+    if (n > size - 1 - *o)
+        n = size - 1 - *o;
+    memcpy(buf + *o, s, n);
+    *o += n;
+    buf[*o] = '\0';
+}
+
+/* "path.key" (or "key" at the top level). */
+static void join(char *buf, size_t size, const char *path, const char *key)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    if (path && path[0]) {
+        append(buf, size, &o, path);
+        append(buf, size, &o, ".");
+    }
+    append(buf, size, &o, key);
+}
+
+/* The key node of `key` in a mapping, or NULL. */
+static const yd_node *key_node(const yd_node *map, const char *key)
+{
+    long i = yd_map_index(map, key);
+    return i < 0 ? NULL : map->keys[i];
+}
+
+/* ------------------------------------------------------------ did you mean */
+
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t row[PSIM_NAME_MAX + 1];
+    if (la > PSIM_NAME_MAX || lb > PSIM_NAME_MAX)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The candidate closest to s, if close enough to be a likely typo. */
+static const char *suggest(const char *s, size_t len, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        size_t lc = strlen(cands[i]);
+        size_t d = edit_distance(s, len, cands[i], lc);
+        size_t longer = len > lc ? len : lc;
+        size_t limit = longer / 3 > 2 ? longer / 3 : 2;
+        /* a prefix of a longer key ("horizon" for "horizon_days") counts as close */
+        if (len >= 4 && len < lc && strncmp(s, cands[i], len) == 0 && strlen(s) == len)
+            d = lc - len > limit ? limit : lc - len;
+        if (d <= limit && d < lc && d < len && d < best_d) {
+            best = cands[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static size_t list_len(const char *const *list)
+{
+    size_t n = 0;
+    while (list[n])
+        n++;
+    return n;
+}
+
+static void join_list(char *buf, size_t size, const char *const *list, size_t n)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < size; i++) {
+        int w = snprintf(buf + o, size - o, "%s%s", i ? ", " : "", list[i]);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+}
+
+/* Text of a scalar for messages (short, printable). */
+static void text_of(const yd_node *v, char *buf, size_t size)
+{
+    char tmp[DESCRIBE_MAX];
+    yd_describe(v, tmp, sizeof tmp);
+    /* yd_describe writes `x` for plain scalars: drop the backticks for "got". */
+    size_t n = strlen(tmp);
+    if (v && v->kind == YD_SCALAR && v->plain && n >= 2 && tmp[0] == '`' && tmp[n - 1] == '`') {
+        tmp[n - 1] = '\0';
+        snprintf(buf, size, "%s", tmp + 1);
+    } else {
+        snprintf(buf, size, "%s", tmp);
+    }
+}
+
+static void where_text(char *buf, size_t size, const char *path)
+{
+    if (path && path[0])
+        snprintf(buf, size, "in `%s`", path);
+    else
+        snprintf(buf, size, "at the top level");
+}
+
+/* Every key of a mapping must be one of `valid`. */
+static psim_status check_keys(const conv *c, const yd_node *map, const char *path,
+                              const char *const *valid)
+{
+    size_t nvalid = list_len(valid);
+    for (size_t i = 0; i < map->n; i++) {
+        const yd_node *k = map->keys[i];
+        int known = 0;
+        for (size_t j = 0; j < nvalid && !known; j++)
+            known = yd_scalar_is(k, valid[j]);
+        if (known)
+            continue;
+        char key[DESCRIBE_MAX], where[PATH_MAX_LEN + 16], list[PSIM_ERROR_TEXT_MAX / 2];
+        text_of(k, key, sizeof key);
+        where_text(where, sizeof where, path);
+        const char *s = suggest(k->text, k->len, valid, nvalid);
+        if (s)
+            return fail(c, k, "unknown key `%s` %s; did you mean `%s`?", key, where, s);
+        join_list(list, sizeof list, valid, nvalid);
+        return fail(c, k, "unknown key `%s` %s; valid keys are: %s", key, where, list);
+    }
+    return PSIM_OK;
+}
+
+/* ------------------------------------------------------------ value types */
+
+static psim_status expect(const conv *c, const yd_node *v, const char *path, yd_kind kind)
+{
+    char what[DESCRIBE_MAX];
+    if (v->kind == kind)
+        return PSIM_OK;
+    yd_describe(v, what, sizeof what);
+    return fail(c, v, "`%s`: expected %s, got %s", path,
+                kind == YD_MAPPING ? "a mapping" : kind == YD_SEQUENCE ? "a sequence" : "a scalar",
+                what);
+}
+
+/* A plain, non-null scalar without NUL bytes, else a wrong-type error. */
+static psim_status expect_plain(const conv *c, const yd_node *v, const char *path,
+                                const char *expected)
+{
+    char what[DESCRIBE_MAX];
+    if (v->kind == YD_SCALAR && v->plain && !yd_is_null(v) && strlen(v->text) == v->len)
+        return PSIM_OK;
+    yd_describe(v, what, sizeof what);
+    return fail(c, v, "`%s`: expected %s, got %s", path, expected, what);
+}
+
+static int is_digits_span(const char *s, size_t start, size_t end)
+{
+    if (start >= end)
+        return 0;
+    for (size_t i = start; i < end; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int is_digits(const char *s)
+{
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    while (isdigit((unsigned char)*s))
+        s++;
+    return *s == '\0';
+}
+
+/* [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? */
+static int decimal_syntax(const char *s)
+{
+    int digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    while (isdigit((unsigned char)*s))
+        s++, digits++;
+    if (*s == '.') {
+        s++;
+        while (isdigit((unsigned char)*s))
+            s++, digits++;
+    }
+    if (!digits)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return 0;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == '\0';
+}
+
+static int is_nonfinite_word(const char *s)
+{
+    static const char *const words[] = {"nan", ".nan", "inf", ".inf", "infinity", NULL};
+    if (*s == '+' || *s == '-')
+        s++;
+    for (size_t i = 0; words[i]; i++) {
+        size_t n = strlen(words[i]), j = 0;
+        for (j = 0; j < n && s[j] && tolower((unsigned char)s[j]) == words[i][j]; j++)
+            ;
+        if (j == n && s[n] == '\0')
+            return 1;
+    }
+    return 0;
+}
+
+static psim_status rd_number(const conv *c, const yd_node *v, const char *path, double *out)
+{
+    char *end = NULL;
+    psim_status st = expect_plain(c, v, path, "a number");
+    if (st != PSIM_OK)
+        return st;
+    if (is_nonfinite_word(v->text))
+        return fail(c, v, "`%s`: expected a finite number, got `%s`", path, v->text);
+    if (!decimal_syntax(v->text)) {
+        char t[DESCRIBE_MAX];
+        text_of(v, t, sizeof t);
+        return fail(c, v, "`%s`: expected a number, got `%s`", path, t);
+    }
+    errno = 0;
+    double d = strtod(v->text, &end);
+    if (end != v->text + v->len) {
+        char t[DESCRIBE_MAX];
+        text_of(v, t, sizeof t);
+        return fail(c, v, "`%s`: expected a number, got `%s`", path, t);
+    }
+    if (!isfinite(d) || (errno == ERANGE && fabs(d) > 1.0)) {
+        char t[DESCRIBE_MAX];
+        text_of(v, t, sizeof t);
+        return fail(c, v, "`%s`: the number %s is too large (overflow)", path, t);
+    }
+    *out = d;
+    return PSIM_OK;
+}
+
+/* Interval bounds for doubles; use -HUGE_VAL / HUGE_VAL for none. */
+typedef struct range {
+    double lo, hi;
+    int lo_open, hi_open;
+} range;
+
+static const range R_PROB = {0.0, 1.0, 0, 0};
+static const range R_NONNEG = {0.0, HUGE_VAL, 0, 1};
+static const range R_POS = {0.0, HUGE_VAL, 1, 1};
+
+static void range_text(const range *r, char *buf, size_t size)
+{
+    if (r->hi == HUGE_VAL)
+        snprintf(buf, size, "%s %.15g", r->lo_open ? ">" : ">=", r->lo);
+    else if (r->lo == -HUGE_VAL)
+        snprintf(buf, size, "%s %.15g", r->hi_open ? "<" : "<=", r->hi);
+    else
+        snprintf(buf, size, "in %s%.15g, %.15g%s", r->lo_open ? "(" : "[", r->lo, r->hi,
+                 r->hi_open ? ")" : "]");
+}
+
+static int in_range(const range *r, double x)
+{
+    if (r->lo_open ? !(x > r->lo) : !(x >= r->lo))
+        return 0;
+    if (r->hi_open ? !(x < r->hi) : !(x <= r->hi))
+        return 0;
+    return 1;
+}
+
+static psim_status rd_double(const conv *c, const yd_node *v, const char *path, range r,
+                             double *out)
+{
+    double d = 0.0;
+    char rt[96];
+    psim_status st = rd_number(c, v, path, &d);
+    if (st != PSIM_OK)
+        return st;
+    if (!in_range(&r, d)) {
+        range_text(&r, rt, sizeof rt);
+        return fail(c, v, "`%s` must be %s, got %s", path, rt, v->text);
+    }
+    *out = d;
+    return PSIM_OK;
+}
+
+/* Decimal integer in [lo, hi]; hi == INT64_MAX means no upper bound. */
+static psim_status rd_int64(const conv *c, const yd_node *v, const char *path, int64_t lo,
+                            int64_t hi, int64_t *out)
+{
+    char *end = NULL;
+    char t[DESCRIBE_MAX];
+    psim_status st = expect_plain(c, v, path, "an integer");
+    if (st != PSIM_OK)
+        return st;
+    const char *s = v->text;
+    if (!is_digits(s[0] == '+' || s[0] == '-' ? s + 1 : s)) {
+        text_of(v, t, sizeof t);
+        return fail(c, v, "`%s`: expected an integer, got `%s`", path, t);
+    }
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno == ERANGE || end != s + v->len || x < lo || x > hi) {
+        text_of(v, t, sizeof t);
+        if (hi == INT64_MAX || (hi == INT_MAX && errno != ERANGE && x < lo))
+            return fail(c, v, "`%s` must be an integer >= %" PRId64 ", got %s", path, lo, t);
+        return fail(c, v, "`%s` must be an integer in [%" PRId64 ", %" PRId64 "], got %s", path,
+                    lo, hi, t);
+    }
+    *out = (int64_t)x;
+    return PSIM_OK;
+}
+
+static psim_status rd_int(const conv *c, const yd_node *v, const char *path, int lo, int hi,
+                          int *out)
+{
+    int64_t x;
+    psim_status st = rd_int64(c, v, path, lo, hi, &x);
+    if (st == PSIM_OK)
+        *out = (int)x;
+    return st;
+}
+
+static psim_status rd_uint64(const conv *c, const yd_node *v, const char *path, uint64_t *out)
+{
+    char *end = NULL;
+    char t[DESCRIBE_MAX];
+    psim_status st = expect_plain(c, v, path, "an unsigned 64-bit integer");
+    if (st != PSIM_OK)
+        return st;
+    const char *s = v->text[0] == '+' ? v->text + 1 : v->text;
+    text_of(v, t, sizeof t);
+    if (!is_digits(s))
+        return fail(c, v, "`%s`: expected an unsigned 64-bit integer, got `%s`", path, t);
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end != '\0' || x > UINT64_MAX)
+        return fail(c, v, "`%s` must be an integer in [0, %" PRIu64 "], got %s", path,
+                    UINT64_MAX, t);
+    *out = (uint64_t)x;
+    return PSIM_OK;
+}
+
+static psim_status rd_bool(const conv *c, const yd_node *v, const char *path, int *out)
+{
+    char what[DESCRIBE_MAX];
+    if (v->kind == YD_SCALAR && v->plain) {
+        if (yd_scalar_is(v, "true") || yd_scalar_is(v, "True") || yd_scalar_is(v, "TRUE")) {
+            *out = 1;
+            return PSIM_OK;
+        }
+        if (yd_scalar_is(v, "false") || yd_scalar_is(v, "False") || yd_scalar_is(v, "FALSE")) {
+            *out = 0;
+            return PSIM_OK;
+        }
+    }
+    yd_describe(v, what, sizeof what);
+    return fail(c, v, "`%s`: expected a boolean (true or false), got %s", path, what);
+}
+
+static psim_status rd_string(const conv *c, const yd_node *v, const char *path, char *buf,
+                             size_t size)
+{
+    char what[DESCRIBE_MAX];
+    if (v->kind != YD_SCALAR || yd_is_null(v)) {
+        yd_describe(v, what, sizeof what);
+        return fail(c, v, "`%s`: expected a string, got %s", path, what);
+    }
+    if (strlen(v->text) != v->len)
+        return fail(c, v, "`%s`: a string must not contain NUL characters", path);
+    if (v->len >= size)
+        return fail(c, v, "`%s`: the string is %zu bytes long, more than the limit of %zu", path,
+                    v->len, size - 1);
+    set_str(buf, size, v->text);
+    return PSIM_OK;
+}
+
+static int valid_name(const char *s, size_t len)
+{
+    if (len < 1 || len >= PSIM_NAME_MAX || strlen(s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!(isalnum(ch) || ch == '_' || ch == '.' || ch == '-') || ch > 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+static psim_status check_name_node(const conv *c, const yd_node *v, const char *path)
+{
+    char what[DESCRIBE_MAX];
+    if (v->kind == YD_SCALAR && !yd_is_null(v) && valid_name(v->text, v->len))
+        return PSIM_OK;
+    yd_describe(v, what, sizeof what);
+    return fail(c, v,
+                "`%s`: expected a name of 1-%d letters, digits, `_`, `.` or `-`, got %s", path,
+                PSIM_NAME_MAX - 1, what);
+}
+
+static psim_status rd_name(const conv *c, const yd_node *v, const char *path, char *buf)
+{
+    psim_status st = check_name_node(c, v, path);
+    if (st == PSIM_OK)
+        set_str(buf, PSIM_NAME_MAX, v->text);
+    return st;
+}
+
+/* Optional fields: look the key up and read it only when present. */
+#define OPT(map, path, key, call)                                                              \
+    do {                                                                                       \
+        const yd_node *v_ = yd_map_get((map), (key));                                          \
+        if (v_) {                                                                              \
+            char p_[PATH_MAX_LEN];                                                             \
+            join(p_, sizeof p_, (path), (key));                                                \
+            st = call;                                                                         \
+            if (st != PSIM_OK)                                                                 \
+                goto cleanup;                                                                  \
+        }                                                                                      \
+    } while (0)
+
+/* ----------------------------------------------------------------- cohort */
+
+static psim_status conv_truncnorm(const conv *c, const yd_node *m, const char *path,
+                                  psim_truncnorm *t, double upper)
+{
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    if (st != PSIM_OK)
+        return st;
+    st = check_keys(c, m, path, truncnorm_keys);
+    if (st != PSIM_OK)
+        return st;
+    range any = {-HUGE_VAL, HUGE_VAL, 1, 1};
+    range lim = {0.0, upper, 0, 0};
+    if (upper == HUGE_VAL)
+        lim.hi_open = 1;
+    OPT(m, path, "mean", rd_double(c, v_, p_, any, &t->mean));
+    OPT(m, path, "sd", rd_double(c, v_, p_, R_NONNEG, &t->sd));
+    OPT(m, path, "min", rd_double(c, v_, p_, lim, &t->min));
+    OPT(m, path, "max", rd_double(c, v_, p_, lim, &t->max));
+    if (!(t->min < t->max)) {
+        const yd_node *at = yd_map_get(m, "max") ? yd_map_get(m, "max") : yd_map_get(m, "min");
+        st = fail(c, at, "`%s`: min (%.15g) must be less than max (%.15g)", path, t->min, t->max);
+        goto cleanup;
+    }
+    if (t->sd == 0 && !(t->mean >= t->min && t->mean <= t->max)) {
+        const yd_node *at = yd_map_get(m, "mean") ? yd_map_get(m, "mean") : m;
+        st = fail(c, at, "`%s`: with sd 0 the mean (%.15g) must lie in [min, max] = [%.15g, %.15g]",
+                  path, t->mean, t->min, t->max);
+        goto cleanup;
+    }
+cleanup:
+    return st;
+}
+
+static psim_status conv_levels(const conv *c, const yd_node *v, const char *path, double *p)
+{
+    psim_status st = expect(c, v, path, YD_SEQUENCE);
+    char ep[PATH_MAX_LEN + 24];
+    double sum = 0.0;
+    if (st != PSIM_OK)
+        return st;
+    if (v->n != PSIM_LUMBAR_LEVELS)
+        return fail(c, v, "`%s`: expected exactly %d probabilities (levels 1-5), got %zu", path,
+                    PSIM_LUMBAR_LEVELS, v->n);
+    for (size_t i = 0; i < v->n; i++) {
+        snprintf(ep, sizeof ep, "%s[%zu]", path, i);
+        st = rd_double(c, v->items[i], ep, R_PROB, &p[i]);
+        if (st != PSIM_OK)
+            return st;
+        sum += p[i];
+    }
+    if (fabs(sum - 1.0) > 1e-9)
+        return fail(c, v, "`%s` must sum to 1 (within 1e-9), got %.17g", path, sum);
+    return PSIM_OK;
+}
+
+static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_params *co)
+{
+    const char *path = "cohort";
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    const yd_node *sub;
+    if (st != PSIM_OK)
+        return st;
+    st = check_keys(c, m, path, cohort_keys);
+    if (st != PSIM_OK)
+        return st;
+    OPT(m, path, "baseline_vas", conv_truncnorm(c, v_, p_, &co->baseline_vas, 10.0));
+    OPT(m, path, "pain_duration_months",
+        conv_truncnorm(c, v_, p_, &co->pain_duration_months, HUGE_VAL));
+    OPT(m, path, "lumbar_levels", conv_levels(c, v_, p_, co->lumbar_levels));
+    OPT(m, path, "myofascial", rd_double(c, v_, p_, R_PROB, &co->myofascial));
+    sub = yd_map_get(m, "contraindications");
+    if (sub) {
+        const char *const *names = (const char *const *)psim_contra_names;
+        const char *cpath = "cohort.contraindications";
+        const char *list[PSIM_N_CONTRA + 1];
+        for (int i = 0; i < PSIM_N_CONTRA; i++)
+            list[i] = names[i];
+        list[PSIM_N_CONTRA] = NULL;
+        st = expect(c, sub, cpath, YD_MAPPING);
+        if (st != PSIM_OK)
+            goto cleanup;
+        st = check_keys(c, sub, cpath, list);
+        if (st != PSIM_OK)
+            goto cleanup;
+        for (int i = 0; i < PSIM_N_CONTRA; i++)
+            OPT(sub, cpath, list[i], rd_double(c, v_, p_, R_PROB, &co->contraindications[i]));
+    }
+    OPT(m, path, "aspirin_recent", rd_double(c, v_, p_, R_PROB, &co->aspirin_recent));
+    OPT(m, path, "aspirin_delay_days", rd_int(c, v_, p_, 0, INT_MAX, &co->aspirin_delay_days));
+    sub = yd_map_get(m, "noise");
+    if (sub) {
+        range phi = {0.0, 1.0, 0, 1};
+        path = "cohort.noise";
+        st = expect(c, sub, path, YD_MAPPING);
+        if (st != PSIM_OK)
+            goto cleanup;
+        st = check_keys(c, sub, path, noise_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, path, "sd", rd_double(c, v_, p_, R_NONNEG, &co->noise_sd));
+        OPT(sub, path, "phi", rd_double(c, v_, p_, phi, &co->noise_phi));
+    }
+cleanup:
+    return st;
+}
+
+/* ------------------------------------------------------------- treatments */
+
+static int is_builtin(const char *name, size_t len)
+{
+    for (size_t i = 0; psim_builtin_treatment_names[i]; i++)
+        if (strlen(psim_builtin_treatment_names[i]) == len &&
+            memcmp(psim_builtin_treatment_names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+static size_t builtin_count(void)
+{
+    return list_len(psim_builtin_treatment_names);
+}
+
+/* Relief of one kind must be a valid Beta on [a, b] (or a point mass). */
+static psim_status check_relief(const conv *c, const yd_node *at, const char *path,
+                                const psim_meansd *r, double a, double b)
+{
+    if (r->sd == 0)
+        return PSIM_OK;
+    double w = b - a;
+    double x = (r->mean - a) / w;
+    double v = r->sd * r->sd / (w * w);
+    if (x > 0 && x < 1 && v < x * (1 - x))
+        return PSIM_OK;
+    if (!(x > 0 && x < 1))
+        return fail(c, at,
+                    "`%s`: no Beta distribution on [%g, %g] has mean %.15g and sd %.15g > 0 "
+                    "(the mean must lie strictly inside the interval, or sd must be 0)",
+                    path, a, b, r->mean, r->sd);
+    return fail(c, at,
+                "`%s`: no Beta distribution on [%g, %g] has mean %.15g and sd %.15g "
+                "(with this mean the sd must be less than %.6g)",
+                path, a, b, r->mean, r->sd, sqrt(x * (1 - x)) * w);
+}
+
+static const yd_node *first_of(const yd_node *a, const yd_node *b, const yd_node *c3)
+{
+    return a ? a : b ? b : c3;
+}
+
+static psim_status conv_meansd(const conv *c, const yd_node *m, const char *path, psim_meansd *r,
+                               range mean_range)
+{
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    if (st != PSIM_OK)
+        return st;
+    st = check_keys(c, m, path, meansd_keys);
+    if (st != PSIM_OK)
+        return st;
+    OPT(m, path, "mean", rd_double(c, v_, p_, mean_range, &r->mean));
+    OPT(m, path, "sd", rd_double(c, v_, p_, R_NONNEG, &r->sd));
+cleanup:
+    return st;
+}
+
+static psim_status conv_relief(const conv *c, const yd_node *m, const char *path,
+                               psim_treatment *t, const yd_node *fallback_at)
+{
+    static const range resp = {0.5, 1.0, 0, 0};
+    static const range non = {0.0, 0.5, 0, 1};
+    const yd_node *r = NULL, *nr = NULL;
+    char rp[PATH_MAX_LEN], np[PATH_MAX_LEN];
+    psim_status st = PSIM_OK;
+    join(rp, sizeof rp, path, "responder");
+    join(np, sizeof np, path, "non_responder");
+    if (m) {
+        st = expect(c, m, path, YD_MAPPING);
+        if (st != PSIM_OK)
+            return st;
+        st = check_keys(c, m, path, relief_keys);
+        if (st != PSIM_OK)
+            return st;
+        r = yd_map_get(m, "responder");
+        nr = yd_map_get(m, "non_responder");
+        if (r && (st = conv_meansd(c, r, rp, &t->relief_responder, resp)) != PSIM_OK)
+            return st;
+        if (nr && (st = conv_meansd(c, nr, np, &t->relief_non_responder, non)) != PSIM_OK)
+            return st;
+    }
+    /* Values inherited from the base are valid; check the combination. */
+    st = check_relief(c,
+                      first_of(r ? yd_map_get(r, "sd") : NULL, r ? yd_map_get(r, "mean") : NULL,
+                               r ? r : fallback_at),
+                      rp, &t->relief_responder, 0.5, 1.0);
+    if (st != PSIM_OK)
+        return st;
+    return check_relief(c,
+                        first_of(nr ? yd_map_get(nr, "sd") : NULL,
+                                 nr ? yd_map_get(nr, "mean") : NULL, nr ? nr : fallback_at),
+                        np, &t->relief_non_responder, 0.0, 0.5);
+}
+
+static psim_status conv_adverse_events(const conv *c, const yd_node *m, const char *tpath,
+                                       psim_treatment *t)
+{
+    char path[PATH_MAX_LEN];
+    psim_status st;
+    join(path, sizeof path, tpath, "adverse_events");
+    st = expect(c, m, path, YD_MAPPING);
+    if (st != PSIM_OK)
+        return st;
+    for (size_t i = 0; i < m->n; i++) {
+        const yd_node *k = m->keys[i], *v = m->items[i];
+        char ap[PATH_MAX_LEN];
+        st = check_name_node(c, k, path);
+        if (st != PSIM_OK)
+            return st;
+        join(ap, sizeof ap, path, k->text);
+        st = expect(c, v, ap, YD_MAPPING);
+        if (st != PSIM_OK)
+            return st;
+        st = check_keys(c, v, ap, ae_keys);
+        if (st != PSIM_OK)
+            return st;
+        int j = 0;
+        while (j < t->n_ae && strcmp(t->ae[j].name, k->text) != 0)
+            j++;
+        if (j == t->n_ae) {
+            if (t->n_ae >= PSIM_MAX_AE)
+                return fail(c, k, "`%s`: treatment `%s` would have more than %d adverse-event "
+                                  "types",
+                            ap, t->name, PSIM_MAX_AE);
+            if (!yd_map_get(v, "p") || !yd_map_get(v, "days"))
+                return fail(c, k,
+                            "`%s`: a new adverse event (not one of base `%s`) needs both `p` "
+                            "and `days`",
+                            ap, t->base);
+            memset(&t->ae[j], 0, sizeof t->ae[j]);
+            set_str(t->ae[j].name, sizeof t->ae[j].name, k->text);
+            t->n_ae++;
+        }
+        {
+            char pp[PATH_MAX_LEN];
+            const yd_node *pv = yd_map_get(v, "p"), *dv = yd_map_get(v, "days");
+            if (pv) {
+                join(pp, sizeof pp, ap, "p");
+                st = rd_double(c, pv, pp, R_PROB, &t->ae[j].p);
+                if (st != PSIM_OK)
+                    return st;
+            }
+            if (dv) {
+                join(pp, sizeof pp, ap, "days");
+                st = rd_int(c, dv, pp, 1, INT_MAX, &t->ae[j].days);
+                if (st != PSIM_OK)
+                    return st;
+            }
+        }
+    }
+    return PSIM_OK;
+}
+
+/* Apply the fields of a `treatments:` entry to t (which holds the base). */
+static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const yd_node *name_key,
+                                         const char *path, psim_treatment *t)
+{
+    psim_status st = PSIM_OK;
+    const yd_node *sub;
+    OPT(m, path, "injection", rd_bool(c, v_, p_, &t->injection));
+    OPT(m, path, "p_first", rd_double(c, v_, p_, R_PROB, &t->p_first));
+    OPT(m, path, "p_persist", rd_double(c, v_, p_, R_PROB, &t->p_persist));
+    OPT(m, path, "p_recover", rd_double(c, v_, p_, R_PROB, &t->p_recover));
+    OPT(m, path, "antibody_risk", rd_double(c, v_, p_, R_PROB, &t->antibody_risk));
+    {
+        char rp[PATH_MAX_LEN];
+        join(rp, sizeof rp, path, "relief");
+        st = conv_relief(c, yd_map_get(m, "relief"), rp, t, name_key);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+    OPT(m, path, "onset_days", rd_double(c, v_, p_, R_NONNEG, &t->onset_days));
+    OPT(m, path, "peak_days", rd_double(c, v_, p_, R_NONNEG, &t->peak_days));
+    if (t->peak_days < t->onset_days) {
+        const yd_node *at = first_of(yd_map_get(m, "peak_days"), yd_map_get(m, "onset_days"),
+                                     name_key);
+        st = fail(c, at, "`%s`: peak before onset (peak_days %.15g < onset_days %.15g)", path,
+                  t->peak_days, t->onset_days);
+        goto cleanup;
+    }
+    sub = yd_map_get(m, "duration");
+    if (sub) {
+        char dp[PATH_MAX_LEN];
+        join(dp, sizeof dp, path, "duration");
+        st = expect(c, sub, dp, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, sub, dp, duration_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, dp, "median_days", rd_double(c, v_, p_, R_POS, &t->duration_median_days));
+        OPT(sub, dp, "sigma", rd_double(c, v_, p_, R_NONNEG, &t->duration_sigma));
+    }
+    OPT(m, path, "half_life_days", rd_double(c, v_, p_, R_POS, &t->half_life_days));
+    sub = yd_map_get(m, "dose");
+    if (sub) {
+        char dp[PATH_MAX_LEN];
+        join(dp, sizeof dp, path, "dose");
+        st = expect(c, sub, dp, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, sub, dp, dose_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, dp, "units_per_level", rd_int(c, v_, p_, 0, UNITS_MAX, &t->units_per_level));
+        OPT(sub, dp, "max_units_per_session",
+            rd_int(c, v_, p_, 0, UNITS_MAX, &t->max_units_per_session));
+    }
+    OPT(m, path, "min_interval_days", rd_int(c, v_, p_, 0, INT_MAX, &t->min_interval_days));
+    sub = yd_map_get(m, "adverse_events");
+    if (sub) {
+        st = conv_adverse_events(c, sub, path, t);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+cleanup:
+    return st;
+}
+
+static psim_status conv_treatments(conv *c, const yd_node *m)
+{
+    psim_status st = expect(c, m, "treatments", YD_MAPPING);
+    if (st != PSIM_OK)
+        return st;
+    for (size_t i = 0; i < m->n; i++) {
+        const yd_node *k = m->keys[i], *v = m->items[i];
+        char path[PATH_MAX_LEN], base[PSIM_NAME_MAX];
+        st = check_name_node(c, k, "treatments");
+        if (st != PSIM_OK)
+            return st;
+        if (c->n_def >= PSIM_MAX_TREATMENTS)
+            return fail(c, k, "`treatments`: more than %d treatments defined",
+                        PSIM_MAX_TREATMENTS);
+        join(path, sizeof path, "treatments", k->text);
+        st = expect(c, v, path, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, v, path, treatment_keys);
+        if (st != PSIM_OK)
+            return st;
+        const yd_node *bv = yd_map_get(v, "base");
+        int builtin = is_builtin(k->text, k->len);
+        if (bv) {
+            char bp[PATH_MAX_LEN];
+            join(bp, sizeof bp, path, "base");
+            st = rd_name(c, bv, bp, base);
+            if (st != PSIM_OK)
+                return st;
+            if (!is_builtin(base, strlen(base))) {
+                const char *s = suggest(base, strlen(base), psim_builtin_treatment_names,
+                                        builtin_count());
+                char list[256];
+                join_list(list, sizeof list, psim_builtin_treatment_names, builtin_count());
+                if (s)
+                    return fail(c, bv, "`%s`: `%s` is not a built-in treatment; did you mean `%s`?",
+                                bp, base, s);
+                return fail(c, bv, "`%s`: `%s` is not a built-in treatment (built-ins: %s)", bp,
+                            base, list);
+            }
+            if (builtin && strcmp(base, k->text) != 0)
+                return fail(c, bv,
+                            "`%s`: `%s` is a built-in treatment, so its base is `%s`, not `%s` "
+                            "(define a new name to derive from `%s`)",
+                            bp, k->text, k->text, base, base);
+        } else if (builtin) {
+            set_str(base, sizeof base, k->text);
+        } else {
+            const char *s = suggest(k->text, k->len, psim_builtin_treatment_names,
+                                    builtin_count());
+            if (s)
+                return fail(c, k,
+                            "treatment `%s` is not a built-in, so it needs `base: <built-in>`; "
+                            "did you mean the built-in `%s`?",
+                            k->text, s);
+            char list[256];
+            join_list(list, sizeof list, psim_builtin_treatment_names, builtin_count());
+            return fail(c, k,
+                        "treatment `%s` is not a built-in, so it needs `base: <built-in>` (one of "
+                        "%s)",
+                        k->text, list);
+        }
+        tdef *d = &c->def[c->n_def];
+        if (!psim_treatment_builtin(base, &d->t))
+            return psim_error_set(c->err, PSIM_ERR_INTERNAL, NULL, 0, 0,
+                                  "built-in treatment `%s` missing", base);
+        set_str(d->t.name, sizeof d->t.name, k->text);
+        set_str(d->t.base, sizeof d->t.base, base);
+        d->key = k;
+        st = conv_treatment_fields(c, v, k, path, &d->t);
+        if (st != PSIM_OK)
+            return st;
+        c->n_def++;
+    }
+    return PSIM_OK;
+}
+
+/* Resolve a treatment name (defined under `treatments:` or built-in). */
+static psim_status find_treatment(const conv *c, const yd_node *at, const char *path,
+                                  const char *name, psim_treatment *out)
+{
+    const char *cands[PSIM_MAX_TREATMENTS + 16];
+    size_t n = 0;
+    for (int i = 0; i < c->n_def; i++) {
+        if (strcmp(c->def[i].t.name, name) == 0) {
+            *out = c->def[i].t;
+            return PSIM_OK;
+        }
+    }
+    if (psim_treatment_builtin(name, out))
+        return PSIM_OK;
+    for (int i = 0; i < c->n_def; i++)
+        cands[n++] = c->def[i].t.name;
+    for (size_t i = 0; psim_builtin_treatment_names[i] && n < sizeof cands / sizeof *cands; i++)
+        cands[n++] = psim_builtin_treatment_names[i];
+    const char *s = suggest(name, strlen(name), cands, n);
+    if (s)
+        return fail(c, at, "`%s`: unknown treatment `%s`; did you mean `%s`?", path, name, s);
+    char list[PSIM_ERROR_TEXT_MAX / 2];
+    join_list(list, sizeof list, cands, n);
+    return fail(c, at, "`%s`: unknown treatment `%s` (known: %s)", path, name, list);
+}
+
+/* Index of treatment t in scn->treatments, adding it when first used. */
+static psim_status use_treatment(conv *c, const yd_node *at, const psim_treatment *t, int *index)
+{
+    psim_scenario *s = c->scn;
+    for (int i = 0; i < s->n_treatments; i++) {
+        if (strcmp(s->treatments[i].name, t->name) == 0) {
+            *index = i;
+            return PSIM_OK;
+        }
+    }
+    if (s->n_treatments >= PSIM_MAX_TREATMENTS)
+        return fail(c, at, "strategies use more than %d different treatments",
+                    PSIM_MAX_TREATMENTS);
+    s->treatments[s->n_treatments] = *t;
+    *index = s->n_treatments++;
+    return PSIM_OK;
+}
+
+static int is_none_based(const psim_treatment *t)
+{
+    return strcmp(t->base, "none") == 0;
+}
+
+/* ------------------------------------------------------------- schedules */
+
+static psim_status check_interval(const conv *c, const yd_node *at, const char *path, int gap,
+                                  const char *what, const psim_treatment *t)
+{
+    if (t && !is_none_based(t) && gap < t->min_interval_days)
+        return fail(c, at, "`%s`: %s breaks the minimum interval of %d days of treatment `%s`",
+                    path, what, t->min_interval_days, t->name);
+    return PSIM_OK;
+}
+
+static psim_status conv_schedule(const conv *c, const yd_node *m, const char *path,
+                                 const psim_treatment *t, const psim_treatment *fb,
+                                 psim_schedule *s)
+{
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    const int horizon = c->scn->horizon_days;
+    char what[200], sp[PATH_MAX_LEN];
+    if (st != PSIM_OK)
+        return st;
+    st = check_keys(c, m, path, schedule_keys);
+    if (st != PSIM_OK)
+        return st;
+    static const char *const planned[] = {"continue_if", "on_relapse"};
+    for (int i = 0; i < 2; i++) {
+        const yd_node *k = key_node(m, planned[i]);
+        if (k)
+            return fail(c, k,
+                        "`%s` schedules are not supported by this version of painsim (planned)",
+                        planned[i]);
+    }
+    const yd_node *days = yd_map_get(m, "days"), *every = yd_map_get(m, "every_days");
+    const yd_node *kdays = key_node(m, "days"), *kevery = key_node(m, "every_days");
+    if (days && every) {
+        const yd_node *second = (kdays->line > kevery->line ||
+                                 (kdays->line == kevery->line && kdays->column > kevery->column))
+                                    ? kdays
+                                    : kevery;
+        return fail(c, second, "`%s`: give either `days` or `every_days`, not both", path);
+    }
+    if (!days && !every)
+        return fail(c, m, "`%s`: expected `days: [...]` or `every_days` with `sessions`, got "
+                          "neither",
+                    path);
+    s->assess_after_days = DEFAULT_ASSESS_AFTER_DAYS;
+    OPT(m, path, "assess_after_days", rd_int(c, v_, p_, 1, INT_MAX, &s->assess_after_days));
+    if (days) {
+        static const char *const every_only[] = {"sessions", "start_day"};
+        for (int i = 0; i < 2; i++) {
+            const yd_node *k = key_node(m, every_only[i]);
+            if (k) {
+                st = fail(c, k, "`%s`: `%s` goes with `every_days`, not with `days`", path,
+                          every_only[i]);
+                goto cleanup;
+            }
+        }
+        join(sp, sizeof sp, path, "days");
+        st = expect(c, days, sp, YD_SEQUENCE);
+        if (st != PSIM_OK)
+            goto cleanup;
+        if (days->n == 0 || days->n > PSIM_MAX_SESSIONS) {
+            st = fail(c, days, "`%s`: expected 1 to %d session days, got %zu", sp,
+                      PSIM_MAX_SESSIONS, days->n);
+            goto cleanup;
+        }
+        s->kind = PSIM_SCHEDULE_DAYS;
+        s->n_days = (int)days->n;
+        for (size_t i = 0; i < days->n; i++) {
+            const yd_node *dn = days->items[i];
+            char ep[PATH_MAX_LEN + 24];
+            snprintf(ep, sizeof ep, "%s[%zu]", sp, i);
+            st = rd_int(c, dn, ep, 0, INT_MAX, &s->days[i]);
+            if (st != PSIM_OK)
+                goto cleanup;
+            if (s->days[i] >= horizon) {
+                st = fail(c, dn,
+                          "`%s`: day %d runs past the horizon (horizon_days is %d, so the last "
+                          "day is %d)",
+                          ep, s->days[i], horizon, horizon - 1);
+                goto cleanup;
+            }
+            if (i > 0) {
+                int prev = s->days[i - 1];
+                if (s->days[i] <= prev) {
+                    st = fail(c, dn, "`%s`: days must be strictly increasing, got %d after %d", ep,
+                              s->days[i], prev);
+                    goto cleanup;
+                }
+                snprintf(what, sizeof what, "day %d, %d days after day %d,", s->days[i],
+                         s->days[i] - prev, prev);
+                st = check_interval(c, dn, ep, s->days[i] - prev, what, t);
+                if (st == PSIM_OK)
+                    st = check_interval(c, dn, ep, s->days[i] - prev, what, fb);
+                if (st != PSIM_OK)
+                    goto cleanup;
+            }
+        }
+    } else {
+        const yd_node *sess = yd_map_get(m, "sessions");
+        s->kind = PSIM_SCHEDULE_EVERY;
+        s->start_day = 0;
+        join(sp, sizeof sp, path, "every_days");
+        st = rd_int(c, every, sp, 1, INT_MAX, &s->every_days);
+        if (st != PSIM_OK)
+            goto cleanup;
+        if (!sess) {
+            st = fail(c, kevery, "`%s`: `every_days` needs `sessions` (how many)", path);
+            goto cleanup;
+        }
+        join(sp, sizeof sp, path, "sessions");
+        st = rd_int(c, sess, sp, 1, PSIM_MAX_SESSIONS, &s->sessions);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(m, path, "start_day", rd_int(c, v_, p_, 0, INT_MAX, &s->start_day));
+        int64_t last = (int64_t)s->start_day + (int64_t)(s->sessions - 1) * s->every_days;
+        if (last >= horizon) {
+            const yd_node *at = s->start_day >= horizon ? yd_map_get(m, "start_day") : sess;
+            st = fail(c, at,
+                      "`%s`: the schedule runs past the horizon: session %d would be on day "
+                      "%" PRId64 ", but horizon_days is %d (last day %d)",
+                      path, s->start_day >= horizon ? 1 : s->sessions,
+                      s->start_day >= horizon ? (int64_t)s->start_day : last, horizon,
+                      horizon - 1);
+            goto cleanup;
+        }
+        if (s->sessions > 1) {
+            join(sp, sizeof sp, path, "every_days");
+            snprintf(what, sizeof what, "every_days %d", s->every_days);
+            st = check_interval(c, every, sp, s->every_days, what, t);
+            if (st == PSIM_OK)
+                st = check_interval(c, every, sp, s->every_days, what, fb);
+            if (st != PSIM_OK)
+                goto cleanup;
+        }
+    }
+cleanup:
+    return st;
+}
+
+/* ------------------------------------------------------------- strategies */
+
+static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
+{
+    psim_scenario *scn = c->scn;
+    psim_strategy *s = &scn->strategies[idx];
+    char path[PATH_MAX_LEN], fp[PATH_MAX_LEN];
+    psim_treatment t, fb;
+    psim_status st;
+    snprintf(path, sizeof path, "strategies[%d]", idx);
+    st = expect(c, m, path, YD_MAPPING);
+    if (st == PSIM_OK)
+        st = check_keys(c, m, path, strategy_keys);
+    if (st != PSIM_OK)
+        return st;
+
+    const yd_node *nv = yd_map_get(m, "name");
+    if (!nv)
+        return fail(c, m, "`%s`: a strategy needs a `name`", path);
+    join(fp, sizeof fp, path, "name");
+    st = rd_name(c, nv, fp, s->name);
+    if (st != PSIM_OK)
+        return st;
+    for (int j = 0; j < idx; j++) {
+        if (strcmp(scn->strategies[j].name, s->name) == 0) {
+            const yd_node *first = c->strategy_name_node[j];
+            if (first->origin == nv->origin || strcmp(first->origin, nv->origin) == 0)
+                return fail(c, nv, "strategy name `%s` is used twice (first at line %d)",
+                            s->name, first->line);
+            return fail(c, nv, "strategy name `%s` is used twice (first at %s:%d:%d)", s->name,
+                        first->origin, first->line, first->column);
+        }
+    }
+    c->strategy_name_node[idx] = nv;
+    snprintf(path, sizeof path, "strategies.%s", s->name);
+
+    const yd_node *tv = yd_map_get(m, "treatment");
+    if (!tv)
+        return fail(c, m, "`%s`: a strategy needs a `treatment`", path);
+    join(fp, sizeof fp, path, "treatment");
+    st = rd_name(c, tv, fp, s->treatment);
+    if (st == PSIM_OK)
+        st = find_treatment(c, tv, fp, s->treatment, &t);
+    if (st == PSIM_OK)
+        st = use_treatment(c, tv, &t, &s->treatment_index);
+    if (st != PSIM_OK)
+        return st;
+
+    const yd_node *fv = yd_map_get(m, "fallback");
+    set_str(s->fallback, sizeof s->fallback, "none");
+    join(fp, sizeof fp, path, "fallback");
+    if (fv) {
+        st = rd_name(c, fv, fp, s->fallback);
+        if (st != PSIM_OK)
+            return st;
+    }
+    st = find_treatment(c, fv ? fv : m, fp, s->fallback, &fb);
+    if (st != PSIM_OK)
+        return st;
+    if (fb.injection)
+        return fail(c, fv ? fv : m,
+                    "`%s`: the fallback `%s` is an injection treatment, but the fallback is what "
+                    "patients who cannot have injections get (use a non-injection treatment "
+                    "such as `none` or `physio`)",
+                    fp, s->fallback);
+    st = use_treatment(c, fv ? fv : m, &fb, &s->fallback_index);
+    if (st != PSIM_OK)
+        return st;
+
+    const yd_node *sv = yd_map_get(m, "schedule");
+    memset(&s->schedule, 0, sizeof s->schedule);
+    s->schedule.kind = PSIM_SCHEDULE_DAYS;
+    s->schedule.assess_after_days = DEFAULT_ASSESS_AFTER_DAYS;
+    join(fp, sizeof fp, path, "schedule");
+    if (is_none_based(&t)) {
+        if (sv)
+            return fail(c, key_node(m, "schedule"),
+                        "`%s`: treatment `%s` (base `none`) gives no sessions, so the strategy "
+                        "takes no schedule; remove `schedule`",
+                        fp, t.name);
+        return PSIM_OK;
+    }
+    if (!sv)
+        return fail(c, m, "`%s`: treatment `%s` needs a `schedule` ({days: [...]} or "
+                          "{every_days: N, sessions: N})",
+                    path, t.name);
+    return conv_schedule(c, sv, fp, &t, &fb, &s->schedule);
+}
+
+/* ---------------------------------------------------------------- scenario */
+
+static void scenario_defaults(psim_scenario *s)
+{
+    static const double levels[PSIM_LUMBAR_LEVELS] = {0.05, 0.10, 0.20, 0.30, 0.35};
+    static const double contra[PSIM_N_CONTRA] = {
+#define PSIM_X_P(name, p) p,
+        PSIM_CONTRA_LIST(PSIM_X_P)
+#undef PSIM_X_P
+    };
+    set_str(s->name, sizeof s->name, "scenario");
+    set_str(s->description, sizeof s->description, "");
+    s->seed = 1;
+    s->patients = 10000;
+    s->horizon_days = 426;
+    s->block_size = 1024;
+    s->cohort.baseline_vas = (psim_truncnorm){7.0, 1.2, 4.0, 10.0};
+    s->cohort.pain_duration_months = (psim_truncnorm){13.78, 11.98, 3.0, 120.0};
+    for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++)
+        s->cohort.lumbar_levels[i] = levels[i];
+    s->cohort.myofascial = 0.95;
+    for (int i = 0; i < PSIM_N_CONTRA; i++)
+        s->cohort.contraindications[i] = contra[i];
+    s->cohort.aspirin_recent = 0.10;
+    s->cohort.aspirin_delay_days = 3;
+    s->cohort.noise_sd = 0.8;
+    s->cohort.noise_phi = 0.9;
+    s->output.record_every_days = 1;
+    s->output.trajectories = 1;
+    s->output.compression = 0;
+}
+
+static psim_status convert(conv *c, const yd_node *root)
+{
+    psim_scenario *scn = c->scn;
+    const char *path = "";
+    const yd_node *sub;
+    psim_status st = check_keys(c, root, "", top_keys);
+    if (st != PSIM_OK)
+        return st;
+    scenario_defaults(scn);
+    OPT(root, path, "name", rd_name(c, v_, p_, scn->name));
+    OPT(root, path, "description", rd_string(c, v_, p_, scn->description, sizeof scn->description));
+    OPT(root, path, "seed", rd_uint64(c, v_, p_, &scn->seed));
+    OPT(root, path, "patients", rd_int64(c, v_, p_, 1, PATIENTS_MAX, &scn->patients));
+    OPT(root, path, "horizon_days", rd_int(c, v_, p_, 1, HORIZON_MAX, &scn->horizon_days));
+    OPT(root, path, "block_size", rd_int(c, v_, p_, 1, BLOCK_MAX, &scn->block_size));
+    OPT(root, path, "cohort", conv_cohort(c, v_, &scn->cohort));
+    OPT(root, path, "treatments", conv_treatments(c, v_));
+
+    sub = yd_map_get(root, "strategies");
+    if (!sub) {
+        st = fail(c, root, "missing required key `strategies` (a sequence of strategies)");
+        goto cleanup;
+    }
+    st = expect(c, sub, "strategies", YD_SEQUENCE);
+    if (st != PSIM_OK)
+        goto cleanup;
+    if (sub->n == 0 || sub->n > PSIM_MAX_STRATEGIES) {
+        st = fail(c, sub, "`strategies`: expected 1 to %d strategies, got %zu",
+                  PSIM_MAX_STRATEGIES, sub->n);
+        goto cleanup;
+    }
+    scn->n_strategies = (int)sub->n;
+    for (int i = 0; i < scn->n_strategies; i++) {
+        st = conv_strategy(c, sub->items[i], i);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+
+    sub = yd_map_get(root, "reference");
+    if (sub) {
+        const char *names[PSIM_MAX_STRATEGIES];
+        st = rd_name(c, sub, "reference", scn->reference);
+        if (st != PSIM_OK)
+            goto cleanup;
+        scn->reference_index = -1;
+        for (int i = 0; i < scn->n_strategies; i++) {
+            names[i] = scn->strategies[i].name;
+            if (strcmp(names[i], scn->reference) == 0)
+                scn->reference_index = i;
+        }
+        if (scn->reference_index < 0) {
+            const char *s = suggest(scn->reference, strlen(scn->reference), names,
+                                    (size_t)scn->n_strategies);
+            char list[PSIM_ERROR_TEXT_MAX / 2];
+            if (s) {
+                st = fail(c, sub, "`reference`: no strategy is named `%s`; did you mean `%s`?",
+                          scn->reference, s);
+                goto cleanup;
+            }
+            join_list(list, sizeof list, names, (size_t)scn->n_strategies);
+            st = fail(c, sub, "`reference`: no strategy is named `%s` (strategies: %s)",
+                      scn->reference, list);
+            goto cleanup;
+        }
+    } else {
+        scn->reference_index = 0;
+        for (int i = scn->n_strategies - 1; i >= 0; i--)
+            if (is_none_based(&scn->treatments[scn->strategies[i].treatment_index]))
+                scn->reference_index = i;
+        set_str(scn->reference, sizeof scn->reference,
+                scn->strategies[scn->reference_index].name);
+    }
+
+    sub = yd_map_get(root, "output");
+    if (sub) {
+        path = "output";
+        st = expect(c, sub, path, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, sub, path, output_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, path, "record_every_days",
+            rd_int(c, v_, p_, 1, INT_MAX, &scn->output.record_every_days));
+        OPT(sub, path, "trajectories", rd_bool(c, v_, p_, &scn->output.trajectories));
+        OPT(sub, path, "compression", rd_int(c, v_, p_, 0, 9, &scn->output.compression));
+    }
+cleanup:
+    return st;
+}
+
+/* -------------------------------------------------------------- overrides */
+
+typedef struct segment {
+    size_t start, end; /* byte range in the argument */
+} segment;
+
+static psim_status set_fail(psim_error *err, const char *origin, size_t pos, const char *fmt,
+                            ...) PSIM_PRINTF(4, 5);
+
+static psim_status set_fail(psim_error *err, const char *origin, size_t pos, const char *fmt, ...)
+{
+    char msg[PSIM_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return psim_error_set(err, PSIM_ERR_INPUT, origin, 1, pos > INT_MAX - 1 ? INT_MAX : (int)pos + 1,
+                          "%s", msg);
+}
+
+static int span_is(const yd_node *n, const char *arg, size_t start, size_t end)
+{
+    return n && n->kind == YD_SCALAR && n->len == end - start &&
+           memcmp(n->text, arg + start, end - start) == 0;
+}
+
+/* Apply one "dotted.key=value" to the tree. */
+static psim_status apply_set(yd_node *root, const char *arg, const char *origin, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    yd_node *value = NULL;
+    segment *seg = NULL;
+    size_t nseg = 0;
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        st = set_fail(err, origin, 0, "expected `dotted.key=value`, found no `=`");
+        goto cleanup;
+    }
+    size_t klen = (size_t)(eq - arg);
+    if (klen == 0) {
+        st = set_fail(err, origin, 0, "expected `dotted.key=value`, the key before `=` is empty");
+        goto cleanup;
+    }
+    seg = malloc((klen + 1) * sizeof *seg);
+    if (!seg) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, origin, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    for (size_t s = 0;;) {
+        size_t e = s;
+        while (e < klen && arg[e] != '.')
+            e++;
+        if (e == s) {
+            st = set_fail(err, origin, s, "empty path segment in `%.*s`", (int)klen, arg);
+            goto cleanup;
+        }
+        seg[nseg].start = s;
+        seg[nseg].end = e;
+        nseg++;
+        if (e == klen)
+            break;
+        s = e + 1;
+    }
+    {
+        size_t vstart = klen + 1;
+        int col_offset = vstart > INT_MAX / 2 ? INT_MAX / 2 : (int)vstart;
+        st = yd_parse(arg + vstart, strlen(arg + vstart), origin, col_offset, YD_PARSE_VALUE,
+                      &value, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+
+    yd_node *cur = root;
+    for (size_t i = 0; i < nseg;) {
+        size_t s0 = seg[i].start;
+        if (cur->kind == YD_MAPPING) {
+            /* The longest run of segments that names an existing key (names may contain '.'). */
+            long found = -1;
+            size_t j = nseg;
+            while (j > i && found < 0) {
+                j--;
+                for (size_t k = 0; k < cur->n && found < 0; k++)
+                    if (span_is(cur->keys[k], arg, s0, seg[j].end))
+                        found = (long)k;
+            }
+            if (found < 0) {
+                j = i;
+                int col = s0 > INT_MAX - 1 ? INT_MAX : (int)s0 + 1;
+                yd_node *key = yd_new_scalar(arg + s0, seg[i].end - s0, 1, origin, 1, col);
+                yd_node *v = (i + 1 == nseg) ? value : yd_new_mapping(origin, 1, col);
+                if (i + 1 == nseg)
+                    value = NULL;
+                if (!key || !v) {
+                    yd_free(key);
+                    if (v != value)
+                        yd_free(v);
+                    st = psim_error_set(err, PSIM_ERR_NOMEM, origin, 0, 0, "out of memory");
+                    goto cleanup;
+                }
+                st = yd_map_append(cur, key, v);
+                if (st != PSIM_OK) {
+                    st = psim_error_set(err, st, origin, 0, 0, "out of memory");
+                    goto cleanup;
+                }
+                found = (long)cur->n - 1;
+                if (j + 1 == nseg)
+                    break;
+            } else if (j + 1 == nseg) {
+                yd_free(cur->items[found]);
+                cur->items[found] = value;
+                value = NULL;
+                break;
+            }
+            yd_node *next = cur->items[found];
+            if (yd_is_null(next)) { /* `key:` with no value: becomes a mapping */
+                yd_node *mp = yd_new_mapping(origin, 1, (int)seg[j + 1].start + 1);
+                if (!mp) {
+                    st = psim_error_set(err, PSIM_ERR_NOMEM, origin, 0, 0, "out of memory");
+                    goto cleanup;
+                }
+                yd_free(next);
+                cur->items[found] = next = mp;
+            }
+            cur = next;
+            i = j + 1;
+        } else if (cur->kind == YD_SEQUENCE) {
+            size_t idx = cur->n, j = i;
+            if (is_digits_span(arg, s0, seg[i].end)) {
+                unsigned long long x = 0;
+                for (size_t k = s0; k < seg[i].end && x <= cur->n; k++)
+                    x = x * 10 + (unsigned long long)(arg[k] - '0');
+                if (x >= cur->n) {
+                    st = set_fail(err, origin, s0,
+                                  "index %.*s is out of range: `%.*s` has %zu items (0-based "
+                                  "indices 0 to %zu)",
+                                  (int)(seg[i].end - s0), arg + s0, (int)(s0 ? s0 - 1 : 0), arg,
+                                  cur->n, cur->n ? cur->n - 1 : 0);
+                    goto cleanup;
+                }
+                idx = (size_t)x;
+            } else {
+                /* The element whose `name` equals the (longest) segment run. */
+                j = nseg;
+                while (j > i && idx == cur->n) {
+                    j--;
+                    for (size_t k = 0; k < cur->n && idx == cur->n; k++)
+                        if (span_is(yd_map_get(cur->items[k], "name"), arg, s0, seg[j].end))
+                            idx = k;
+                }
+                if (idx == cur->n) {
+                    const char *names[64];
+                    size_t nn = 0;
+                    for (size_t k = 0; k < cur->n && nn < 64; k++) {
+                        const yd_node *nm = yd_map_get(cur->items[k], "name");
+                        if (nm && nm->kind == YD_SCALAR && strlen(nm->text) == nm->len)
+                            names[nn++] = nm->text;
+                    }
+                    const char *s = suggest(arg + s0, seg[i].end - s0, names, nn);
+                    if (s)
+                        st = set_fail(err, origin, s0,
+                                      "no item of `%.*s` is named `%.*s`; did you mean `%s`?",
+                                      (int)(s0 ? s0 - 1 : 0), arg, (int)(seg[i].end - s0),
+                                      arg + s0, s);
+                    else
+                        st = set_fail(err, origin, s0,
+                                      "no item of `%.*s` is named `%.*s` (use a name or a "
+                                      "0-based index)",
+                                      (int)(s0 ? s0 - 1 : 0), arg, (int)(seg[i].end - s0),
+                                      arg + s0);
+                    goto cleanup;
+                }
+            }
+            if (j + 1 == nseg) {
+                yd_free(cur->items[idx]);
+                cur->items[idx] = value;
+                value = NULL;
+                break;
+            }
+            cur = cur->items[idx];
+            i = j + 1;
+        } else {
+            st = set_fail(err, origin, s0,
+                          "cannot look up `%.*s` inside `%.*s`: that is a single value, not a "
+                          "mapping or sequence",
+                          (int)(seg[i].end - s0), arg + s0, (int)(s0 ? s0 - 1 : 0), arg);
+            goto cleanup;
+        }
+    }
+cleanup:
+    yd_free(value);
+    free(seg);
+    return st;
+}
+
+/* ------------------------------------------------------------------- API */
+
+psim_status psim_scenario_load_text(const char *text, size_t len, const char *name,
+                                    const char *const *set, int n_set, psim_scenario **out,
+                                    psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    psim_scenario *scn = NULL;
+    yd_node *root = NULL;
+    char **origins = NULL;
+    conv *c = NULL;
+
+    psim_error_clear(err);
+    if (out)
+        *out = NULL;
+    if (!name)
+        name = "<scenario>";
+    if (!out || (!text && len > 0) || n_set < 0 || (n_set > 0 && !set)) {
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "psim_scenario_load_text: invalid arguments");
+        goto cleanup;
+    }
+    if (n_set > PSIM_MAX_SET) {
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "too many --set overrides: %d (at most %d)", n_set, PSIM_MAX_SET);
+        goto cleanup;
+    }
+    for (int i = 0; i < n_set; i++) {
+        if (!set[i]) {
+            st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0, "--set override %d is NULL",
+                                i + 1);
+            goto cleanup;
+        }
+    }
+    if (len > YD_MAX_BYTES) {
+        st = psim_error_set(err, PSIM_ERR_INPUT, name, 0, 0,
+                            "the scenario is %zu bytes, more than the limit of 16 MiB", len);
+        goto cleanup;
+    }
+    scn = calloc(1, sizeof *scn);
+    c = calloc(1, sizeof *c);
+    if (!scn || !c || !(scn->source_text = malloc(len + 1))) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, name, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    if (len)
+        memcpy(scn->source_text, text, len);
+    scn->source_text[len] = '\0';
+    set_str(scn->source_path, sizeof scn->source_path, name);
+
+    /* Nodes point at their origin: the file name lives in scn, the --set
+     * origins in `origins`, both until the tree is gone. */
+    st = yd_parse(text, len, scn->source_path, 0, YD_PARSE_DOCUMENT, &root, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    if (n_set > 0) {
+        origins = calloc((size_t)n_set, sizeof *origins);
+        if (!origins) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, name, 0, 0, "out of memory");
+            goto cleanup;
+        }
+    }
+    for (int i = 0; i < n_set; i++) {
+        size_t n = strlen(set[i]) + sizeof "--set ";
+        origins[i] = malloc(n);
+        if (!origins[i]) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, name, 0, 0, "out of memory");
+            goto cleanup;
+        }
+        snprintf(origins[i], n, "--set %s", set[i]);
+        st = apply_set(root, set[i], origins[i], err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+    c->err = err;
+    c->scn = scn;
+    st = convert(c, root);
+    if (st != PSIM_OK)
+        goto cleanup;
+    *out = scn;
+    scn = NULL;
+
+cleanup:
+    yd_free(root);
+    if (origins)
+        for (int i = 0; i < n_set; i++)
+            free(origins[i]);
+    free(origins);
+    free(c);
+    psim_scenario_destroy(scn);
+    return st;
+}
+
+psim_status psim_scenario_load(const char *path, const char *const *set, int n_set,
+                               psim_scenario **out, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    FILE *fp = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    psim_error_clear(err);
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "psim_scenario_load: invalid arguments");
+        goto cleanup;
+    }
+    fp = fopen(path, "rb");
+    if (!fp) {
+        st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot open the scenario file: %s",
+                            strerror(errno));
+        goto cleanup;
+    }
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > YD_MAX_BYTES + 1)
+                ncap = YD_MAX_BYTES + 1;
+            if (ncap == cap) {
+                st = psim_error_set(err, PSIM_ERR_INPUT, path, 0, 0,
+                                    "the scenario file is larger than the limit of 16 MiB");
+                goto cleanup;
+            }
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory");
+                goto cleanup;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp)) {
+                st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0,
+                                    "cannot read the scenario file: %s", strerror(errno));
+                goto cleanup;
+            }
+            break;
+        }
+    }
+    if (len > YD_MAX_BYTES) {
+        st = psim_error_set(err, PSIM_ERR_INPUT, path, 0, 0,
+                            "the scenario file is larger than the limit of 16 MiB");
+        goto cleanup;
+    }
+    st = psim_scenario_load_text(buf ? buf : "", len, path, set, n_set, out, err);
+
+cleanup:
+    if (fp)
+        fclose(fp);
+    free(buf);
+    return st;
+}
+
+void psim_scenario_destroy(psim_scenario *scn)
+{
+    if (!scn)
+        return;
+    free(scn->source_text);
+    free(scn);
+}

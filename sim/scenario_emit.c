@@ -1,0 +1,432 @@
+/*
+ * The resolved scenario as YAML: block style, every key present, numbers in
+ * the shortest form that reads back to the same double, strings
+ * double-quoted.  psim_scenario_load_text of this text gives the same
+ * settings, and emitting those again gives the same bytes.
+ */
+#include "painsim/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int nomem;
+} sbuf;
+
+static void sb_reserve(sbuf *b, size_t extra)
+{
+    if (b->nomem)
+        return;
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2) {
+            b->nomem = 1;
+            return;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->nomem = 1;
+        return;
+    }
+    b->p = p;
+    b->cap = cap;
+}
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    sb_reserve(b, n);
+    if (b->nomem)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...) PSIM_PRINTF(2, 3);
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->nomem = 1;
+        return;
+    }
+    if ((size_t)n < sizeof tmp) {
+        sb_putn(b, tmp, (size_t)n);
+        return;
+    }
+    sb_reserve(b, (size_t)n);
+    if (b->nomem)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static void indent(sbuf *b, int level)
+{
+    for (int i = 0; i < level; i++)
+        sb_puts(b, "  ");
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back to the same bits. */
+static void format_double(double x, char *buf, size_t size)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, x);
+        if (prec == 17)
+            break;
+        double y = strtod(buf, NULL);
+        if (memcmp(&x, &y, sizeof x) == 0)
+            break;
+    }
+}
+
+/* Decode one UTF-8 sequence at s[0..n); returns its length, or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    unsigned long c;
+    size_t len;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if ((s[0] & 0xE0) == 0xC0)
+        len = 2, c = s[0] & 0x1Fu;
+    else if ((s[0] & 0xF0) == 0xE0)
+        len = 3, c = s[0] & 0x0Fu;
+    else if ((s[0] & 0xF8) == 0xF0)
+        len = 4, c = s[0] & 0x07u;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+        c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* A YAML double-quoted scalar.  Everything libyaml would not read back as
+ * the same characters is escaped. */
+static void put_quoted(sbuf *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    sb_puts(b, "\"");
+    for (size_t i = 0; i < n;) {
+        unsigned long cp = 0;
+        size_t len = utf8_decode(s + i, n - i, &cp);
+        if (len == 0) { /* not UTF-8: keep the byte value as a code point */
+            sb_printf(b, "\\x%02X", (unsigned)s[i]);
+            i++;
+            continue;
+        }
+        switch (cp) {
+        case '"':
+            sb_puts(b, "\\\"");
+            break;
+        case '\\':
+            sb_puts(b, "\\\\");
+            break;
+        case '\n':
+            sb_puts(b, "\\n");
+            break;
+        case '\t':
+            sb_puts(b, "\\t");
+            break;
+        case '\r':
+            sb_puts(b, "\\r");
+            break;
+        case 0x85:
+            sb_puts(b, "\\N");
+            break;
+        case 0xA0:
+            sb_puts(b, "\\_");
+            break;
+        case 0x2028:
+            sb_puts(b, "\\L");
+            break;
+        case 0x2029:
+            sb_puts(b, "\\P");
+            break;
+        default:
+            if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+                sb_printf(b, "\\x%02lX", cp);
+            else if (cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF)
+                sb_printf(b, "\\u%04lX", cp);
+            else
+                sb_putn(b, str + i, len);
+            break;
+        }
+        i += len;
+    }
+    sb_puts(b, "\"");
+}
+
+/* A mapping key: plain when that is unambiguous, else double-quoted. */
+static void put_key(sbuf *b, const char *name)
+{
+    static const char *const special[] = {"null", "true", "false", "yes", "no", "on", "off",
+                                          "y", "n", NULL};
+    int plain = isalpha((unsigned char)name[0]) || name[0] == '_';
+    for (const char *p = name; plain && *p; p++)
+        plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.';
+    for (size_t i = 0; plain && special[i]; i++) {
+        size_t k = 0;
+        while (special[i][k] && name[k] && tolower((unsigned char)name[k]) == special[i][k])
+            k++;
+        if (!special[i][k] && !name[k])
+            plain = 0;
+    }
+    if (plain)
+        sb_puts(b, name);
+    else
+        put_quoted(b, name);
+    sb_puts(b, ":");
+}
+
+static void kv_num(sbuf *b, int level, const char *key, double x)
+{
+    char num[40];
+    format_double(x, num, sizeof num);
+    indent(b, level);
+    sb_printf(b, "%s: %s\n", key, num);
+}
+
+static void kv_int(sbuf *b, int level, const char *key, long long x)
+{
+    indent(b, level);
+    sb_printf(b, "%s: %lld\n", key, x);
+}
+
+static void kv_bool(sbuf *b, int level, const char *key, int x)
+{
+    indent(b, level);
+    sb_printf(b, "%s: %s\n", key, x ? "true" : "false");
+}
+
+static void kv_str(sbuf *b, int level, const char *key, const char *s)
+{
+    indent(b, level);
+    sb_printf(b, "%s: ", key);
+    put_quoted(b, s);
+    sb_puts(b, "\n");
+}
+
+static void section(sbuf *b, int level, const char *key)
+{
+    indent(b, level);
+    sb_printf(b, "%s:\n", key);
+}
+
+static void emit_truncnorm(sbuf *b, int level, const char *key, const psim_truncnorm *t)
+{
+    section(b, level, key);
+    kv_num(b, level + 1, "mean", t->mean);
+    kv_num(b, level + 1, "sd", t->sd);
+    kv_num(b, level + 1, "min", t->min);
+    kv_num(b, level + 1, "max", t->max);
+}
+
+static void emit_meansd(sbuf *b, int level, const char *key, const psim_meansd *m)
+{
+    section(b, level, key);
+    kv_num(b, level + 1, "mean", m->mean);
+    kv_num(b, level + 1, "sd", m->sd);
+}
+
+static void emit_treatment(sbuf *b, const psim_treatment *t)
+{
+    indent(b, 1);
+    put_key(b, t->name);
+    sb_puts(b, "\n");
+    kv_str(b, 2, "base", t->base);
+    kv_bool(b, 2, "injection", t->injection);
+    kv_num(b, 2, "p_first", t->p_first);
+    kv_num(b, 2, "p_persist", t->p_persist);
+    kv_num(b, 2, "p_recover", t->p_recover);
+    kv_num(b, 2, "antibody_risk", t->antibody_risk);
+    section(b, 2, "relief");
+    emit_meansd(b, 3, "responder", &t->relief_responder);
+    emit_meansd(b, 3, "non_responder", &t->relief_non_responder);
+    kv_num(b, 2, "onset_days", t->onset_days);
+    kv_num(b, 2, "peak_days", t->peak_days);
+    section(b, 2, "duration");
+    kv_num(b, 3, "median_days", t->duration_median_days);
+    kv_num(b, 3, "sigma", t->duration_sigma);
+    kv_num(b, 2, "half_life_days", t->half_life_days);
+    section(b, 2, "dose");
+    kv_int(b, 3, "units_per_level", t->units_per_level);
+    kv_int(b, 3, "max_units_per_session", t->max_units_per_session);
+    kv_int(b, 2, "min_interval_days", t->min_interval_days);
+    if (t->n_ae <= 0) {
+        indent(b, 2);
+        sb_puts(b, "adverse_events: {}\n");
+        return;
+    }
+    section(b, 2, "adverse_events");
+    for (int i = 0; i < t->n_ae && i < PSIM_MAX_AE; i++) {
+        indent(b, 3);
+        put_key(b, t->ae[i].name);
+        sb_puts(b, "\n");
+        kv_num(b, 4, "p", t->ae[i].p);
+        kv_int(b, 4, "days", t->ae[i].days);
+    }
+}
+
+static int none_based(const psim_scenario *scn, const psim_strategy *s)
+{
+    if (s->treatment_index < 0 || s->treatment_index >= scn->n_treatments)
+        return 0;
+    return strcmp(scn->treatments[s->treatment_index].base, "none") == 0;
+}
+
+static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy *s)
+{
+    const psim_schedule *sc = &s->schedule;
+    indent(b, 1);
+    sb_puts(b, "- name: ");
+    put_quoted(b, s->name);
+    sb_puts(b, "\n");
+    kv_str(b, 2, "treatment", s->treatment);
+    kv_str(b, 2, "fallback", s->fallback);
+    if (none_based(scn, s))
+        return;
+    section(b, 2, "schedule");
+    if (sc->kind == PSIM_SCHEDULE_DAYS) {
+        indent(b, 3);
+        sb_puts(b, "days: [");
+        for (int i = 0; i < sc->n_days && i < PSIM_MAX_SESSIONS; i++)
+            sb_printf(b, "%s%d", i ? ", " : "", sc->days[i]);
+        sb_puts(b, "]\n");
+    } else {
+        kv_int(b, 3, "every_days", sc->every_days);
+        kv_int(b, 3, "sessions", sc->sessions);
+        kv_int(b, 3, "start_day", sc->start_day);
+    }
+    kv_int(b, 3, "assess_after_days", sc->assess_after_days);
+}
+
+static void emit(sbuf *b, const psim_scenario *scn)
+{
+    const psim_cohort_params *co = &scn->cohort;
+    char num[40];
+
+    sb_puts(b, "# painsim scenario, resolved: every setting present, defaults filled in\n");
+    kv_str(b, 0, "name", scn->name);
+    kv_str(b, 0, "description", scn->description);
+    sb_printf(b, "seed: %" PRIu64 "\n", scn->seed);
+    sb_printf(b, "patients: %" PRId64 "\n", scn->patients);
+    kv_int(b, 0, "horizon_days", scn->horizon_days);
+    kv_int(b, 0, "block_size", scn->block_size);
+
+    section(b, 0, "cohort");
+    emit_truncnorm(b, 1, "baseline_vas", &co->baseline_vas);
+    emit_truncnorm(b, 1, "pain_duration_months", &co->pain_duration_months);
+    indent(b, 1);
+    sb_puts(b, "lumbar_levels: [");
+    for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++) {
+        format_double(co->lumbar_levels[i], num, sizeof num);
+        sb_printf(b, "%s%s", i ? ", " : "", num);
+    }
+    sb_puts(b, "]\n");
+    kv_num(b, 1, "myofascial", co->myofascial);
+    section(b, 1, "contraindications");
+    for (int i = 0; i < PSIM_N_CONTRA; i++)
+        kv_num(b, 2, psim_contra_names[i], co->contraindications[i]);
+    kv_num(b, 1, "aspirin_recent", co->aspirin_recent);
+    kv_int(b, 1, "aspirin_delay_days", co->aspirin_delay_days);
+    section(b, 1, "noise");
+    kv_num(b, 2, "sd", co->noise_sd);
+    kv_num(b, 2, "phi", co->noise_phi);
+
+    section(b, 0, "treatments");
+    for (int i = 0; i < scn->n_treatments && i < PSIM_MAX_TREATMENTS; i++)
+        emit_treatment(b, &scn->treatments[i]);
+
+    section(b, 0, "strategies");
+    for (int i = 0; i < scn->n_strategies && i < PSIM_MAX_STRATEGIES; i++)
+        emit_strategy(b, scn, &scn->strategies[i]);
+    kv_str(b, 0, "reference", scn->reference);
+
+    section(b, 0, "output");
+    kv_int(b, 1, "record_every_days", scn->output.record_every_days);
+    kv_bool(b, 1, "trajectories", scn->output.trajectories);
+    kv_int(b, 1, "compression", scn->output.compression);
+}
+
+psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    sbuf b = {NULL, 0, 0, 0};
+    if (text)
+        *text = NULL;
+    if (!scn || !text) {
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "psim_scenario_to_yaml: invalid arguments");
+        goto cleanup;
+    }
+    emit(&b, scn);
+    if (b.nomem) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
+                            "out of memory while writing the scenario");
+        goto cleanup;
+    }
+    *text = b.p;
+    b.p = NULL;
+cleanup:
+    free(b.p);
+    return st;
+}
+
+psim_status psim_scenario_write_yaml(const psim_scenario *scn, FILE *fp, psim_error *err)
+{
+    char *text = NULL;
+    psim_status st;
+    if (!fp) {
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "psim_scenario_write_yaml: invalid arguments");
+        goto cleanup;
+    }
+    st = psim_scenario_to_yaml(scn, &text, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    size_t n = strlen(text);
+    errno = 0;
+    if (fwrite(text, 1, n, fp) != n || fflush(fp) != 0) {
+        int e = errno;
+        st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0, "cannot write the scenario: %s",
+                            e ? strerror(e) : "write error");
+        goto cleanup;
+    }
+cleanup:
+    free(text);
+    return st;
+}

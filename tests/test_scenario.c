@@ -1,0 +1,1180 @@
+/*
+ * Scenario files (sim/yamldoc.c, sim/scenario.c, sim/scenario_emit.c):
+ * defaults from MODEL.md, every class of input error with its exact
+ * file:line:column, --set overrides, the YAML round trip, and a small
+ * deterministic mutation fuzz loop (no crash, OK or an input error).
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "painsim/scenario.h"
+
+#ifndef PAINSIM_TEST_DATA
+#define PAINSIM_TEST_DATA "tests/data"
+#endif
+
+#define NAME "t.yaml"
+
+/* Two strategies: an injection every 120 days and standard care. */
+static const char BASE[] = "strategies:\n"                                   /* line 1 */
+                           "  - name: botox_q4m\n"                           /* line 2 */
+                           "    treatment: botox\n"                          /* line 3 */
+                           "    schedule: {every_days: 120, sessions: 4}\n"  /* line 4 */
+                           "  - name: standard_care\n"                       /* line 5 */
+                           "    treatment: none\n";                          /* line 6 */
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *concat(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+    cr_assert_not_null(s);
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+    return s;
+}
+
+static psim_status load(const char *text, const char *const *set, int n_set, psim_scenario **out,
+                        char *msg, size_t msg_size)
+{
+    psim_error err;
+    psim_status st = psim_scenario_load_text(text, strlen(text), NAME, set, n_set, out, &err);
+    psim_error_format(&err, msg, msg_size);
+    return st;
+}
+
+static psim_scenario *load_ok_set(const char *text, const char *const *set, int n_set)
+{
+    psim_scenario *s = NULL;
+    char msg[2048];
+    psim_status st = load(text, set, n_set, &s, msg, sizeof msg);
+    cr_assert_eq(st, PSIM_OK, "expected success, got: %s", msg);
+    cr_assert_not_null(s);
+    return s;
+}
+
+static psim_scenario *load_ok(const char *text)
+{
+    return load_ok_set(text, NULL, 0);
+}
+
+/* The error message must start with `where` (file:line:column) and contain `phrase`. */
+static void expect_error_set(const char *text, const char *const *set, int n_set,
+                             const char *where, const char *phrase)
+{
+    psim_scenario *s = (psim_scenario *)&s; /* must be reset to NULL */
+    char msg[2048];
+    psim_status st = load(text, set, n_set, &s, msg, sizeof msg);
+    cr_assert_eq(st, PSIM_ERR_INPUT, "expected an input error (%s ... %s), got status %d: %s",
+                 where, phrase, (int)st, msg);
+    cr_assert_null(s, "the scenario must be NULL after an error");
+    cr_assert(strncmp(msg, where, strlen(where)) == 0, "expected the place `%s`, got: %s", where,
+              msg);
+    cr_assert(strstr(msg, phrase) != NULL, "expected `%s` in: %s", phrase, msg);
+}
+
+static void expect_error(const char *text, const char *where, const char *phrase)
+{
+    expect_error_set(text, NULL, 0, where, phrase);
+}
+
+/* `prefix` followed by BASE (so BASE starts on the line after prefix). */
+static void expect_error_pre(const char *prefix, const char *where, const char *phrase)
+{
+    char *text = concat(prefix, BASE);
+    expect_error(text, where, phrase);
+    free(text);
+}
+
+static void expect_set_error(const char *arg, const char *where, const char *phrase)
+{
+    const char *set[1] = {arg};
+    expect_error_set(BASE, set, 1, where, phrase);
+}
+
+static const psim_treatment *treatment_of(const psim_scenario *s, const char *name)
+{
+    for (int i = 0; i < s->n_treatments; i++)
+        if (strcmp(s->treatments[i].name, name) == 0)
+            return &s->treatments[i];
+    cr_assert_fail("treatment `%s` not in the scenario", name);
+    return NULL;
+}
+
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+#define SAME_D(a, b, what) cr_assert(same_double((a), (b)), "%s: %.17g != %.17g", what, (a), (b))
+#define SAME_I(a, b, what) cr_assert_eq((long long)(a), (long long)(b), "%s: %lld != %lld", what, \
+                                        (long long)(a), (long long)(b))
+#define SAME_S(a, b, what) cr_assert_str_eq((a), (b), "%s: `%s` != `%s`", what, (a), (b))
+
+static void same_truncnorm(const psim_truncnorm *a, const psim_truncnorm *b)
+{
+    SAME_D(a->mean, b->mean, "truncnorm.mean");
+    SAME_D(a->sd, b->sd, "truncnorm.sd");
+    SAME_D(a->min, b->min, "truncnorm.min");
+    SAME_D(a->max, b->max, "truncnorm.max");
+}
+
+static void same_treatment(const psim_treatment *a, const psim_treatment *b)
+{
+    SAME_S(a->name, b->name, "treatment.name");
+    SAME_S(a->base, b->base, "treatment.base");
+    SAME_I(a->injection, b->injection, "injection");
+    SAME_D(a->p_first, b->p_first, "p_first");
+    SAME_D(a->p_persist, b->p_persist, "p_persist");
+    SAME_D(a->p_recover, b->p_recover, "p_recover");
+    SAME_D(a->antibody_risk, b->antibody_risk, "antibody_risk");
+    SAME_D(a->relief_responder.mean, b->relief_responder.mean, "relief.responder.mean");
+    SAME_D(a->relief_responder.sd, b->relief_responder.sd, "relief.responder.sd");
+    SAME_D(a->relief_non_responder.mean, b->relief_non_responder.mean, "relief.non.mean");
+    SAME_D(a->relief_non_responder.sd, b->relief_non_responder.sd, "relief.non.sd");
+    SAME_D(a->onset_days, b->onset_days, "onset_days");
+    SAME_D(a->peak_days, b->peak_days, "peak_days");
+    SAME_D(a->duration_median_days, b->duration_median_days, "duration.median_days");
+    SAME_D(a->duration_sigma, b->duration_sigma, "duration.sigma");
+    SAME_D(a->half_life_days, b->half_life_days, "half_life_days");
+    SAME_I(a->units_per_level, b->units_per_level, "units_per_level");
+    SAME_I(a->max_units_per_session, b->max_units_per_session, "max_units_per_session");
+    SAME_I(a->min_interval_days, b->min_interval_days, "min_interval_days");
+    SAME_I(a->n_ae, b->n_ae, "n_ae");
+    for (int i = 0; i < a->n_ae; i++) {
+        SAME_S(a->ae[i].name, b->ae[i].name, "ae.name");
+        SAME_D(a->ae[i].p, b->ae[i].p, "ae.p");
+        SAME_I(a->ae[i].days, b->ae[i].days, "ae.days");
+    }
+}
+
+/* Every field except source_text and source_path. */
+static void same_scenario(const psim_scenario *a, const psim_scenario *b)
+{
+    SAME_S(a->name, b->name, "name");
+    SAME_S(a->description, b->description, "description");
+    cr_assert_eq(a->seed, b->seed, "seed");
+    SAME_I(a->patients, b->patients, "patients");
+    SAME_I(a->horizon_days, b->horizon_days, "horizon_days");
+    SAME_I(a->block_size, b->block_size, "block_size");
+    same_truncnorm(&a->cohort.baseline_vas, &b->cohort.baseline_vas);
+    same_truncnorm(&a->cohort.pain_duration_months, &b->cohort.pain_duration_months);
+    for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++)
+        SAME_D(a->cohort.lumbar_levels[i], b->cohort.lumbar_levels[i], "lumbar_levels");
+    SAME_D(a->cohort.myofascial, b->cohort.myofascial, "myofascial");
+    for (int i = 0; i < PSIM_N_CONTRA; i++)
+        SAME_D(a->cohort.contraindications[i], b->cohort.contraindications[i], psim_contra_names[i]);
+    SAME_D(a->cohort.aspirin_recent, b->cohort.aspirin_recent, "aspirin_recent");
+    SAME_I(a->cohort.aspirin_delay_days, b->cohort.aspirin_delay_days, "aspirin_delay_days");
+    SAME_D(a->cohort.noise_sd, b->cohort.noise_sd, "noise.sd");
+    SAME_D(a->cohort.noise_phi, b->cohort.noise_phi, "noise.phi");
+    SAME_I(a->n_treatments, b->n_treatments, "n_treatments");
+    for (int i = 0; i < a->n_treatments; i++)
+        same_treatment(&a->treatments[i], &b->treatments[i]);
+    SAME_I(a->n_strategies, b->n_strategies, "n_strategies");
+    for (int i = 0; i < a->n_strategies; i++) {
+        const psim_strategy *x = &a->strategies[i], *y = &b->strategies[i];
+        SAME_S(x->name, y->name, "strategy.name");
+        SAME_S(x->treatment, y->treatment, "strategy.treatment");
+        SAME_S(x->fallback, y->fallback, "strategy.fallback");
+        SAME_I(x->treatment_index, y->treatment_index, "treatment_index");
+        SAME_I(x->fallback_index, y->fallback_index, "fallback_index");
+        SAME_I(x->schedule.kind, y->schedule.kind, "schedule.kind");
+        SAME_I(x->schedule.n_days, y->schedule.n_days, "schedule.n_days");
+        for (int j = 0; j < x->schedule.n_days; j++)
+            SAME_I(x->schedule.days[j], y->schedule.days[j], "schedule.days");
+        SAME_I(x->schedule.every_days, y->schedule.every_days, "every_days");
+        SAME_I(x->schedule.sessions, y->schedule.sessions, "sessions");
+        SAME_I(x->schedule.start_day, y->schedule.start_day, "start_day");
+        SAME_I(x->schedule.assess_after_days, y->schedule.assess_after_days, "assess_after_days");
+    }
+    SAME_S(a->reference, b->reference, "reference");
+    SAME_I(a->reference_index, b->reference_index, "reference_index");
+    SAME_I(a->output.record_every_days, b->output.record_every_days, "record_every_days");
+    SAME_I(a->output.trajectories, b->output.trajectories, "trajectories");
+    SAME_I(a->output.compression, b->output.compression, "compression");
+}
+
+static char *to_yaml(const psim_scenario *s)
+{
+    char *text = NULL;
+    psim_error err;
+    psim_status st = psim_scenario_to_yaml(s, &text, &err);
+    cr_assert_eq(st, PSIM_OK, "to_yaml failed: %s", err.message);
+    cr_assert_not_null(text);
+    return text;
+}
+
+/* load -> emit -> load -> emit: same text, same settings. */
+static void check_round_trip(const psim_scenario *s1)
+{
+    char *t1 = to_yaml(s1);
+    psim_scenario *s2 = load_ok(t1);
+    char *t2 = to_yaml(s2);
+    cr_assert_str_eq(t1, t2, "emitting twice differs:\n%s\n----\n%s", t1, t2);
+    same_scenario(s1, s2);
+    cr_assert_str_eq(s2->source_text, t1);
+    free(t1);
+    free(t2);
+    psim_scenario_destroy(s2);
+}
+
+/* --------------------------------------------------------------- defaults */
+
+Test(scenario_defaults, cohort_and_top_level_match_model_md)
+{
+    psim_scenario *s = load_ok("strategies: [{name: sc, treatment: none}]\n");
+    cr_assert_str_eq(s->name, "scenario");
+    cr_assert_str_eq(s->description, "");
+    cr_assert_eq(s->seed, 1);
+    cr_assert_eq(s->patients, 10000);
+    cr_assert_eq(s->horizon_days, 426);
+    cr_assert_eq(s->block_size, 1024);
+    const psim_cohort_params *c = &s->cohort;
+    cr_assert_eq(c->baseline_vas.mean, 7.0);
+    cr_assert_eq(c->baseline_vas.sd, 1.2);
+    cr_assert_eq(c->baseline_vas.min, 4.0);
+    cr_assert_eq(c->baseline_vas.max, 10.0);
+    cr_assert_eq(c->pain_duration_months.mean, 13.78);
+    cr_assert_eq(c->pain_duration_months.sd, 11.98);
+    cr_assert_eq(c->pain_duration_months.min, 3.0);
+    cr_assert_eq(c->pain_duration_months.max, 120.0);
+    static const double levels[] = {0.05, 0.10, 0.20, 0.30, 0.35};
+    for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++)
+        cr_assert_eq(c->lumbar_levels[i], levels[i]);
+    cr_assert_eq(c->myofascial, 0.95);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_anticoagulants], 0.05);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_bleeding_disorder], 0.01);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_infection], 0.02);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_hypersensitivity], 0.005);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_acute_muscle_trauma], 0.02);
+    cr_assert_eq(c->contraindications[PSIM_CONTRA_needle_phobia], 0.03);
+    cr_assert_eq(c->aspirin_recent, 0.10);
+    cr_assert_eq(c->aspirin_delay_days, 3);
+    cr_assert_eq(c->noise_sd, 0.8);
+    cr_assert_eq(c->noise_phi, 0.9);
+    cr_assert_eq(s->output.record_every_days, 1);
+    cr_assert_eq(s->output.trajectories, 1);
+    cr_assert_eq(s->output.compression, 0);
+    cr_assert_eq(s->n_strategies, 1);
+    cr_assert_str_eq(s->reference, "sc");
+    cr_assert_eq(s->reference_index, 0);
+    /* `none` is both the treatment and the default fallback: one entry. */
+    cr_assert_eq(s->n_treatments, 1);
+    cr_assert_str_eq(s->treatments[0].name, "none");
+    cr_assert_str_eq(s->strategies[0].fallback, "none");
+    cr_assert_eq(s->strategies[0].treatment_index, 0);
+    cr_assert_eq(s->strategies[0].fallback_index, 0);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_defaults, botox_and_schedule_match_model_md)
+{
+    psim_scenario *s = load_ok(BASE);
+    const psim_strategy *st = &s->strategies[0];
+    const psim_treatment *t = &s->treatments[st->treatment_index];
+    cr_assert_str_eq(t->name, "botox");
+    cr_assert_str_eq(t->base, "botox");
+    cr_assert_eq(t->injection, 1);
+    cr_assert_eq(t->p_first, 0.55);
+    cr_assert_eq(t->p_persist, 0.97);
+    cr_assert_eq(t->p_recover, 0.05);
+    cr_assert_eq(t->antibody_risk, 0.003);
+    cr_assert_eq(t->relief_responder.mean, 0.70);
+    cr_assert_eq(t->relief_responder.sd, 0.10);
+    cr_assert_eq(t->relief_non_responder.mean, 0.15);
+    cr_assert_eq(t->relief_non_responder.sd, 0.10);
+    cr_assert_eq(t->onset_days, 3);
+    cr_assert_eq(t->peak_days, 21);
+    cr_assert_eq(t->duration_median_days, 90);
+    cr_assert_eq(t->duration_sigma, 0.5);
+    cr_assert_eq(t->half_life_days, 14);
+    cr_assert_eq(t->units_per_level, 50);
+    cr_assert_eq(t->max_units_per_session, 500);
+    cr_assert_eq(t->min_interval_days, 84);
+    cr_assert_eq(t->n_ae, 2);
+    cr_assert_str_eq(t->ae[0].name, "flu_like");
+    cr_assert_eq(t->ae[0].p, 0.05);
+    cr_assert_eq(t->ae[0].days, 4);
+    cr_assert_str_eq(t->ae[1].name, "local");
+    cr_assert_eq(t->ae[1].p, 0.125);
+
+    cr_assert_str_eq(s->treatments[st->fallback_index].name, "none");
+    cr_assert_eq(st->schedule.kind, PSIM_SCHEDULE_EVERY);
+    cr_assert_eq(st->schedule.every_days, 120);
+    cr_assert_eq(st->schedule.sessions, 4);
+    cr_assert_eq(st->schedule.start_day, 0);
+    cr_assert_eq(st->schedule.assess_after_days, 21);
+    int days[PSIM_MAX_SESSIONS];
+    cr_assert_eq(psim_schedule_planned_days(&st->schedule, days, PSIM_MAX_SESSIONS), 4);
+    cr_assert_eq(days[3], 360);
+
+    /* reference: the first strategy whose treatment is based on `none` */
+    cr_assert_str_eq(s->reference, "standard_care");
+    cr_assert_eq(s->reference_index, 1);
+    cr_assert_eq(s->strategies[1].schedule.n_days, 0);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_defaults, reference_is_first_strategy_without_a_none_treatment)
+{
+    psim_scenario *s = load_ok("strategies:\n"
+                               "  - {name: a, treatment: placebo, schedule: {days: [0]}}\n"
+                               "  - {name: b, treatment: botox, schedule: {days: [0, 84]}}\n");
+    cr_assert_str_eq(s->reference, "a");
+    cr_assert_eq(s->reference_index, 0);
+    psim_scenario_destroy(s);
+
+    s = load_ok("reference: b\n"
+                "strategies:\n"
+                "  - {name: a, treatment: none}\n"
+                "  - {name: b, treatment: none}\n");
+    cr_assert_eq(s->reference_index, 1);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_defaults, overrides_derived_treatments_and_ae_merge)
+{
+    psim_scenario *s = load_ok(
+        "treatments:\n"
+        "  botox: {p_first: 0.75, adverse_events: {flu_like: {p: 0.04}, rash: {p: 0.01, days: 2}}}\n"
+        "  botox_rct: {base: botox, p_first: 0.8, dose: {units_per_level: 40}}\n"
+        "  phys2: {base: physio, relief: {responder: {mean: 0.55, sd: 0}}}\n"
+        "strategies:\n"
+        "  - name: a\n"
+        "    treatment: botox\n"
+        "    fallback: phys2\n"
+        "    schedule: {days: [0, 90, 200], assess_after_days: 30}\n"
+        "  - {name: b, treatment: botox_rct, schedule: {every_days: 100, sessions: 3, start_day: 7}}\n");
+    cr_assert_eq(s->n_treatments, 4); /* botox, phys2, botox_rct, none (fallback of b) */
+    const psim_treatment *b = treatment_of(s, "botox");
+    cr_assert_eq(b->p_first, 0.75);
+    cr_assert_eq(b->p_persist, 0.97);
+    cr_assert_eq(b->n_ae, 3);
+    cr_assert_str_eq(b->ae[0].name, "flu_like");
+    cr_assert_eq(b->ae[0].p, 0.04);
+    cr_assert_eq(b->ae[0].days, 4); /* kept from the base */
+    cr_assert_str_eq(b->ae[1].name, "local");
+    cr_assert_eq(b->ae[1].p, 0.125);
+    cr_assert_str_eq(b->ae[2].name, "rash");
+    cr_assert_eq(b->ae[2].days, 2);
+    const psim_treatment *r = treatment_of(s, "botox_rct");
+    cr_assert_str_eq(r->base, "botox");
+    cr_assert_eq(r->p_first, 0.8);
+    cr_assert_eq(r->units_per_level, 40);
+    cr_assert_eq(r->max_units_per_session, 500);
+    cr_assert_eq(r->n_ae, 2); /* derived from the built-in botox, not the override */
+    cr_assert_eq(r->ae[0].p, 0.05);
+    const psim_treatment *p = treatment_of(s, "phys2");
+    cr_assert_str_eq(p->base, "physio");
+    cr_assert_eq(p->relief_responder.mean, 0.55);
+    cr_assert_eq(p->relief_responder.sd, 0);
+    cr_assert_eq(p->onset_days, 7);
+
+    const psim_strategy *a = &s->strategies[0];
+    cr_assert_str_eq(s->treatments[a->treatment_index].name, "botox");
+    cr_assert_str_eq(s->treatments[a->fallback_index].name, "phys2");
+    cr_assert_eq(a->schedule.kind, PSIM_SCHEDULE_DAYS);
+    cr_assert_eq(a->schedule.n_days, 3);
+    cr_assert_eq(a->schedule.days[2], 200);
+    cr_assert_eq(a->schedule.assess_after_days, 30);
+    const psim_strategy *st = &s->strategies[1];
+    cr_assert_eq(st->schedule.start_day, 7);
+    cr_assert_str_eq(s->reference, "a");
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_defaults, every_top_level_value_is_read)
+{
+    psim_scenario *s = load_ok("name: my-run.v2\n"
+                               "description: 'a test'\n"
+                               "seed: 18446744073709551615\n"
+                               "patients: 1099511627776\n"
+                               "horizon_days: 36525\n"
+                               "block_size: 1048576\n"
+                               "cohort:\n"
+                               "  baseline_vas: {mean: 7.5}\n"
+                               "  lumbar_levels: [0.2, 0.2, 0.2, 0.2, 0.2]\n"
+                               "  contraindications: {infection: 0}\n"
+                               "  noise: {phi: 0}\n"
+                               "output: {record_every_days: 7, trajectories: false, compression: 9}\n"
+                               "strategies: [{name: sc, treatment: none}]\n");
+    cr_assert_str_eq(s->name, "my-run.v2");
+    cr_assert_str_eq(s->description, "a test");
+    cr_assert_eq(s->seed, UINT64_MAX);
+    cr_assert_eq(s->patients, (int64_t)1 << 40);
+    cr_assert_eq(s->horizon_days, 36525);
+    cr_assert_eq(s->block_size, 1048576);
+    cr_assert_eq(s->cohort.baseline_vas.mean, 7.5);
+    cr_assert_eq(s->cohort.baseline_vas.sd, 1.2);
+    cr_assert_eq(s->cohort.lumbar_levels[4], 0.2);
+    cr_assert_eq(s->cohort.contraindications[PSIM_CONTRA_infection], 0);
+    cr_assert_eq(s->cohort.contraindications[PSIM_CONTRA_needle_phobia], 0.03);
+    cr_assert_eq(s->cohort.noise_phi, 0);
+    cr_assert_eq(s->cohort.noise_sd, 0.8);
+    cr_assert_eq(s->output.record_every_days, 7);
+    cr_assert_eq(s->output.trajectories, 0);
+    cr_assert_eq(s->output.compression, 9);
+    psim_scenario_destroy(s);
+}
+
+/* ---------------------------------------------------------- YAML errors */
+
+Test(scenario_yaml, empty_and_comment_only)
+{
+    expect_error("", NAME ":1:1: ", "empty scenario: expected a mapping with at least `strategies`");
+    expect_error("# just a comment\n\n", NAME ":1:1: ", "empty scenario");
+    expect_error("---\n", NAME ":1:1: ", "empty scenario");
+}
+
+Test(scenario_yaml, top_level_not_a_mapping)
+{
+    expect_error("- a\n- b\n", NAME ":1:1: ", "expected a mapping at the top level");
+    expect_error("\n  just text\n", NAME ":2:3: ", "expected a mapping at the top level");
+}
+
+Test(scenario_yaml, parse_error_has_libyaml_place_and_problem)
+{
+    expect_error("strategies: [}\n", NAME ":1:14: ", "not valid YAML: did not find expected node content");
+    expect_error("name: x\n  bad: indent\n", NAME ":2:6: ", "not valid YAML: mapping values are not allowed");
+    expect_error("name: \"unterminated\n", NAME ":2:1: ", "not valid YAML: found unexpected end of stream");
+    expect_error("name: a\x01" "b\n", NAME ":1:8: ", "not valid YAML: control characters are not allowed");
+}
+
+Test(scenario_yaml, aliases_anchors_tags_rejected)
+{
+    expect_error("a: &x 1\nb: *x\n", NAME ":1:4: ", "aliases are not supported");
+    expect_error("seed: 1\nname: *x\n", NAME ":2:7: ", "aliases are not supported");
+    expect_error("seed: !!int 5\n", NAME ":1:7: ", "tags are not supported");
+}
+
+Test(scenario_yaml, duplicate_keys_at_the_second_key)
+{
+    expect_error_pre("seed: 1\nname: x\nseed: 2\n", NAME ":3:1: ",
+                     "duplicate key `seed` (first given at line 1, column 1)");
+    expect_error("strategies:\n  - {name: a, treatment: none, name: b}\n", NAME ":2:32: ",
+                 "duplicate key `name`");
+}
+
+Test(scenario_yaml, multiple_documents_rejected)
+{
+    expect_error("seed: 1\n---\nseed: 2\n", NAME ":2:1: ", "more than one YAML document");
+}
+
+Test(scenario_yaml, nesting_depth_limit)
+{
+    char text[400];
+    size_t o = 0;
+    o += (size_t)sprintf(text + o, "x: ");
+    for (int i = 0; i < 70; i++)
+        text[o++] = '[';
+    text[o++] = '\n';
+    text[o] = '\0';
+    expect_error(text, NAME ":1:", "nested deeper than the limit of 64 levels");
+    /* 64 levels are fine for the reader (then `x` is an unknown key). */
+    o = 0;
+    o += (size_t)sprintf(text + o, "x: ");
+    for (int i = 0; i < 63; i++)
+        text[o++] = '[';
+    for (int i = 0; i < 63; i++)
+        text[o++] = ']';
+    text[o++] = '\n';
+    text[o] = '\0';
+    expect_error(text, NAME ":1:1: ", "unknown key `x` at the top level");
+}
+
+Test(scenario_yaml, size_limit)
+{
+    size_t len = (size_t)16 * 1024 * 1024 + 1;
+    char *big = malloc(len + 1);
+    cr_assert_not_null(big);
+    memset(big, ' ', len);
+    big[len] = '\0';
+    psim_scenario *s = NULL;
+    psim_error err;
+    psim_status st = psim_scenario_load_text(big, len, NAME, NULL, 0, &s, &err);
+    cr_assert_eq(st, PSIM_ERR_INPUT);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "16 MiB") != NULL, "%s", err.message);
+    free(big);
+}
+
+/* ------------------------------------------------------- validation errors */
+
+Test(scenario_errors, unknown_keys_with_did_you_mean)
+{
+    expect_error_pre("nmae: x\n", NAME ":1:1: ", "unknown key `nmae` at the top level; did you mean `name`?");
+    expect_error_pre("horizon: 100\n", NAME ":1:1: ", "did you mean `horizon_days`?");
+    expect_error_pre("cohort: {myofacial: 0.9}\n", NAME ":1:10: ",
+                     "unknown key `myofacial` in `cohort`; did you mean `myofascial`?");
+    expect_error_pre("treatments: {botox: {p_frist: 0.5}}\n", NAME ":1:22: ",
+                     "unknown key `p_frist` in `treatments.botox`; did you mean `p_first`?");
+    expect_error("strategies:\n  - {name: a, treatment: botox, shedule: {days: [0]}}\n",
+                 NAME ":2:33: ", "did you mean `schedule`?");
+    expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every: 90, sessions: 2}}\n",
+                 NAME ":2:44: ", "did you mean `every_days`?");
+}
+
+Test(scenario_errors, unknown_keys_list_valid_keys)
+{
+    expect_error_pre("cohort: {baseline_vas: {average: 7}}\n", NAME ":1:25: ",
+                     "unknown key `average` in `cohort.baseline_vas`; valid keys are: mean, sd, min, max");
+    expect_error_pre("zzzzzz: 1\n", NAME ":1:1: ", "valid keys are: name, description, seed,");
+    expect_error_pre("output: {format: hdf5}\n", NAME ":1:10: ",
+                     "valid keys are: record_every_days, trajectories, compression");
+}
+
+Test(scenario_errors, wrong_types)
+{
+    expect_error_pre("cohort: 5\n", NAME ":1:9: ", "`cohort`: expected a mapping, got `5`");
+    expect_error_pre("cohort: {lumbar_levels: 0.2}\n", NAME ":1:25: ",
+                     "`cohort.lumbar_levels`: expected a sequence, got `0.2`");
+    expect_error_pre("cohort: {myofascial: \"0.9\"}\n", NAME ":1:22: ",
+                     "`cohort.myofascial`: expected a number, got the quoted string \"0.9\"");
+    expect_error_pre("cohort: {myofascial: [0.9]}\n", NAME ":1:22: ", "expected a number, got a sequence");
+    expect_error_pre("cohort: {myofascial: }\n", NAME ":1:22: ", "expected a number, got an empty value (null)");
+    expect_error_pre("patients: 3.5\n", NAME ":1:11: ", "`patients`: expected an integer, got `3.5`");
+    expect_error_pre("patients: 1e4\n", NAME ":1:11: ", "expected an integer, got `1e4`");
+    expect_error_pre("patients: '100'\n", NAME ":1:11: ", "expected an integer, got the quoted string \"100\"");
+    expect_error_pre("output: {trajectories: yes}\n", NAME ":1:24: ",
+                     "expected a boolean (true or false), got `yes`");
+    expect_error_pre("output: {trajectories: 1}\n", NAME ":1:24: ", "expected a boolean");
+    expect_error_pre("description: {a: b}\n", NAME ":1:14: ", "`description`: expected a string, got a mapping");
+    expect_error_pre("name: \"bad name!\"\n", NAME ":1:7: ", "`name`: expected a name of 1-63 letters");
+    expect_error_pre("seed: -1\n", NAME ":1:7: ", "expected an unsigned 64-bit integer, got `-1`");
+    expect_error("strategies: {a: 1}\n", NAME ":1:13: ", "`strategies`: expected a sequence, got a mapping");
+    expect_error("strategies:\n  - botox\n", NAME ":2:5: ", "`strategies[0]`: expected a mapping, got `botox`");
+}
+
+Test(scenario_errors, numbers_must_be_whole_and_finite)
+{
+    expect_error_pre("treatments: {botox: {p_first: 0.01xyz}}\n", NAME ":1:31: ",
+                     "`treatments.botox.p_first`: expected a number, got `0.01xyz`");
+    expect_error_pre("cohort: {myofascial: .nan}\n", NAME ":1:22: ", "expected a finite number, got `.nan`");
+    expect_error_pre("cohort: {myofascial: -inf}\n", NAME ":1:22: ", "expected a finite number");
+    expect_error_pre("cohort: {baseline_vas: {mean: 1e999}}\n", NAME ":1:31: ", "too large (overflow)");
+    expect_error_pre("cohort: {myofascial: 0x1p-1}\n", NAME ":1:22: ", "expected a number, got `0x1p-1`");
+    expect_error_pre("seed: 18446744073709551616\n", NAME ":1:7: ", "must be an integer in [0, 18446744073709551615]");
+    expect_error_pre("patients: 99999999999999999999\n", NAME ":1:11: ", "must be an integer in [1, 1099511627776]");
+    expect_error_pre("cohort: {aspirin_delay_days: 2.0}\n", NAME ":1:30: ", "expected an integer, got `2.0`");
+}
+
+Test(scenario_errors, probabilities_outside_0_1)
+{
+    static const struct {
+        const char *prefix, *where, *phrase;
+    } cases[] = {
+        {"treatments: {botox: {p_first: 1.7}}\n", NAME ":1:31: ", "`treatments.botox.p_first` must be in [0, 1], got 1.7"},
+        {"treatments: {botox: {p_persist: -0.1}}\n", NAME ":1:33: ", "p_persist` must be in [0, 1], got -0.1"},
+        {"treatments: {botox: {p_recover: 2}}\n", NAME ":1:33: ", "p_recover` must be in [0, 1]"},
+        {"treatments: {botox: {antibody_risk: 1.01}}\n", NAME ":1:37: ", "antibody_risk` must be in [0, 1]"},
+        {"cohort: {myofascial: 1.5}\n", NAME ":1:22: ", "`cohort.myofascial` must be in [0, 1], got 1.5"},
+        {"cohort: {contraindications: {infection: -0.5}}\n", NAME ":1:41: ",
+         "`cohort.contraindications.infection` must be in [0, 1]"},
+        {"cohort: {aspirin_recent: 3}\n", NAME ":1:26: ", "`cohort.aspirin_recent` must be in [0, 1]"},
+        {"cohort: {lumbar_levels: [0.5, 1.5, 0, 0, -1]}\n", NAME ":1:31: ",
+         "`cohort.lumbar_levels[1]` must be in [0, 1], got 1.5"},
+        {"treatments: {botox: {adverse_events: {local: {p: 1.2}}}}\n", NAME ":1:50: ",
+         "`treatments.botox.adverse_events.local.p` must be in [0, 1], got 1.2"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error_pre(cases[i].prefix, cases[i].where, cases[i].phrase);
+}
+
+Test(scenario_errors, cohort_consistency)
+{
+    expect_error_pre("cohort: {lumbar_levels: [0.1, 0.1, 0.1, 0.1, 0.1]}\n", NAME ":1:25: ",
+                     "must sum to 1 (within 1e-9), got 0.5");
+    expect_error_pre("cohort: {lumbar_levels: [0.5, 0.5]}\n", NAME ":1:25: ",
+                     "expected exactly 5 probabilities");
+    expect_error_pre("cohort: {baseline_vas: {min: 5, max: 4}}\n", NAME ":1:38: ",
+                     "min (5) must be less than max (4)");
+    expect_error_pre("cohort: {baseline_vas: {max: 11}}\n", NAME ":1:30: ",
+                     "`cohort.baseline_vas.max` must be in [0, 10], got 11");
+    expect_error_pre("cohort: {pain_duration_months: {min: -1}}\n", NAME ":1:38: ", "must be >= 0, got -1");
+    expect_error_pre("cohort: {noise: {phi: 1}}\n", NAME ":1:23: ", "`cohort.noise.phi` must be in [0, 1), got 1");
+    expect_error_pre("cohort: {noise: {sd: -0.1}}\n", NAME ":1:22: ", "`cohort.noise.sd` must be >= 0, got -0.1");
+    expect_error_pre("cohort: {baseline_vas: {sd: -1}}\n", NAME ":1:29: ", "`cohort.baseline_vas.sd` must be >= 0");
+}
+
+Test(scenario_errors, sizes_and_day_counts)
+{
+    expect_error_pre("patients: 0\n", NAME ":1:11: ", "`patients` must be an integer in [1, 1099511627776], got 0");
+    expect_error_pre("horizon_days: -5\n", NAME ":1:15: ", "`horizon_days` must be an integer in [1, 36525], got -5");
+    expect_error_pre("block_size: 0\n", NAME ":1:13: ", "`block_size` must be an integer in [1, 1048576], got 0");
+    expect_error_pre("output: {record_every_days: 0}\n", NAME ":1:29: ", "`output.record_every_days` must be an integer >= 1, got 0");
+    expect_error_pre("output: {compression: 10}\n", NAME ":1:23: ", "must be an integer in [0, 9], got 10");
+    expect_error_pre("cohort: {aspirin_delay_days: -1}\n", NAME ":1:30: ", "must be an integer >= 0, got -1");
+    expect_error_pre("treatments: {botox: {duration: {median_days: 0}}}\n", NAME ":1:46: ",
+                     "`treatments.botox.duration.median_days` must be > 0, got 0");
+    expect_error_pre("treatments: {botox: {duration: {sigma: -0.5}}}\n", NAME ":1:40: ", "must be >= 0");
+    expect_error_pre("treatments: {botox: {half_life_days: 0}}\n", NAME ":1:38: ", "`treatments.botox.half_life_days` must be > 0");
+    expect_error_pre("treatments: {botox: {onset_days: -1}}\n", NAME ":1:34: ", "`treatments.botox.onset_days` must be >= 0");
+    expect_error_pre("treatments: {botox: {dose: {units_per_level: -50}}}\n", NAME ":1:46: ", "must be an integer in [0,");
+    expect_error_pre("treatments: {botox: {min_interval_days: -1}}\n", NAME ":1:41: ", "must be an integer >= 0");
+    expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 0, sessions: 2}}\n",
+                 NAME ":2:56: ", "`strategies.a.schedule.every_days` must be an integer >= 1, got 0");
+    expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 90, sessions: 0}}\n",
+                 NAME ":2:70: ", "`strategies.a.schedule.sessions` must be an integer in [1, 64], got 0");
+    expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 90, sessions: 2, start_day: -1}}\n",
+                 NAME ":2:84: ", "`strategies.a.schedule.start_day` must be an integer >= 0, got -1");
+    expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {days: [0], assess_after_days: 0}}\n",
+                 NAME ":2:74: ", "assess_after_days` must be an integer >= 1");
+}
+
+Test(scenario_errors, peak_before_onset)
+{
+    expect_error_pre("treatments: {botox: {onset_days: 30}}\n", NAME ":1:34: ",
+                     "`treatments.botox`: peak before onset (peak_days 21 < onset_days 30)");
+    expect_error_pre("treatments: {botox: {onset_days: 5, peak_days: 4}}\n", NAME ":1:48: ", "peak before onset");
+}
+
+Test(scenario_errors, relief_ranges_and_beta_existence)
+{
+    expect_error_pre("treatments: {botox: {relief: {responder: {mean: 0.4}}}}\n", NAME ":1:49: ",
+                     "`treatments.botox.relief.responder.mean` must be in [0.5, 1], got 0.4");
+    expect_error_pre("treatments: {botox: {relief: {non_responder: {mean: 0.5}}}}\n", NAME ":1:53: ",
+                     "`treatments.botox.relief.non_responder.mean` must be in [0, 0.5), got 0.5");
+    expect_error_pre("treatments: {botox: {relief: {responder: {sd: 0.3}}}}\n", NAME ":1:47: ",
+                     "no Beta distribution on [0.5, 1] has mean 0.7 and sd 0.3");
+    expect_error_pre("treatments: {botox: {relief: {responder: {mean: 1, sd: 0.1}}}}\n", NAME ":1:56: ",
+                     "no Beta distribution on [0.5, 1] has mean 1");
+    expect_error_pre("treatments: {botox: {relief: {responder: {sd: -0.1}}}}\n", NAME ":1:47: ", "must be >= 0");
+    /* sd 0 is a point mass: fine at the ends of the interval too */
+    char *text = concat("treatments: {botox: {relief: {responder: {mean: 1, sd: 0}, non_responder: {mean: 0, sd: 0}}}}\n", BASE);
+    psim_scenario *s = load_ok(text);
+    cr_assert_eq(treatment_of(s, "botox")->relief_responder.mean, 1.0);
+    psim_scenario_destroy(s);
+    free(text);
+}
+
+Test(scenario_errors, schedules)
+{
+    const char *pre = "strategies:\n  - name: a\n    treatment: botox\n";
+    struct {
+        const char *sched, *where, *phrase;
+    } cases[] = {
+        {"    schedule: {days: [0, 120, 100]}\n", NAME ":4:31: ",
+         "days must be strictly increasing, got 100 after 120"},
+        {"    schedule: {days: [-1, 120]}\n", NAME ":4:23: ", "`strategies.a.schedule.days[0]` must be an integer >= 0, got -1"},
+        {"    schedule: {days: [0, 500]}\n", NAME ":4:26: ",
+         "day 500 runs past the horizon (horizon_days is 426, so the last day is 425)"},
+        {"    schedule: {days: [0, 60]}\n", NAME ":4:26: ",
+         "breaks the minimum interval of 84 days of treatment `botox`"},
+        {"    schedule: {days: []}\n", NAME ":4:22: ", "expected 1 to 64 session days, got 0"},
+        {"    schedule: {every_days: 120, sessions: 5}\n", NAME ":4:43: ",
+         "the schedule runs past the horizon: session 5 would be on day 480"},
+        {"    schedule: {every_days: 30, sessions: 2}\n", NAME ":4:28: ",
+         "every_days 30 breaks the minimum interval of 84 days of treatment `botox`"},
+        {"    schedule: {every_days: 1, sessions: 65}\n", NAME ":4:41: ", "must be an integer in [1, 64], got 65"},
+        {"    schedule: {days: [0], every_days: 90}\n", NAME ":4:27: ", "give either `days` or `every_days`, not both"},
+        {"    schedule: {assess_after_days: 21}\n", NAME ":4:15: ",
+         "expected `days: [...]` or `every_days` with `sessions`, got neither"},
+        {"    schedule: {every_days: 90}\n", NAME ":4:16: ", "`every_days` needs `sessions`"},
+        {"    schedule: {days: [0], sessions: 1}\n", NAME ":4:27: ", "`sessions` goes with `every_days`"},
+        {"    schedule: {every_days: 90, sessions: 2, continue_if: responded_first}\n", NAME ":4:45: ",
+         "`continue_if` schedules are not supported by this version of painsim (planned)"},
+        {"    schedule:\n      every_days: 90\n      sessions: 2\n      on_relapse: {threshold: 0.5}\n", NAME ":7:7: ",
+         "`on_relapse` schedules are not supported by this version of painsim (planned)"},
+        {"    schedule: [0, 90]\n", NAME ":4:15: ", "`strategies.a.schedule`: expected a mapping, got a sequence"},
+        {"", NAME ":2:5: ", "`strategies.a`: treatment `botox` needs a `schedule`"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = concat(pre, cases[i].sched);
+        expect_error(text, cases[i].where, cases[i].phrase);
+        free(text);
+    }
+    /* every_days within the limit when there is only one session */
+    psim_scenario *s = load_ok("strategies: [{name: a, treatment: botox, schedule: {every_days: 1, sessions: 1, start_day: 425}}]\n");
+    psim_scenario_destroy(s);
+    /* the horizon is read before the schedule */
+    expect_error("horizon_days: 100\nstrategies: [{name: a, treatment: botox, schedule: {days: [0, 100]}}]\n",
+                 NAME ":2:63: ", "day 100 runs past the horizon");
+    /* the fallback's minimum interval counts too */
+    expect_error("treatments: {slow_physio: {base: physio, min_interval_days: 60}}\n"
+                 "strategies: [{name: a, treatment: placebo, fallback: slow_physio, schedule: {days: [0, 30]}}]\n",
+                 NAME ":2:88: ", "minimum interval of 60 days of treatment `slow_physio`");
+}
+
+Test(scenario_errors, strategies_treatments_and_reference)
+{
+    expect_error("seed: 1\n", NAME ":1:1: ", "missing required key `strategies`");
+    expect_error("strategies: []\n", NAME ":1:13: ", "expected 1 to 32 strategies, got 0");
+    expect_error("strategies:\n  - {treatment: none}\n", NAME ":2:5: ", "a strategy needs a `name`");
+    expect_error("strategies:\n  - {name: a}\n", NAME ":2:5: ", "`strategies.a`: a strategy needs a `treatment`");
+    expect_error("strategies:\n  - name: a\n    treatment: none\n  - name: b\n    treatment: none\n  - name: a\n    treatment: none\n",
+                 NAME ":6:11: ", "strategy name `a` is used twice (first at line 2)");
+    expect_error("strategies:\n  - {name: a, treatment: botx, schedule: {days: [0]}}\n", NAME ":2:26: ",
+                 "`strategies.a.treatment`: unknown treatment `botx`; did you mean `botox`?");
+    expect_error("strategies:\n  - {name: a, treatment: zzz}\n", NAME ":2:26: ",
+                 "unknown treatment `zzz` (known: botox, placebo, none,");
+    expect_error("treatments: {my_botox: {base: botox}}\nstrategies:\n  - {name: a, treatment: my_botx}\n",
+                 NAME ":3:26: ", "did you mean `my_botox`?");
+    expect_error("treatments: {bx: {base: botx}}\nstrategies: [{name: a, treatment: none}]\n", NAME ":1:25: ",
+                 "`treatments.bx.base`: `botx` is not a built-in treatment; did you mean `botox`?");
+    expect_error("treatments: {a2: {base: a1}, a1: {base: botox}}\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:25: ", "`a1` is not a built-in treatment (built-ins: botox, placebo, none");
+    expect_error("treatments: {botox_rct: {p_first: 0.75}}\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:14: ", "treatment `botox_rct` is not a built-in, so it needs `base: <built-in>`");
+    expect_error("treatments: {botox: {base: placebo}}\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:28: ", "`botox` is a built-in treatment, so its base is `botox`, not `placebo`");
+    expect_error("strategies:\n  - {name: a, treatment: botox, fallback: placebo, schedule: {days: [0]}}\n",
+                 NAME ":2:43: ", "the fallback `placebo` is an injection treatment");
+    expect_error("treatments: {tpi: {base: physio, injection: true}}\n"
+                 "strategies:\n  - {name: a, treatment: botox, fallback: tpi, schedule: {days: [0]}}\n",
+                 NAME ":3:43: ", "the fallback `tpi` is an injection treatment");
+    expect_error("strategies:\n  - {name: a, treatment: none, schedule: {days: [0]}}\n", NAME ":2:32: ",
+                 "treatment `none` (base `none`) gives no sessions, so the strategy takes no schedule");
+    expect_error_pre("reference: botox_q4n\n", NAME ":1:12: ",
+                     "`reference`: no strategy is named `botox_q4n`; did you mean `botox_q4m`?");
+    expect_error_pre("reference: xyz\n", NAME ":1:12: ",
+                     "no strategy is named `xyz` (strategies: botox_q4m, standard_care)");
+    expect_error("treatments: {botox: {adverse_events: {rash: {p: 0.1}}}}\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:39: ", "a new adverse event (not one of base `botox`) needs both `p` and `days`");
+    expect_error("treatments: {botox: {adverse_events: {local: {days: 0}}}}\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:53: ", "`treatments.botox.adverse_events.local.days` must be an integer >= 1");
+    expect_error("treatments: {botox: {adverse_events: {a: {p: 0, days: 1}, b: {p: 0, days: 1}, c: {p: 0, days: 1},"
+                 " d: {p: 0, days: 1}, e: {p: 0, days: 1}, f: {p: 0, days: 1}, g: {p: 0, days: 1}}}}\n"
+                 "strategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:", "would have more than 8 adverse-event types");
+}
+
+Test(scenario_errors, too_many_strategies)
+{
+    char text[8192];
+    size_t o = (size_t)sprintf(text, "strategies:\n");
+    for (int i = 0; i < PSIM_MAX_STRATEGIES + 1; i++)
+        o += (size_t)sprintf(text + o, "  - {name: s%d, treatment: none}\n", i);
+    expect_error(text, NAME ":2:3: ", "expected 1 to 32 strategies, got 33");
+}
+
+Test(scenario_errors, description_limits)
+{
+    expect_error_pre("description: \"a\\0b\"\n", NAME ":1:14: ", "must not contain NUL characters");
+    char text[PSIM_TEXT_MAX + 200];
+    size_t o = (size_t)sprintf(text, "description: ");
+    memset(text + o, 'x', PSIM_TEXT_MAX);
+    o += PSIM_TEXT_MAX;
+    o += (size_t)sprintf(text + o, "\n");
+    expect_error_pre(text, NAME ":1:14: ", "the string is 1024 bytes long, more than the limit of 1023");
+}
+
+/* ------------------------------------------------------------ overrides */
+
+Test(scenario_set, scalar_override)
+{
+    const char *set[] = {"patients=500", "cohort.noise.phi=0.5", "description='quoted # text'"};
+    psim_scenario *s = load_ok_set(BASE, set, 3);
+    cr_assert_eq(s->patients, 500);
+    cr_assert_eq(s->cohort.noise_phi, 0.5);
+    cr_assert_eq(s->cohort.noise_sd, 0.8);
+    cr_assert_str_eq(s->description, "quoted # text");
+    /* the source text is the file, without the overrides */
+    cr_assert_str_eq(s->source_text, BASE);
+    cr_assert_str_eq(s->source_path, NAME);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_set, by_strategy_name_and_index)
+{
+    const char *set[] = {"strategies.botox_q4m.schedule.every_days=90", "strategies.1.name=sc",
+                         "reference=sc"};
+    psim_scenario *s = load_ok_set(BASE, set, 3);
+    cr_assert_eq(s->strategies[0].schedule.every_days, 90);
+    cr_assert_str_eq(s->strategies[1].name, "sc");
+    cr_assert_eq(s->reference_index, 1);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_set, creates_missing_keys)
+{
+    const char *set[] = {"treatments.botox.p_first=0.8", "treatments.botox_rct.base=botox",
+                         "output.compression=4", "strategies.standard_care.fallback=physio"};
+    psim_scenario *s = load_ok_set(BASE, set, 4);
+    cr_assert_eq(treatment_of(s, "botox")->p_first, 0.8);
+    cr_assert_eq(s->output.compression, 4);
+    cr_assert_str_eq(s->strategies[1].fallback, "physio");
+    psim_scenario_destroy(s);
+    /* a key with no value becomes a mapping */
+    char *text = concat("treatments:\n", BASE);
+    const char *set2[] = {"treatments.placebo.p_first=0.3"};
+    s = load_ok_set(text, set2, 1);
+    psim_scenario_destroy(s);
+    free(text);
+}
+
+Test(scenario_set, yaml_values)
+{
+    const char *base = "strategies:\n  - {name: a, treatment: botox, schedule: {days: [0]}}\n";
+    const char *set[] = {"strategies.0.schedule.days=[0,90, 180]",
+                         "strategies.a.schedule.assess_after_days=28",
+                         "cohort.baseline_vas={mean: 6, sd: 1}"};
+    psim_scenario *s = load_ok_set(base, set, 3);
+    cr_assert_eq(s->strategies[0].schedule.n_days, 3);
+    cr_assert_eq(s->strategies[0].schedule.days[2], 180);
+    cr_assert_eq(s->strategies[0].schedule.assess_after_days, 28);
+    cr_assert_eq(s->cohort.baseline_vas.mean, 6);
+    cr_assert_eq(s->cohort.baseline_vas.max, 10);
+    psim_scenario_destroy(s);
+    /* whole sub-trees can be replaced */
+    const char *set2[] = {"strategies.a.schedule={every_days: 100, sessions: 3}"};
+    s = load_ok_set(base, set2, 1);
+    cr_assert_eq(s->strategies[0].schedule.kind, PSIM_SCHEDULE_EVERY);
+    psim_scenario_destroy(s);
+    /* names may contain dots */
+    const char *base3 = "strategies:\n  - {name: a.b, treatment: botox, schedule: {days: [0]}}\n";
+    const char *set3[] = {"strategies.a.b.schedule.days=[5]"};
+    s = load_ok_set(base3, set3, 1);
+    cr_assert_eq(s->strategies[0].schedule.days[0], 5);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_set, bad_values_have_the_set_location)
+{
+    expect_set_error("cohort.myofascial=1.5", "--set cohort.myofascial=1.5:1:19: ",
+                     "`cohort.myofascial` must be in [0, 1], got 1.5");
+    expect_set_error("patients=\"5\"", "--set patients=\"5\":1:10: ",
+                     "expected an integer, got the quoted string \"5\"");
+    expect_set_error("patients=0.01xyz", "--set patients=0.01xyz:1:10: ", "expected an integer, got `0.01xyz`");
+    expect_set_error("cohort.lumbar_levels=[0.2, x, 0.2, 0.2, 0.2]",
+                     "--set cohort.lumbar_levels=[0.2, x, 0.2, 0.2, 0.2]:1:28: ",
+                     "`cohort.lumbar_levels[1]`: expected a number, got `x`");
+    expect_set_error("name=[1", "--set name=[1:1:8: ", "not valid YAML");
+    expect_set_error("name=", "--set name=:1:6: ", "`name`: expected a name of 1-63 letters, digits, `_`, `.` or `-`, got an empty value (null)");
+    expect_set_error("seed=&a 1", "--set seed=&a 1:1:6: ", "anchors and aliases are not supported");
+}
+
+Test(scenario_set, unknown_keys_via_set)
+{
+    expect_set_error("cohort.nosie.sd=1", "--set cohort.nosie.sd=1:1:8: ",
+                     "unknown key `nosie` in `cohort`; did you mean `noise`?");
+    expect_set_error("horizon=100", "--set horizon=100:1:1: ", "did you mean `horizon_days`?");
+    expect_set_error("strategies.botox_q4m.schedule.evry_days=90",
+                     "--set strategies.botox_q4m.schedule.evry_days=90:1:31: ",
+                     "did you mean `every_days`?");
+}
+
+Test(scenario_set, malformed_arguments)
+{
+    expect_set_error("patients", "--set patients:1:1: ", "expected `dotted.key=value`, found no `=`");
+    expect_set_error("=5", "--set =5:1:1: ", "the key before `=` is empty");
+    expect_set_error("cohort..noise=1", "--set cohort..noise=1:1:8: ", "empty path segment");
+    expect_set_error("cohort.=1", "--set cohort.=1:1:8: ", "empty path segment");
+    expect_set_error("strategies.0.name.x=1", "--set strategies.0.name.x=1:1:19: ",
+                     "cannot look up `x` inside `strategies.0.name`: that is a single value");
+    expect_set_error("strategies.7.name=x", "--set strategies.7.name=x:1:12: ",
+                     "index 7 is out of range: `strategies` has 2 items");
+    expect_set_error("strategies.99999999999999999999999.name=x",
+                     "--set strategies.99999999999999999999999.name=x:1:12: ", "is out of range");
+    expect_set_error("strategies.botox_q4n.name=x", "--set strategies.botox_q4n.name=x:1:12: ",
+                     "no item of `strategies` is named `botox_q4n`; did you mean `botox_q4m`?");
+    expect_set_error("strategies.zzz.name=x", "--set strategies.zzz.name=x:1:12: ",
+                     "no item of `strategies` is named `zzz`");
+}
+
+Test(scenario_set, overrides_are_validated_like_the_file)
+{
+    /* the schedule (in the file) now runs past the horizon (from --set) */
+    expect_set_error("horizon_days=300", NAME ":4:43: ", "runs past the horizon");
+    expect_set_error("strategies.botox_q4m.schedule.every_days=30", "--set strategies.botox_q4m.schedule.every_days=30:1:42: ",
+                     "breaks the minimum interval of 84 days of treatment `botox`");
+    const char *set[] = {"strategies.1.name=botox_q4m"};
+    expect_error_set(BASE, set, 1, "--set strategies.1.name=botox_q4m:1:19: ",
+                     "strategy name `botox_q4m` is used twice (first at " NAME ":2:11)");
+}
+
+Test(scenario_set, usage_errors)
+{
+    psim_scenario *s = NULL;
+    psim_error err;
+    const char *set[PSIM_MAX_SET + 1];
+    for (int i = 0; i <= PSIM_MAX_SET; i++)
+        set[i] = "patients=5";
+    cr_assert_eq(psim_scenario_load_text(BASE, strlen(BASE), NAME, set, PSIM_MAX_SET + 1, &s, &err),
+                 PSIM_ERR_USAGE);
+    cr_assert_null(s);
+    s = load_ok_set(BASE, set, PSIM_MAX_SET);
+    psim_scenario_destroy(s);
+    const char *nullset[] = {NULL};
+    cr_assert_eq(psim_scenario_load_text(BASE, strlen(BASE), NAME, nullset, 1, &s, &err), PSIM_ERR_USAGE);
+    cr_assert_eq(psim_scenario_load_text(BASE, strlen(BASE), NAME, NULL, 0, NULL, &err), PSIM_ERR_USAGE);
+    psim_scenario_destroy(NULL);
+}
+
+/* ----------------------------------------------------------- round trip */
+
+static const char RICH[] =
+    "name: rich.test-1\n"
+    "description: \"quotes \\\" backslash \\\\ tab \\t newline \\n unicode \\u00e9\\u2028 \\x01 end \"\n"
+    "seed: 18446744073709551615\n"
+    "patients: 12345\n"
+    "horizon_days: 730\n"
+    "block_size: 333\n"
+    "cohort:\n"
+    "  baseline_vas: {mean: 7.123456789012345, sd: 0.1, min: 0, max: 10}\n"
+    "  pain_duration_months: {mean: 1e-300, sd: 0, min: 0, max: 1e300}\n"
+    "  lumbar_levels: [0.1, 0.2, 0.3, 0.15, 0.25]\n"
+    "  myofascial: 0.3333333333333333\n"
+    "  contraindications: {needle_phobia: 0}\n"
+    "  aspirin_delay_days: 0\n"
+    "  noise: {sd: 0, phi: 0.99999999999999989}\n"
+    "treatments:\n"
+    "  botox: {p_first: 0.1, adverse_events: {new_one: {p: 0.2, days: 3}}}\n"
+    "  \"0odd\": {base: lidocaine_tpi, min_interval_days: 10, injection: false}\n"
+    "  true: {base: physio}\n"
+    "  unused: {base: placebo}\n"
+    "strategies:\n"
+    "  - name: s1\n"
+    "    treatment: botox\n"
+    "    fallback: \"0odd\"\n"
+    "    schedule: {days: [0, 100, 300, 729], assess_after_days: 42}\n"
+    "  - name: '2'\n"
+    "    treatment: 'true'\n"
+    "    schedule: {every_days: 30, sessions: 20, start_day: 5}\n"
+    "  - {name: none, treatment: none, fallback: physio}\n"
+    "reference: '2'\n"
+    "output: {record_every_days: 30, trajectories: false, compression: 6}\n";
+
+Test(scenario_round_trip, defaults)
+{
+    psim_scenario *s = load_ok(BASE);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_round_trip, rich_scenario)
+{
+    psim_scenario *s = load_ok(RICH);
+    cr_assert_str_eq(s->description,
+                     "quotes \" backslash \\ tab \t newline \n unicode \xc3\xa9\xe2\x80\xa8 \x01 end ");
+    cr_assert_eq(s->cohort.pain_duration_months.mean, 1e-300);
+    cr_assert_eq(s->n_treatments, 5); /* botox, 0odd, true, none, physio */
+    cr_assert_str_eq(s->reference, "2");
+    cr_assert_eq(s->reference_index, 1);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_round_trip, with_overrides)
+{
+    const char *set[] = {"strategies.s1.schedule.days=[1, 200]", "cohort.myofascial=0.1",
+                         "treatments.botox.relief.responder.mean=0.7000000000000001"};
+    psim_scenario *s = load_ok_set(RICH, set, 3);
+    cr_assert_eq(s->cohort.myofascial, 0.1);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_round_trip, numbers_shortest_exact)
+{
+    psim_scenario *s = load_ok("cohort: {baseline_vas: {mean: 0.1}, myofascial: 0.30000000000000004}\n"
+                               "strategies: [{name: sc, treatment: none}]\n");
+    char *t = to_yaml(s);
+    cr_assert(strstr(t, "    mean: 0.1\n") != NULL, "%s", t);
+    cr_assert(strstr(t, "  myofascial: 0.30000000000000004\n") != NULL, "%s", t);
+    cr_assert(strstr(t, "    mean: 13.78\n") != NULL, "%s", t);
+    free(t);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_round_trip, every_key_present)
+{
+    psim_scenario *s = load_ok(BASE);
+    char *t = to_yaml(s);
+    static const char *const keys[] = {
+        "name:", "description:", "seed:", "patients:", "horizon_days:", "block_size:",
+        "cohort:", "baseline_vas:", "pain_duration_months:", "lumbar_levels:", "myofascial:",
+        "contraindications:", "anticoagulants:", "needle_phobia:", "aspirin_recent:",
+        "aspirin_delay_days:", "noise:", "phi:", "treatments:", "base:", "injection:",
+        "p_first:", "p_persist:", "p_recover:", "antibody_risk:", "relief:", "responder:",
+        "non_responder:", "onset_days:", "peak_days:", "duration:", "median_days:", "sigma:",
+        "half_life_days:", "dose:", "units_per_level:", "max_units_per_session:",
+        "min_interval_days:", "adverse_events:", "strategies:", "treatment:", "fallback:",
+        "schedule:", "every_days:", "sessions:", "start_day:", "assess_after_days:",
+        "reference:", "output:", "record_every_days:", "trajectories:", "compression:", NULL};
+    for (size_t i = 0; keys[i]; i++)
+        cr_assert(strstr(t, keys[i]) != NULL, "missing `%s` in:\n%s", keys[i], t);
+    /* standard care (treatment none) takes no schedule */
+    const char *sc = strstr(t, "standard_care\"\n");
+    cr_assert_not_null(sc);
+    cr_assert_null(strstr(sc, "schedule:"));
+    free(t);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_round_trip, write_yaml_matches_to_yaml)
+{
+    psim_scenario *s = load_ok(RICH);
+    char *t = to_yaml(s);
+    FILE *fp = tmpfile();
+    cr_assert_not_null(fp);
+    psim_error err;
+    cr_assert_eq(psim_scenario_write_yaml(s, fp, &err), PSIM_OK);
+    long n = ftell(fp);
+    cr_assert_eq((size_t)n, strlen(t));
+    rewind(fp);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    cr_assert_str_eq(buf, t);
+    fclose(fp);
+    free(buf);
+    free(t);
+    psim_scenario_destroy(s);
+}
+
+/* ----------------------------------------------------------------- files */
+
+Test(scenario_file, load_from_file)
+{
+    const char *path = PAINSIM_TEST_DATA "/scenario_basic.yaml";
+    const char *set[] = {"patients=100"};
+    psim_scenario *s = NULL;
+    psim_error err;
+    psim_status st = psim_scenario_load(path, set, 1, &s, &err);
+    cr_assert_eq(st, PSIM_OK, "%s", err.message);
+    cr_assert_str_eq(s->source_path, path);
+    cr_assert_eq(s->patients, 100);
+    cr_assert_str_eq(s->name, "basic");
+    cr_assert(strstr(s->source_text, "# A small valid scenario") != NULL);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_file, missing_file_names_the_file)
+{
+    const char *path = PAINSIM_TEST_DATA "/no_such_scenario.yaml";
+    psim_scenario *s = NULL;
+    psim_error err;
+    char msg[2048];
+    psim_status st = psim_scenario_load(path, NULL, 0, &s, &err);
+    cr_assert_eq(st, PSIM_ERR_IO);
+    cr_assert_null(s);
+    psim_error_format(&err, msg, sizeof msg);
+    cr_assert(strstr(msg, "no_such_scenario.yaml: cannot open the scenario file") != NULL, "%s", msg);
+}
+
+Test(scenario_file, errors_name_the_path)
+{
+    const char *path = PAINSIM_TEST_DATA "/scenario_bad_key.yaml";
+    psim_scenario *s = NULL;
+    psim_error err;
+    char msg[2048];
+    psim_status st = psim_scenario_load(path, NULL, 0, &s, &err);
+    cr_assert_eq(st, PSIM_ERR_INPUT);
+    psim_error_format(&err, msg, sizeof msg);
+    cr_assert(strncmp(msg, PAINSIM_TEST_DATA "/scenario_bad_key.yaml:4:3: ", strlen(PAINSIM_TEST_DATA) + 27) == 0,
+              "%s", msg);
+    cr_assert(strstr(msg, "did you mean `myofascial`?") != NULL, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ fuzz */
+
+/* splitmix64: a small deterministic generator local to the test. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+Test(scenario_fuzz, mutations_never_crash, .timeout = 600)
+{
+    static const char specials[] = ":-[]{},#&*!|>'\"%@`\n \t.0123456789eE+x\\";
+    const size_t base_len = strlen(RICH);
+    char *buf = malloc(base_len * 2 + 64);
+    cr_assert_not_null(buf);
+    uint64_t rng = 20261123;
+    int n_ok = 0, n_err = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = base_len;
+        memcpy(buf, RICH, base_len);
+        int n_mut = 1 + (int)(next_random(&rng) % 4);
+        for (int m = 0; m < n_mut && len > 0; m++) {
+            uint64_t r = next_random(&rng);
+            size_t pos = (size_t)(next_random(&rng) % len);
+            switch (r % 6) {
+            case 0: /* random byte */
+                buf[pos] = (char)(next_random(&rng) & 0xff);
+                break;
+            case 1: /* YAML-significant character */
+                buf[pos] = specials[next_random(&rng) % (sizeof specials - 1)];
+                break;
+            case 2: /* truncate */
+                len = pos;
+                break;
+            case 3: { /* delete a short range */
+                size_t n = 1 + (size_t)(next_random(&rng) % 16);
+                if (pos + n > len)
+                    n = len - pos;
+                memmove(buf + pos, buf + pos + n, len - pos - n);
+                len -= n;
+                break;
+            }
+            case 4: /* insert a character */
+                if (len < base_len * 2) {
+                    memmove(buf + pos + 1, buf + pos, len - pos);
+                    buf[pos] = specials[next_random(&rng) % (sizeof specials - 1)];
+                    len++;
+                }
+                break;
+            default: /* flip one bit */
+                buf[pos] = (char)(buf[pos] ^ (1 << (next_random(&rng) % 8)));
+                break;
+            }
+        }
+        psim_scenario *s = NULL;
+        psim_error err;
+        psim_status st = psim_scenario_load_text(buf, len, "fuzz.yaml", NULL, 0, &s, &err);
+        cr_assert(st == PSIM_OK || st == PSIM_ERR_INPUT, "iteration %d: status %d (%s)", iter,
+                  (int)st, err.message);
+        if (st == PSIM_OK) {
+            n_ok++;
+            /* whatever loads must also round-trip */
+            check_round_trip(s);
+            psim_scenario_destroy(s);
+        } else {
+            n_err++;
+            cr_assert_null(s);
+            cr_assert(err.message[0] != '\0', "iteration %d: empty message", iter);
+            cr_assert_str_eq(err.file, "fuzz.yaml");
+        }
+    }
+    cr_assert(n_ok > 0 && n_err > 0, "ok %d, errors %d", n_ok, n_err);
+    free(buf);
+}
+
+Test(scenario_fuzz, set_arguments_never_crash)
+{
+    static const char specials[] = ".=[]{}:,0123456789'\"#&*";
+    static const char *const seeds[] = {"strategies.botox_q4m.schedule.every_days=90",
+                                        "strategies.0.schedule.days=[0, 90]",
+                                        "cohort.noise={sd: 1, phi: 0.5}", "treatments.x.base=botox"};
+    uint64_t rng = 7;
+    char arg[128];
+    for (int iter = 0; iter < 2000; iter++) {
+        const char *seed = seeds[iter % 4];
+        size_t len = strlen(seed);
+        memcpy(arg, seed, len + 1);
+        for (int m = 0; m < 3; m++) {
+            size_t pos = (size_t)(next_random(&rng) % len);
+            arg[pos] = specials[next_random(&rng) % (sizeof specials - 1)];
+        }
+        const char *set[] = {arg};
+        psim_scenario *s = NULL;
+        psim_error err;
+        psim_status st = psim_scenario_load_text(BASE, strlen(BASE), NAME, set, 1, &s, &err);
+        cr_assert(st == PSIM_OK || st == PSIM_ERR_INPUT, "`%s`: status %d", arg, (int)st);
+        if (st == PSIM_OK)
+            psim_scenario_destroy(s);
+        else
+            cr_assert(err.message[0] != '\0');
+    }
+}
