@@ -262,6 +262,15 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
     return -1;
 }
 
+/* Load the scenario; a scenario file that cannot be read is bad input too. */
+static psim_status load_scenario(const cli_args *a, psim_scenario **scn, psim_error *err)
+{
+    psim_status st = psim_scenario_load(a->scenario, a->set, a->n_set, scn, err);
+    if (st == PSIM_ERR_IO)
+        st = err->code = PSIM_ERR_INPUT;
+    return st;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     cli_args a;
@@ -271,7 +280,7 @@ static int cmd_validate(int argc, char **argv)
     psim_error err;
     psim_error_clear(&err);
     psim_scenario *scn = NULL;
-    psim_status st = psim_scenario_load(a.scenario, a.set, a.n_set, &scn, &err);
+    psim_status st = load_scenario(&a, &scn, &err);
     if (st == PSIM_OK)
         st = psim_scenario_write_yaml(scn, stdout, &err);
     if (st != PSIM_OK)
@@ -300,7 +309,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_results *res = NULL;
     char *cmdline = NULL;
     char default_out[PSIM_NAME_MAX + 16];
-    psim_status st = psim_scenario_load(a.scenario, a.set, a.n_set, &scn, &err);
+    psim_status st = load_scenario(&a, &scn, &err);
     if (st != PSIM_OK)
         goto done;
     if (!a.output) {
