@@ -21,7 +21,7 @@ typedef struct strat_block {
     size_t n_events, cap_events;
     int events_oom;
     /* partial summaries of this block */
-    double *vas_sum, *vas_sumsq, *vas_t_sum, *vas_t_sumsq; /* [horizon] */
+    double *vas_t_sum, *vas_t_sumsq, *vas_u_sum, *vas_u_sumsq; /* [horizon], treated / untreated */
     uint32_t *responders;   /* [horizon] */
     int64_t treated_n, with_session, first_responders;
     int64_t persist_den, persist_num, recover_den, recover_num, antibody_n;
@@ -37,6 +37,7 @@ typedef struct psim_block {
     uint8_t *lumbar_levels, *myofascial, *aspirin_recent, *eligible; /* [n] */
     uint8_t *contra[PSIM_N_CONTRA]; /* [n] each */
     double *eps;            /* [horizon] scratch noise path */
+    double *effect, *vas;   /* [horizon] scratch for psim_simulate_patient */
     strat_block s[PSIM_MAX_STRATEGIES];
 } psim_block;
 

@@ -15,6 +15,7 @@ typedef struct treat_c {
     double non_a, non_b;         /* Beta shapes of non-responder relief */
     double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
     double inv_half_life;
+    double decay_per_day;        /* 2^(-1 / half_life) */
 } treat_c;
 
 typedef struct strat_c {
@@ -94,6 +95,7 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         beta_shapes(t->relief_non_responder, 0.0, 0.5, &tc->non_a, &tc->non_b);
         tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
         tc->inv_half_life = 1.0 / t->half_life_days;
+        tc->decay_per_day = exp2(-tc->inv_half_life);
     }
     for (int s = 0; s < scn->n_strategies; s++) {
         const psim_strategy *st = &scn->strategies[s];
@@ -196,44 +198,91 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
     const double innov = m->noise_innov;
     psim_rng rng;
     psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_NOISE, 0);
-    double z0, z1;
-    psim_rng_normal2(&rng, &z0, &z1);
-    double e = scn->cohort.noise_sd * z0;
+    double e = scn->cohort.noise_sd * psim_rng_normal_zig(&rng);
     eps[0] = e;
-    int t = 1;
-    if (t < H) {
-        e = phi * e + innov * z1;
-        eps[t++] = e;
+    for (int t = 1; t < H; t++) {
+        e = phi * e + innov * psim_rng_normal_zig(&rng);
+        eps[t] = e;
     }
-    while (t < H) {
-        psim_rng_normal2(&rng, &z0, &z1);
-        e = phi * e + innov * z0;
-        eps[t++] = e;
-        if (t < H) {
-            e = phi * e + innov * z1;
-            eps[t++] = e;
+}
+
+/* Merge rho * f(t - d) of a session given on day d into E[d .. H)
+ * (MODEL.md section 3: the strongest current session counts).  Days are
+ * integers, so each phase of f is a range of days: tau < onset gives 0, the
+ * ramp, the plateau up to the duration D, then the decay 2^-((tau - D) / h),
+ * evaluated by a running product (one multiplication a day). */
+static void merge_effect(double *E, int d, int H, double rho, double onset, double peak, double D,
+                         double inv_ramp, double inv_half_life, double q)
+{
+    const int n = H - d;
+    double *e = E + d;
+    int a = (int)ceil(onset), b = (int)ceil(peak), c = (int)ceil(D);
+    if (a > n)
+        a = n;
+    if (b > n)
+        b = n;
+    if (c > n)
+        c = n;
+    for (int tau = a; tau < b; tau++) {
+        double v = rho * ((double)tau - onset) * inv_ramp;
+        if (v > e[tau])
+            e[tau] = v;
+    }
+    for (int tau = b; tau < c; tau++)
+        if (rho > e[tau])
+            e[tau] = rho;
+    if (c < n) {
+        double g = exp2(-((double)c - D) * inv_half_life);
+        for (int tau = c; tau < n; tau++) {
+            double v = rho * g;
+            if (v > e[tau])
+                e[tau] = v;
+            g *= q;
         }
     }
 }
 
-/* One given session: what the time course needs. */
-typedef struct session_st {
-    double day;      /* d_j */
-    double rho;      /* relief fraction */
-    double onset, peak, duration; /* days after d_j */
-    double inv_ramp, inv_half_life;
-} session_st;
+/* Where the days of one patient and strategy go: the VAS array, the recorded
+ * millimetres and the per-day sums. */
+typedef struct day_sink {
+    double *V;
+    uint8_t *mm;      /* NULL: not recorded */
+    int every;
+    double *sum, *sumsq;
+    uint32_t *resp;   /* NULL for the untreated */
+    double half_B;
+} day_sink;
 
-/* rho * f(tau), MODEL.md section 3. */
-static inline double session_effect(const session_st *s, double tau)
+/* Days t0 .. t1-1: VAS(t) = clamp(B (1 - E(t)) + eps(t), 0, 10), recorded
+ * and summed in one pass (steps 2, 3 and 5 of MODEL.md section 1). */
+static void days_range(const day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
 {
-    if (tau < s->onset)
-        return 0.0;
-    if (tau < s->peak)
-        return s->rho * (tau - s->onset) * s->inv_ramp;
-    if (tau < s->duration)
-        return s->rho;
-    return s->rho * exp2(-(tau - s->duration) * s->inv_half_life);
+    double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
+    for (int t = t0; t < t1; t++) {
+        double v = B * (1.0 - E[t]) + eps[t];
+        v = v < 0.0 ? 0.0 : v;
+        v = v > 10.0 ? 10.0 : v;
+        V[t] = v;
+        if (sum) {
+            sum[t] += v;
+            sumsq[t] += v * v;
+        }
+    }
+    if (k->resp) {
+        uint32_t *resp = k->resp;
+        for (int t = t0; t < t1; t++)
+            resp[t] += (uint32_t)(V[t] <= k->half_B);
+    }
+    if (k->mm) {
+        if (k->every == 1) {
+            for (int t = t0; t < t1; t++)
+                k->mm[t] = (uint8_t)(V[t] * 10.0 + 0.5);
+        } else {
+            int first = (t0 + k->every - 1) / k->every * k->every;
+            for (int t = first; t < t1; t += k->every)
+                k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
+        }
+    }
 }
 
 static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)
@@ -250,7 +299,6 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     const strat_c *sc = &m->strat[strategy];
     const psim_strategy *st = &scn->strategies[strategy];
     const int H = scn->horizon_days;
-    const int every = scn->output.record_every_days;
     const int assess = st->schedule.assess_after_days;
     const int max_sessions = psim_model_max_sessions(m, strategy);
 
@@ -274,7 +322,17 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
 
     const double B = p->baseline_vas;
     const double half_B = 0.5 * B;
-    session_st sess[PSIM_MAX_SESSIONS];
+    double *E = out->effect, *V = out->vas;
+    memset(E, 0, (size_t)H * sizeof *E);
+    day_sink sink = {
+        .V = V,
+        .mm = out->vas_mm,
+        .every = scn->output.record_every_days,
+        .sum = own ? out->sum_vas_treated : out->sum_vas_untreated,
+        .sumsq = own ? out->sumsq_vas_treated : out->sumsq_vas_untreated,
+        .resp = own ? out->responders_treated : NULL,
+        .half_B = half_B,
+    };
     int n_sess = 0;
     int n_plan = tc->gives_sessions ? sc->n_planned : 0;
     int next_day = n_plan > 0 ? sc->planned[0] : H;
@@ -282,120 +340,88 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         next_day += scn->cohort.aspirin_delay_days;
     int prev_response = 0;
     int antibody = 0;
-    int first_assess = H;  /* earliest pending assessment day */
     const int dose = t->units_per_level * p->lumbar_levels < t->max_units_per_session
                          ? t->units_per_level * p->lumbar_levels
                          : t->max_units_per_session;
 
-    double *sum = out->sum_vas, *sumsq = out->sumsq_vas;
-    double *sum_t = own ? out->sum_vas_treated : NULL, *sumsq_t = own ? out->sumsq_vas_treated : NULL;
-    uint32_t *resp_t = own ? out->responders_treated : NULL;
+    /* Days run in segments between sessions; within a day the order of
+     * MODEL.md section 1 holds: the session of day d is given (its effect
+     * merged into E) before VAS(d) is computed. */
+    int day = 0;
+    for (;;) {
+        int seg_end = next_day < H ? next_day : H;
+        days_range(&sink, E, eps, B, day, seg_end);
+        day = seg_end;
+        if (day >= H)
+            break;
+        /* (1) the session due today */
+        int j = n_sess; /* 0-based; session number j + 1 */
+        psim_rng rng;
+        psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
+        /* Fixed positions first so that every strategy sees the same uniforms
+         * behind session j; the Beta draw (variable length) last. */
+        double u_resp = psim_rng_uniform(&rng);
+        double u_ab = psim_rng_uniform(&rng);
+        double z_dur = psim_rng_normal(&rng);
+        double u_ae[PSIM_MAX_AE];
+        for (int k = 0; k < PSIM_MAX_AE; k++)
+            u_ae[k] = psim_rng_uniform(&rng);
 
-    for (int day = 0; day < H; day++) {
-        /* (1) sessions due today */
-        if (day == next_day) {
-            int j = n_sess; /* 0-based; session number j+1 */
-            psim_rng rng;
-            psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION,
-                           (uint64_t)(j + 1));
-            /* Fixed positions first so that every strategy sees the same
-             * uniforms behind session j; the Beta draw (variable length) last. */
-            double u_resp = psim_rng_uniform(&rng);
-            double u_ab = psim_rng_uniform(&rng);
-            double z_dur = psim_rng_normal(&rng);
-            double u_ae[PSIM_MAX_AE];
-            for (int k = 0; k < PSIM_MAX_AE; k++)
-                u_ae[k] = psim_rng_uniform(&rng);
-
-            double p_resp = j == 0 ? t->p_first : (prev_response ? t->p_persist : t->p_recover);
-            int r = !antibody && u_resp < p_resp;
-            session_st *s = &sess[n_sess++];
-            s->day = day;
-            s->rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
+        double p_resp = j == 0 ? t->p_first : (prev_response ? t->p_persist : t->p_recover);
+        int r = !antibody && u_resp < p_resp;
+        double rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
                        : draw_relief(&rng, t->relief_non_responder, tc->non_a, tc->non_b, 0.0);
-            s->onset = t->onset_days;
-            s->peak = t->peak_days;
-            double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
-            s->duration = dur < t->peak_days ? t->peak_days : dur;
-            s->inv_ramp = tc->inv_ramp;
-            s->inv_half_life = tc->inv_half_life;
+        double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
+        if (dur < t->peak_days)
+            dur = t->peak_days;
+        merge_effect(E, day, H, rho, t->onset_days, t->peak_days, dur, tc->inv_ramp, tc->inv_half_life,
+                     tc->decay_per_day);
+        n_sess++;
 
-            out->session_day[j] = (int16_t)day;
-            out->latent[j] = (int8_t)r;
-            out->units += (uint32_t)dose;
-            prev_response = r;
-            if (out->event) {
-                psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_SESSION};
-                out->event(out->event_ctx, &ev);
-            }
-            for (int k = 0; k < t->n_ae; k++) {
-                if (u_ae[k] < t->ae[k].p) {
-                    int kind = ae_map[k];
-                    if (out->ae_count[kind] < UINT16_MAX)
-                        out->ae_count[kind]++;
-                    if (out->event) {
-                        psim_event ev = {patient, day, (int16_t)(j + 1), (uint8_t)(PSIM_EVENT_AE0 + kind)};
-                        out->event(out->event_ctx, &ev);
-                    }
-                }
-            }
-            if (!antibody && t->antibody_risk > 0.0 && u_ab < t->antibody_risk) {
-                antibody = 1;
-                out->antibody = 1;
+        out->session_day[j] = (int16_t)day;
+        out->latent[j] = (int8_t)r;
+        out->units += (uint32_t)dose;
+        prev_response = r;
+        if (out->event) {
+            psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_SESSION};
+            out->event(out->event_ctx, &ev);
+        }
+        for (int k = 0; k < t->n_ae; k++) {
+            if (u_ae[k] < t->ae[k].p) {
+                int kind = ae_map[k];
+                if (out->ae_count[kind] < UINT16_MAX)
+                    out->ae_count[kind]++;
                 if (out->event) {
-                    psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_ANTIBODY};
+                    psim_event ev = {patient, day, (int16_t)(j + 1), (uint8_t)(PSIM_EVENT_AE0 + kind)};
                     out->event(out->event_ctx, &ev);
                 }
             }
-            if (day + assess < first_assess)
-                first_assess = day + assess;
-            /* Next session: as planned, but never sooner than the minimum interval
-             * (a patient-specific delay, such as aspirin's, can shift it). */
-            if (n_sess < n_plan) {
-                int nd = sc->planned[n_sess];
-                if (nd < day + t->min_interval_days)
-                    nd = day + t->min_interval_days;
-                next_day = nd;
-            } else {
-                next_day = H;
+        }
+        if (!antibody && t->antibody_risk > 0.0 && u_ab < t->antibody_risk) {
+            antibody = 1;
+            out->antibody = 1;
+            if (out->event) {
+                psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_ANTIBODY};
+                out->event(out->event_ctx, &ev);
             }
         }
-        /* (2) effect: the strongest current session */
-        double E = 0.0;
-        for (int k = 0; k < n_sess; k++) {
-            double v = session_effect(&sess[k], (double)day - sess[k].day);
-            if (v > E)
-                E = v;
-        }
-        /* (3) noise and VAS */
-        double vas = B * (1.0 - E) + eps[day];
-        if (vas < 0.0)
-            vas = 0.0;
-        else if (vas > 10.0)
-            vas = 10.0;
-        int observed = vas <= half_B;
-        if (day == first_assess) {
-            first_assess = H;
-            for (int k = 0; k < n_sess; k++) {
-                int ad = (int)sess[k].day + assess;
-                if (ad == day)
-                    out->observed[k] = (int8_t)observed;
-                else if (ad > day && ad < first_assess)
-                    first_assess = ad;
-            }
-        }
-        /* (5) record and summaries */
-        if (out->vas_mm && day % every == 0)
-            out->vas_mm[day / every] = (uint8_t)(vas * 10.0 + 0.5);
-        if (sum) {
-            sum[day] += vas;
-            sumsq[day] += vas * vas;
-        }
-        if (sum_t) {
-            sum_t[day] += vas;
-            sumsq_t[day] += vas * vas;
-            resp_t[day] += (uint32_t)observed;
+        /* Next session: as planned, but never sooner than the minimum interval
+         * (a patient-specific delay, such as aspirin's, can shift it). */
+        if (n_sess < n_plan) {
+            int nd = sc->planned[n_sess];
+            if (nd < day + t->min_interval_days)
+                nd = day + t->min_interval_days;
+            next_day = nd;
+        } else {
+            next_day = H;
         }
     }
     out->sessions = (uint8_t)n_sess;
+
+    /* observed response assess_after_days after each session */
+    for (int j = 0; j < n_sess; j++) {
+        int ad = out->session_day[j] + assess;
+        if (ad < H)
+            out->observed[j] = (int8_t)(V[ad] <= half_B);
+    }
 }

@@ -11,6 +11,7 @@
  * the same key gives bit-identical results on any conforming build.
  */
 #include "painsim/rng.h"
+#include "ziggurat_tables.h"
 
 #include <math.h>
 
@@ -165,4 +166,35 @@ double psim_rng_beta(psim_rng *rng, double a, double b)
     if (sum == 0.0)
         return a / (a + b);
     return x / sum;
+}
+
+double psim_rng_normal_zig(psim_rng *rng)
+{
+    for (;;) {
+        /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
+        uint64_t r = (uint64_t)psim_rng_u32(rng) << 32;
+        r |= psim_rng_u32(rng);
+        const int idx = (int)(r & 0xffu);
+        r >>= 8;
+        const int negative = (int)(r & 1u);
+        const uint64_t rabs = (r >> 1) & 0x000fffffffffffffULL;
+        double x = (double)rabs * psim_zig_wi[idx];
+        if (negative)
+            x = -x;
+        if (rabs < psim_zig_ki[idx])
+            return x; /* inside the layer's rectangle */
+        if (idx == 0) {
+            /* the tail beyond R (Marsaglia 1964) */
+            for (;;) {
+                double xx = -PSIM_ZIG_INV_R * log1p(-psim_rng_uniform(rng));
+                double yy = -log1p(-psim_rng_uniform(rng));
+                if (yy + yy > xx * xx)
+                    return negative ? -(PSIM_ZIG_R + xx) : PSIM_ZIG_R + xx;
+            }
+        }
+        /* the wedge: accept under the density */
+        double u = psim_rng_uniform(rng);
+        if ((psim_zig_fi[idx - 1] - psim_zig_fi[idx]) * u + psim_zig_fi[idx] < exp(-0.5 * x * x))
+            return x;
+    }
 }

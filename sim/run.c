@@ -49,6 +49,8 @@ static void block_free(psim_block *b, int n_strategies)
     for (int k = 0; k < PSIM_N_CONTRA; k++)
         free(b->contra[k]);
     free(b->eps);
+    free(b->effect);
+    free(b->vas);
     for (int s = 0; s < n_strategies; s++) {
         strat_block *sb = &b->s[s];
         free(sb->vas_mm);
@@ -61,8 +63,8 @@ static void block_free(psim_block *b, int n_strategies)
         free(sb->observed);
         free(sb->ae_count);
         free(sb->events);
-        free(sb->vas_sum);
-        free(sb->vas_sumsq);
+        free(sb->vas_u_sum);
+        free(sb->vas_u_sumsq);
         free(sb->vas_t_sum);
         free(sb->vas_t_sumsq);
         free(sb->responders);
@@ -85,6 +87,8 @@ static int block_alloc(psim_block *b, const run_ctx *c)
     for (int k = 0; k < PSIM_N_CONTRA; k++)
         ALLOC(b->contra[k], bs);
     ALLOC(b->eps, H);
+    ALLOC(b->effect, H);
+    ALLOC(b->vas, H);
     for (int s = 0; s < c->scn->n_strategies; s++) {
         strat_block *sb = &b->s[s];
         size_t M = (size_t)psim_model_max_sessions(c->m, s);
@@ -99,8 +103,8 @@ static int block_alloc(psim_block *b, const run_ctx *c)
         ALLOC(sb->latent, bs * M);
         ALLOC(sb->observed, bs * M);
         ALLOC(sb->ae_count, bs * nae);
-        ALLOC(sb->vas_sum, H);
-        ALLOC(sb->vas_sumsq, H);
+        ALLOC(sb->vas_u_sum, H);
+        ALLOC(sb->vas_u_sumsq, H);
         ALLOC(sb->vas_t_sum, H);
         ALLOC(sb->vas_t_sumsq, H);
         ALLOC(sb->responders, H);
@@ -138,8 +142,8 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
     for (int s = 0; s < c->scn->n_strategies; s++) {
         strat_block *sb = &b->s[s];
         int nae = psim_model_n_ae(m, s);
-        memset(sb->vas_sum, 0, (size_t)H * sizeof *sb->vas_sum);
-        memset(sb->vas_sumsq, 0, (size_t)H * sizeof *sb->vas_sumsq);
+        memset(sb->vas_u_sum, 0, (size_t)H * sizeof *sb->vas_u_sum);
+        memset(sb->vas_u_sumsq, 0, (size_t)H * sizeof *sb->vas_u_sumsq);
         memset(sb->vas_t_sum, 0, (size_t)H * sizeof *sb->vas_t_sum);
         memset(sb->vas_t_sumsq, 0, (size_t)H * sizeof *sb->vas_t_sumsq);
         memset(sb->responders, 0, (size_t)H * sizeof *sb->responders);
@@ -178,13 +182,15 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.latent = sb->latent + (size_t)i * (size_t)M;
             out.observed = sb->observed + (size_t)i * (size_t)M;
             out.ae_count = sb->ae_tmp;
-            out.sum_vas = sb->vas_sum;
-            out.sumsq_vas = sb->vas_sumsq;
+            out.sum_vas_untreated = sb->vas_u_sum;
+            out.sumsq_vas_untreated = sb->vas_u_sumsq;
             out.sum_vas_treated = sb->vas_t_sum;
             out.sumsq_vas_treated = sb->vas_t_sumsq;
             out.responders_treated = sb->responders;
             out.event = push_event;
             out.event_ctx = sb;
+            out.effect = b->effect;
+            out.vas = b->vas;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
 
             sb->treated[i] = out.treated;
@@ -306,8 +312,8 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
         for (int k = 0; k < ss->n_ae; k++)
             ss->ae_count[k] += sb->ae_total[k];
         for (int t = 0; t < H; t++) {
-            ss->vas_sum[t] += sb->vas_sum[t];
-            ss->vas_sumsq[t] += sb->vas_sumsq[t];
+            ss->vas_sum[t] += sb->vas_t_sum[t] + sb->vas_u_sum[t];
+            ss->vas_sumsq[t] += sb->vas_t_sumsq[t] + sb->vas_u_sumsq[t];
             ss->vas_treated_sum[t] += sb->vas_t_sum[t];
             ss->vas_treated_sumsq[t] += sb->vas_t_sumsq[t];
             ss->responders[t] += sb->responders[t];

@@ -415,11 +415,20 @@ static psim_status rd_int64(const conv *c, const yd_node *v, const char *path, i
         text_of(v, t, sizeof t);
         return fail(c, v, "`%s`: expected an integer, got `%s`", path, t);
     }
+    const char *digits = s[0] == '+' || s[0] == '-' ? s + 1 : s;
+    if (digits[0] == '0' && digits[1] != '\0') {
+        text_of(v, t, sizeof t);
+        return fail(c, v,
+                    "`%s`: expected an integer without leading zeros (YAML 1.1 reads them as "
+                    "octal), got `%s`",
+                    path, t);
+    }
     errno = 0;
     long long x = strtoll(s, &end, 10);
-    if (errno == ERANGE || end != s + v->len || x < lo || x > hi) {
+    int overflow = errno == ERANGE;
+    if (overflow || end != s + v->len || x < lo || x > hi) {
         text_of(v, t, sizeof t);
-        if (hi == INT64_MAX || (hi == INT_MAX && errno != ERANGE && x < lo))
+        if (hi == INT64_MAX || (hi == INT_MAX && !overflow && x < lo))
             return fail(c, v, "`%s` must be an integer >= %" PRId64 ", got %s", path, lo, t);
         return fail(c, v, "`%s` must be an integer in [%" PRId64 ", %" PRId64 "], got %s", path,
                     lo, hi, t);
@@ -449,6 +458,11 @@ static psim_status rd_uint64(const conv *c, const yd_node *v, const char *path, 
     text_of(v, t, sizeof t);
     if (!is_digits(s))
         return fail(c, v, "`%s`: expected an unsigned 64-bit integer, got `%s`", path, t);
+    if (s[0] == '0' && s[1] != '\0')
+        return fail(c, v,
+                    "`%s`: expected an integer without leading zeros (YAML 1.1 reads them as "
+                    "octal), got `%s`",
+                    path, t);
     errno = 0;
     unsigned long long x = strtoull(s, &end, 10);
     if (errno == ERANGE || *end != '\0' || x > UINT64_MAX)
@@ -941,7 +955,7 @@ static psim_status conv_treatments(conv *c, const yd_node *m)
 static psim_status find_treatment(const conv *c, const yd_node *at, const char *path,
                                   const char *name, psim_treatment *out)
 {
-    const char *cands[PSIM_MAX_TREATMENTS + 16];
+    const char *cands[PSIM_MAX_TREATMENTS + 16] = {NULL};
     size_t n = 0;
     for (int i = 0; i < c->n_def; i++) {
         if (strcmp(c->def[i].t.name, name) == 0) {

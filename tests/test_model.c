@@ -13,7 +13,7 @@ typedef struct one {
     int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
     uint16_t ae[PSIM_MAX_STRATEGY_AE];
     double sum[1000], sumsq[1000];
-    double eps[1000];
+    double eps[1000], effect[1000], vas[1000];
 } one;
 
 static void simulate(const psim_model *m, int s, int64_t i, one *o)
@@ -25,8 +25,12 @@ static void simulate(const psim_model *m, int s, int64_t i, one *o)
     o->out.latent = o->latent;
     o->out.observed = o->observed;
     o->out.ae_count = o->ae;
-    o->out.sum_vas = o->sum;
-    o->out.sumsq_vas = o->sumsq;
+    o->out.sum_vas_treated = o->sum;
+    o->out.sumsq_vas_treated = o->sumsq;
+    o->out.sum_vas_untreated = o->sum;
+    o->out.sumsq_vas_untreated = o->sumsq;
+    o->out.effect = o->effect;
+    o->out.vas = o->vas;
     psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
 }
 

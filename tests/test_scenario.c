@@ -563,6 +563,8 @@ Test(scenario_errors, numbers_must_be_whole_and_finite)
     expect_error_pre("seed: 18446744073709551616\n", NAME ":1:7: ", "must be an integer in [0, 18446744073709551615]");
     expect_error_pre("patients: 99999999999999999999\n", NAME ":1:11: ", "must be an integer in [1, 1099511627776]");
     expect_error_pre("cohort: {aspirin_delay_days: 2.0}\n", NAME ":1:30: ", "expected an integer, got `2.0`");
+    expect_error_pre("patients: 010\n", NAME ":1:11: ", "expected an integer without leading zeros");
+    expect_error_pre("seed: 00\n", NAME ":1:7: ", "expected an integer without leading zeros");
 }
 
 Test(scenario_errors, probabilities_outside_0_1)

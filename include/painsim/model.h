@@ -65,11 +65,16 @@ typedef struct psim_patient_out {
     uint8_t sessions;       /* sessions given */
     uint8_t antibody;       /* turned antibody-positive */
     uint32_t units;         /* total dose, U */
-    /* Per-day sums for the summaries (each [horizon], added to, may be NULL):
-     * over all patients, and over the treated (the trial denominator). */
-    double *sum_vas, *sumsq_vas;
+    /* Work arrays of [horizon] doubles, required: the effect E(t) and VAS(t) in cm
+     * (after the call vas[t] holds the patient's VAS on every day). */
+    double *effect;
+    double *vas;
+    /* Per-day sums for the summaries (each [horizon], added to, may be NULL).
+     * A patient is added to the treated sums (the trial denominator) or to the
+     * untreated ones; the sums over all patients are their total. */
     double *sum_vas_treated, *sumsq_vas_treated;
     uint32_t *responders_treated; /* count of VAS(t) <= B/2 among the treated */
+    double *sum_vas_untreated, *sumsq_vas_untreated;
     /* Events, appended through this callback when not NULL. */
     void (*event)(void *ctx, const psim_event *ev);
     void *event_ctx;

@@ -75,6 +75,11 @@ void psim_rng_normal2(psim_rng *rng, double *z0, double *z1);
 /* One standard normal (draws a pair and discards the second). */
 double psim_rng_normal(psim_rng *rng);
 
+/* One standard normal by the 256-layer ziggurat (Marsaglia and Tsang 2000,
+ * tables in sim/ziggurat_tables.h): about 99% of draws take one 64-bit output
+ * and no transcendental function.  Used for the long noise paths. */
+double psim_rng_normal_zig(psim_rng *rng);
+
 /* Bernoulli(p): 1 with probability p (uses one uniform). */
 static inline int psim_rng_bernoulli(psim_rng *rng, double p)
 {
