@@ -138,6 +138,7 @@ static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hs
 {
     hid_t sp = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dapl = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID;
     if (sp < 0 || dcpl < 0)
         goto done;
@@ -154,12 +155,19 @@ static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hs
     /* Every element is written, so skip the fill (not allowed for strings). */
     if (H5Tis_variable_str(type) <= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
         goto done;
-    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    /* Blocks are written as whole chunks, once: no chunk cache, so HDF5
+     * writes them straight through instead of copying them into a cache. */
+    dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (dapl < 0 || H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0)
+        goto done;
+    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl);
     if (d >= 0 && (attr_str(d, "units", units) < 0 || attr_str(d, "description", description) < 0)) {
         H5Dclose(d);
         d = H5I_INVALID_HID;
     }
 done:
+    if (dapl >= 0)
+        H5Pclose(dapl);
     if (dcpl >= 0)
         H5Pclose(dcpl);
     if (sp >= 0)
@@ -254,8 +262,21 @@ psim_status psim_h5_create(const char *out_path, const psim_model *m, const char
 
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     CHECK(fapl, "create file access properties");
-    /* Lay datasets out compactly and aligned for large sequential writes. */
-    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set file format");
+    /* HDF5 1.10 file format: fixed-array chunk indices for fixed-size datasets
+     * keep the index small and its memory bounded for large cohorts. */
+    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
+    /* Bound the metadata cache: by default it grows towards 32 MiB as the
+     * chunk indices of a large cohort grow; a small cache keeps the memory of
+     * a run independent of the cohort size (blocks are written once, in order). */
+    H5AC_cache_config_t mdc;
+    memset(&mdc, 0, sizeof mdc);
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    CHECK(H5Pget_mdc_config(fapl, &mdc), "read the metadata cache settings");
+    mdc.set_initial_size = 1;
+    mdc.initial_size = 2 * 1024 * 1024;
+    mdc.min_size = 1024 * 1024;
+    mdc.max_size = 4 * 1024 * 1024;
+    CHECK(H5Pset_mdc_config(fapl, &mdc), "set the metadata cache size");
     h->file = H5Fcreate(out_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     CHECK(h->file, "create the output file");
 

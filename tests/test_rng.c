@@ -10,11 +10,15 @@
  */
 #include <criterion/criterion.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "painsim/rng.h"
+#include "ziggurat_tables.h"
 
 #define NSAMP 1000000
 #define NSE 4.0
@@ -320,6 +324,248 @@ Test(rng, normal_polar_replay)
     psim_rng_normal2(&b, &z0, &z1);
     cr_expect_eq(psim_rng_normal(&a), z0);
     cr_expect(same_rng(&a, &b));
+}
+
+/* ---- ziggurat normal ---------------------------------------------------- */
+
+#define NZIG 4000000
+#define ZIG_M 4503599627370496.0 /* 2^52: the magnitudes are 52-bit integers */
+
+/* Phi(x) = P(Z <= x), from erfc (accurate in both tails). */
+static double std_normal_cdf(double x) { return 0.5 * erfc(-x / sqrt(2.0)); }
+
+/* A count against Binomial(n, p), within NSE binomial SEs sqrt(n p (1-p)). */
+static void check_binomial(long count, long n, double p, const char *what)
+{
+    double se = sqrt((double)n * p * (1.0 - p));
+    cr_expect(fabs((double)count - (double)n * p) < NSE * se, "%s: %ld of %ld, expected %.1f +- %.1f",
+              what, count, n, (double)n * p, NSE * se);
+}
+
+Test(rng, normal_zig_tables_consistent)
+{
+    /* The defining relations of tools/gen_ziggurat.py.  x_i = wi[i] 2^52 is
+     * the right edge of layer i (x_255 = R; x_0 = q, the width of the base
+     * strip, whose area q f(R) is the common layer area V; f(x) = exp(-x^2/2)).
+     * ki is computed from the x by the same IEEE operations, so it must match
+     * exactly; fi allows 4 ulps (a different libm exp); the layer areas allow
+     * 1e-12 relative (entries rounded to ~1e-16, and fi[i-1] - fi[i] cancels up
+     * to ~80-fold: ~1e-14); the base strip allows 1e-10 relative, because V is
+     * quoted to 12 digits and so agrees with R only to ~3e-12. */
+    double x[256];
+    for (int i = 0; i < 256; i++)
+        x[i] = psim_zig_wi[i] * ZIG_M;
+    const double r = PSIM_ZIG_R;
+    cr_expect_eq(x[255], r, "x_255 = %.17g, not R", x[255]);
+    cr_expect_eq(PSIM_ZIG_INV_R, 1.0 / r);
+    cr_expect_eq(psim_zig_fi[0], 1.0);
+    cr_expect_eq(psim_zig_ki[1], 0u, "the top layer is all wedge");
+    cr_expect_eq(psim_zig_ki[0], (uint64_t)((r / x[0]) * ZIG_M), "ki[0] = %llu",
+                 (unsigned long long)psim_zig_ki[0]);
+    const double v = x[0] * psim_zig_fi[255];
+    const double tail = sqrt(2.0 * atan(1.0)) * erfc(r / sqrt(2.0)); /* int_R^inf f */
+    cr_expect(fabs(r * psim_zig_fi[255] + tail - v) < 1e-10 * v,
+              "base strip %.17g != R f(R) + tail %.17g", v, r * psim_zig_fi[255] + tail);
+    for (int i = 1; i < 256; i++) {
+        double f = exp(-0.5 * x[i] * x[i]);
+        cr_expect(fabs(psim_zig_fi[i] - f) <= 4.0 * DBL_EPSILON * f, "fi[%d] = %a, f(x) = %a", i,
+                  psim_zig_fi[i], f);
+        if (i >= 2) {
+            cr_expect(x[i - 1] < x[i], "x not increasing at %d", i);
+            cr_expect_eq(psim_zig_ki[i], (uint64_t)((x[i - 1] / x[i]) * ZIG_M), "ki[%d] = %llu", i,
+                         (unsigned long long)psim_zig_ki[i]);
+            double area = x[i] * (psim_zig_fi[i - 1] - psim_zig_fi[i]);
+            cr_expect(fabs(area - v) < 1e-12 * v, "layer %d area %.17g, V = %.17g", i, area, v);
+        }
+    }
+}
+
+Test(rng, normal_zig_moments)
+{
+    /* N(0,1): mean 0, var 1 with SE sqrt(2/n) (mu4 = 3); and E z^4 = 3 with
+     * Var(z^4) = E z^8 - 9 = 105 - 9 = 96. */
+    moments m = {0, 0.0, 0.0};
+    double s4 = 0.0;
+    psim_rng r;
+    psim_rng_seed(&r, 31u, 41u);
+    for (long i = 0; i < NZIG; i++) {
+        double z = psim_rng_normal_zig(&r);
+        if (!isfinite(z))
+            cr_assert_fail("draw %ld: %g", i, z);
+        mom_add(&m, z);
+        s4 += (z * z) * (z * z);
+    }
+    check_moments(&m, 0.0, 1.0, 3.0, "normal_zig");
+    double m4 = s4 / NZIG, se4 = sqrt(96.0 / NZIG);
+    cr_expect(fabs(m4 - 3.0) < NSE * se4, "normal_zig: E z^4 %.5f, expected 3 +- %.5f", m4, NSE * se4);
+}
+
+Test(rng, normal_zig_tail_beyond_R)
+{
+    /* Beyond R the ziggurat switches to Marsaglia's (1964) tail method: each
+     * side is Binomial(n, Phi(-R)) (~2060 of 16e6), both Binomial(n, 2 Phi(-R)).
+     * The sides are checked apart: the overall symmetry check cannot see a
+     * tail that loses its sign.  The tail's shape: given k draws beyond R,
+     * |z| - R has the truncated normal's mean lambda - R, lambda =
+     * phi(R) / Phi(-R), and variance 1 + R lambda - lambda^2 (an unrejected
+     * exponential proposal, mean 1/R, is ~8 SE off).  n is 4 NZIG here, for
+     * enough tail draws. */
+    const long n = 4L * NZIG;
+    const double edge = PSIM_ZIG_R;
+    const double p1 = 0.5 * erfc(edge / sqrt(2.0));
+    const double lambda = exp(-0.5 * edge * edge) / sqrt(8.0 * atan(1.0)) / p1;
+    long above = 0, below = 0;
+    double excess = 0.0;
+    psim_rng r;
+    psim_rng_seed(&r, 59u, 26u);
+    for (long i = 0; i < n; i++) {
+        double z = psim_rng_normal_zig(&r);
+        if (z > edge) {
+            above++;
+            excess += z - edge;
+        } else if (z < -edge) {
+            below++;
+            excess += -z - edge;
+        }
+    }
+    check_binomial(above + below, n, 2.0 * p1, "|z| > R");
+    check_binomial(above, n, p1, "z > R");
+    check_binomial(below, n, p1, "z < -R");
+    long k = above + below;
+    cr_assert(k > 0);
+    double mean = excess / (double)k, expect = lambda - edge;
+    double se = sqrt((1.0 + edge * lambda - lambda * lambda) / (double)k);
+    cr_expect(fabs(mean - expect) < NSE * se, "tail: mean |z| - R %.5f, expected %.5f +- %.5f", mean,
+              expect, NSE * se);
+}
+
+Test(rng, normal_zig_interval_probabilities)
+{
+    /* Bins of |z|, each Binomial(n, erfc(a/sqrt2) - erfc(b/sqrt2)).  The top
+     * layer (x_1 = 0.215) is all wedge, and each layer's wedge (x_{i-1}, x_i]
+     * falls in one or two bins, so a wrong wedge test or table shows here. */
+    static const double edges[] = {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, PSIM_ZIG_R};
+    enum { NBIN = sizeof edges / sizeof edges[0] - 1 };
+    long count[NBIN] = {0};
+    psim_rng r;
+    psim_rng_seed(&r, 53u, 58u);
+    for (long i = 0; i < NZIG; i++) {
+        double a = fabs(psim_rng_normal_zig(&r));
+        for (int b = 0; b < NBIN; b++) {
+            if (a < edges[b + 1]) {
+                count[b]++;
+                break;
+            }
+        }
+    }
+    for (int b = 0; b < NBIN; b++) {
+        double p = erfc(edges[b] / sqrt(2.0)) - erfc(edges[b + 1] / sqrt(2.0));
+        char what[48];
+        snprintf(what, sizeof what, "|z| in [%.4g, %.4g)", edges[b], edges[b + 1]);
+        check_binomial(count[b], NZIG, p, what);
+    }
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+Test(rng, normal_zig_ks_and_symmetry)
+{
+    /* Kolmogorov-Smirnov against Phi: sqrt(n) D is asymptotically Kolmogorov
+     * distributed, P(K > k) = 2 sum_j (-1)^(j-1) exp(-2 j^2 k^2) ~ 2 exp(-2 k^2)
+     * for large k, so the 1e-4 critical value is sqrt(ln(2 / 1e-4) / 2) = 2.2253.
+     * Symmetry: the number of negatives is Binomial(n, 1/2). */
+    const long n = 1000000;
+    const double kcrit = sqrt(0.5 * log(2.0 / 1e-4));
+    double *z = malloc((size_t)n * sizeof *z);
+    cr_assert_not_null(z);
+    long neg = 0;
+    psim_rng r;
+    psim_rng_seed(&r, 97u, 93u);
+    for (long i = 0; i < n; i++) {
+        z[i] = psim_rng_normal_zig(&r);
+        neg += z[i] < 0.0;
+    }
+    qsort(z, (size_t)n, sizeof *z, cmp_double);
+    double d = 0.0;
+    for (long i = 0; i < n; i++) {
+        double f = std_normal_cdf(z[i]);
+        double below = f - (double)i / (double)n, above = (double)(i + 1) / (double)n - f;
+        if (below > d)
+            d = below;
+        if (above > d)
+            d = above;
+    }
+    free(z);
+    cr_expect(sqrt((double)n) * d < kcrit, "KS: sqrt(n) D = %.4f, critical value %.4f",
+              sqrt((double)n) * d, kcrit);
+    check_binomial(neg, n, 0.5, "z < 0");
+}
+
+Test(rng, normal_zig_same_key_same_sequence)
+{
+    /* Bit-identical draws from the same key (also interleaved with another
+     * stream: no hidden state), the same number of raw outputs consumed, and a
+     * different sequence from the neighbouring key. */
+    psim_rng a, b, c;
+    psim_rng_keyed(&a, 20240611u, 2u, 77u, PSIM_PURPOSE_NOISE, 0u);
+    psim_rng_keyed(&b, 20240611u, 2u, 77u, PSIM_PURPOSE_NOISE, 0u);
+    psim_rng_keyed(&c, 20240611u, 2u, 77u, PSIM_PURPOSE_NOISE, 1u);
+    long same_as_other = 0;
+    for (int i = 0; i < 100000; i++) {
+        double x = psim_rng_normal_zig(&a);
+        double w = psim_rng_normal_zig(&c);
+        double y = psim_rng_normal_zig(&b);
+        if (memcmp(&x, &y, sizeof x) != 0)
+            cr_assert_fail("same key diverged at draw %d: %a vs %a", i, x, y);
+        same_as_other += x == w;
+    }
+    cr_expect(same_rng(&a, &b), "same key consumed different numbers of outputs");
+    cr_expect_eq(same_as_other, 0, "%ld draws equal to the neighbouring key's", same_as_other);
+}
+
+Test(rng, normal_zig_fast_path_replay)
+{
+    /* The documented fast path, replayed on a copy: one 64-bit draw (first
+     * output high); bits 0-7 are the layer idx, bit 8 the sign, bits 9-60 the
+     * magnitude rabs.  If rabs < ki[idx] the result is exactly
+     * +-rabs * wi[idx] after exactly two outputs; otherwise the function must
+     * draw more (a wedge uniform or the tail).  The number of fast returns is
+     * Binomial(n, p_fast), p_fast = sum(ki) / (256 2^52) = 0.985. */
+    const long n = 1000000;
+    uint64_t ksum = 0;
+    for (int i = 0; i < 256; i++)
+        ksum += psim_zig_ki[i];
+    const double p_fast = (double)ksum / (256.0 * ZIG_M);
+    long fast = 0;
+    psim_rng r, ref;
+    psim_rng_seed(&r, 3141u, 59u);
+    for (long i = 0; i < n; i++) {
+        ref = r;
+        uint64_t hi = psim_rng_u32(&ref);
+        uint64_t lo = psim_rng_u32(&ref);
+        uint64_t bits = (hi << 32) | lo;
+        int idx = (int)(bits & 0xffu);
+        int negative = (int)((bits >> 8) & 1u);
+        uint64_t rabs = (bits >> 9) & 0x000fffffffffffffULL;
+        double z = psim_rng_normal_zig(&r);
+        if (rabs < psim_zig_ki[idx]) {
+            double x = (double)rabs * psim_zig_wi[idx];
+            if (negative)
+                x = -x;
+            if (z != x)
+                cr_assert_fail("draw %ld (idx %d): %a, expected %a", i, idx, z, x);
+            if (!same_rng(&r, &ref))
+                cr_assert_fail("draw %ld (idx %d): fast path used more than two outputs", i, idx);
+            fast++;
+        } else if (same_rng(&r, &ref)) {
+            cr_assert_fail("draw %ld (idx %d): rabs >= ki but only two outputs used", i, idx);
+        }
+    }
+    check_binomial(fast, n, p_fast, "fast-path returns");
 }
 
 /* ---- gamma and beta ----------------------------------------------------- */
