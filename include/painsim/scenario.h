@@ -76,7 +76,29 @@ typedef struct psim_ae_spec {
     char name[PSIM_NAME_MAX];
     double p;     /* probability per session */
     int days;     /* how long one event lasts, days (>= 1) */
+    double utility_decrement; /* subtracted from u(t) on each day the event lasts, >= 0 */
+    double cost;  /* currency per event, >= 0, booked on the session day */
 } psim_ae_spec;
+
+/* Drug price models of MODEL.md section 5. */
+typedef enum {
+    PSIM_PRICE_NONE = 0,     /* no drug cost (the session cost covers everything) */
+    PSIM_PRICE_PER_UNIT = 1, /* per_unit x units */
+    PSIM_PRICE_PACKAGES = 2, /* cheapest cover of >= U units by packages and single units at per_unit */
+    PSIM_PRICE_VIALS = 3     /* ceil(U / vial_units) vials; opened vials are wasted */
+} psim_price_model;
+
+#define PSIM_MAX_PACKAGES 8
+
+typedef struct psim_price {
+    psim_price_model model;
+    double per_unit;                          /* currency per unit (per_unit, packages) */
+    int n_packages;
+    int package_units[PSIM_MAX_PACKAGES];     /* units in a package, >= 1 */
+    double package_price[PSIM_MAX_PACKAGES];  /* currency per package */
+    int vial_units;                           /* units per vial, >= 1 (vials) */
+    double vial_price;                        /* currency per vial (vials) */
+} psim_price;
 
 typedef struct psim_treatment {
     char name[PSIM_NAME_MAX];
@@ -93,23 +115,35 @@ typedef struct psim_treatment {
     int units_per_level;               /* 0: no dose */
     int max_units_per_session;
     int min_interval_days;             /* 0: none */
+    psim_price price;                  /* drug cost of a session's dose */
+    double session_cost;               /* currency per session (administration, visit) */
     int n_ae;
     psim_ae_spec ae[PSIM_MAX_AE];
 } psim_treatment;
 
 typedef enum {
     PSIM_SCHEDULE_DAYS = 0,   /* days: [d1, d2, ...] */
-    PSIM_SCHEDULE_EVERY = 1   /* every_days: k, sessions: n, start_day: s */
+    PSIM_SCHEDULE_EVERY = 1,  /* every_days: k, sessions: n, start_day: s */
+    PSIM_SCHEDULE_RELAPSE = 2 /* on_relapse: {threshold, max_sessions}; first session at start_day */
 } psim_schedule_kind;
+
+/* continue_if (MODEL.md section 4): which observed response decides whether
+ * the next session is given. */
+typedef enum {
+    PSIM_CONTINUE_ALWAYS = 0,
+    PSIM_CONTINUE_RESPONDED_FIRST = 1,    /* observed response after session 1 */
+    PSIM_CONTINUE_RESPONDED_PREVIOUS = 2  /* observed response after the previous session */
+} psim_continue_rule;
 
 typedef struct psim_schedule {
     psim_schedule_kind kind;
     int n_days;
     int days[PSIM_MAX_SESSIONS];  /* PSIM_SCHEDULE_DAYS: strictly increasing */
-    int every_days, sessions, start_day; /* PSIM_SCHEDULE_EVERY */
+    int every_days, sessions, start_day; /* PSIM_SCHEDULE_EVERY; start_day also for RELAPSE */
     int assess_after_days;        /* observed response is assessed this long after each session (default 21) */
-    /* Seam for the next model version: continue_if and on_relapse schedules
-     * (MODEL.md section 4) add their fields here and a kind above. */
+    psim_continue_rule continue_if;  /* default always */
+    double relapse_threshold;     /* RELAPSE: next session when VAS(t) > threshold x B (default 0.5) */
+    int relapse_max_sessions;     /* RELAPSE: at most this many sessions (default 4) */
 } psim_schedule;
 
 typedef struct psim_strategy {
@@ -127,6 +161,19 @@ typedef struct psim_output_params {
     int compression;        /* gzip level 0-9 for trajectories, 0 = none */
 } psim_output_params;
 
+#define PSIM_MAX_WTP 32
+
+typedef struct psim_economics {
+    char currency[16];          /* ISO 4217-like code used as the unit of costs, default "RUB" */
+    double discount_costs;      /* annual rate r, costs discounted by (1 + r)^(-t / 365.25) */
+    double discount_qalys;      /* annual rate for QALYs */
+    double utility_u0;          /* u(t) = clamp(u0 + slope VAS(t), min, max) - AE decrements */
+    double utility_slope;       /* per cm of VAS */
+    double utility_min, utility_max;
+    int n_wtp;
+    double wtp[PSIM_MAX_WTP];   /* willingness to pay, currency per QALY, increasing */
+} psim_economics;
+
 typedef struct psim_scenario {
     char name[PSIM_NAME_MAX];
     char description[PSIM_TEXT_MAX];
@@ -142,6 +189,7 @@ typedef struct psim_scenario {
     char reference[PSIM_NAME_MAX]; /* name of the reference strategy */
     int reference_index;
     psim_output_params output;
+    psim_economics economics;
     char *source_text;       /* the scenario file as read (owned), NUL-terminated */
     char source_path[PSIM_ERROR_FILE_MAX];
 } psim_scenario;
@@ -172,11 +220,14 @@ psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text,
  * physio), else returns 0. */
 int psim_treatment_builtin(const char *name, psim_treatment *t);
 
+/* MODEL.md section 5 defaults: RUB, 3.5% discounting, u0 0.80, slope -0.041. */
+void psim_economics_default(psim_economics *e);
+
 /* Names of the built-in treatments, NULL-terminated. */
 extern const char *const psim_builtin_treatment_names[];
 
-/* Number of sessions a strategy can give at most, and the planned session days
- * (before eligibility, aspirin delay or response rules); returns the count. */
+/* The planned session days (before eligibility, aspirin delay or response
+ * rules); returns the count.  For on_relapse schedules only the first. */
 int psim_schedule_planned_days(const psim_schedule *s, int *days, int cap);
 
 #ifdef __cplusplus
