@@ -13,7 +13,8 @@ typedef struct strat_block {
     uint8_t *vas_mm;        /* [n x n_recorded], NULL when trajectories are off */
     uint8_t *treated, *sessions, *antibody; /* [n] */
     uint32_t *units;        /* [n] */
-    int16_t *session_day;   /* [n x max_sessions] */
+    int32_t *session_day;   /* [n x max_sessions] */
+    double *cost, *qaly;    /* [n] */
     int8_t *latent, *observed; /* [n x max_sessions] */
     uint16_t *ae_count;     /* [n_ae x n], kind-major so each kind is contiguous */
     uint16_t ae_tmp[PSIM_MAX_STRATEGY_AE];
@@ -26,6 +27,8 @@ typedef struct strat_block {
     int64_t treated_n, with_session, first_responders;
     int64_t persist_den, persist_num, recover_den, recover_num, antibody_n;
     double sessions_sum, sessions_sumsq, units_sum, units_sumsq;
+    double cost_sum, cost_sumsq, qaly_sum, qaly_sumsq, cost_qaly_sum;
+    double dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum;
     int64_t ae_total[PSIM_MAX_STRATEGY_AE];
 } strat_block;
 

@@ -17,7 +17,7 @@
 #define N_COHORT_DS (6 + PSIM_N_CONTRA)
 
 typedef struct strat_ds {
-    hid_t group, vas, treated, sessions, antibody, units, session_day, latent, observed, events;
+    hid_t group, vas, treated, sessions, antibody, units, session_day, latent, observed, events, cost, qaly;
     hid_t ae[PSIM_MAX_STRATEGY_AE];
     hid_t ev_mem, ev_file;   /* events compound types */
     hsize_t n_events;
@@ -231,6 +231,7 @@ static void h5_init_ids(psim_h5 *h)
         strat_ds *sd = &h->s[s];
         sd->group = sd->vas = sd->treated = sd->sessions = sd->antibody = sd->units = H5I_INVALID_HID;
         sd->session_day = sd->latent = sd->observed = sd->events = H5I_INVALID_HID;
+        sd->cost = sd->qaly = H5I_INVALID_HID;
         sd->ev_mem = sd->ev_file = H5I_INVALID_HID;
         for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
             sd->ae[k] = H5I_INVALID_HID;
@@ -389,13 +390,19 @@ psim_status psim_h5_create(const char *out_path, const psim_model *m, const char
         sd->antibody = make_ds(sd->group, "antibody_positive", H5T_STD_U8LE, 1, &h->N, bs, 0,
                                "1 (boolean)", "turned antibody-positive (secondary non-response)");
         hsize_t dims2[2] = {h->N, (hsize_t)sd->M};
-        sd->session_day = make_ds(sd->group, "session_day", H5T_STD_I16LE, 2, dims2, bs, 0, "day",
+        sd->session_day = make_ds(sd->group, "session_day", H5T_STD_I32LE, 2, dims2, bs, 0, "day",
                                   "day of session j (columns), -1 where no session");
         sd->latent = make_ds(sd->group, "latent_response", H5T_STD_I8LE, 2, dims2, bs, 0,
                              "1 (boolean)", "latent response R_j of session j, -1 where no session");
         sd->observed = make_ds(sd->group, "observed_response", H5T_STD_I8LE, 2, dims2, bs, 0,
                                "1 (boolean)",
                                "VAS <= B/2 assess_after_days after session j, -1 where not assessed");
+        sd->cost = make_ds(sd->group, "cost", H5T_IEEE_F64LE, 1, &h->N, bs, 0, scn->economics.currency,
+                           "discounted cost over the horizon: drug, sessions, adverse events");
+        sd->qaly = make_ds(sd->group, "qaly", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "QALY",
+                           "discounted quality-adjusted life years over the horizon");
+        CHECK(sd->cost, "create a strategy dataset");
+        CHECK(sd->qaly, "create a strategy dataset");
         CHECK(sd->treated, "create a strategy dataset");
         CHECK(sd->sessions, "create a strategy dataset");
         CHECK(sd->units, "create a strategy dataset");
@@ -499,7 +506,9 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
         CHECK(write_rows(sd->units, H5T_NATIVE_UINT32, first, n, 1, 1, sb->units), "write units");
         CHECK(write_rows(sd->antibody, H5T_NATIVE_UINT8, first, n, 1, 1, sb->antibody),
               "write antibody_positive");
-        CHECK(write_rows(sd->session_day, H5T_NATIVE_INT16, first, n, (hsize_t)sd->M, 2, sb->session_day),
+        CHECK(write_rows(sd->cost, H5T_NATIVE_DOUBLE, first, n, 1, 1, sb->cost), "write cost");
+        CHECK(write_rows(sd->qaly, H5T_NATIVE_DOUBLE, first, n, 1, 1, sb->qaly), "write qaly");
+        CHECK(write_rows(sd->session_day, H5T_NATIVE_INT32, first, n, (hsize_t)sd->M, 2, sb->session_day),
               "write session_day");
         CHECK(write_rows(sd->latent, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, sb->latent),
               "write latent_response");
@@ -677,7 +686,7 @@ cleanup:
         for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
             strat_ds *sd = &hh->s[s];
             hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
-                            &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem,
+                            &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem, &sd->cost, &sd->qaly,
                             &sd->ev_file, &sd->group};
             for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
                 close_id(ids[k]);
@@ -705,7 +714,7 @@ void psim_h5_close(psim_h5 *h)
     for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
         strat_ds *sd = &h->s[s];
         hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
-                        &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem,
+                        &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem, &sd->cost, &sd->qaly,
                         &sd->ev_file, &sd->group};
         for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
             close_id(ids[k]);

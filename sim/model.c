@@ -16,12 +16,15 @@ typedef struct treat_c {
     double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
     double inv_half_life;
     double decay_per_day;        /* 2^(-1 / half_life) */
+    int dose[PSIM_LUMBAR_LEVELS];        /* U per session for L = 1..5 */
+    double drug_cost[PSIM_LUMBAR_LEVELS]; /* currency per session for L = 1..5 */
 } treat_c;
 
 typedef struct strat_c {
     int treatment, fallback;     /* indices into the scenario's treatments */
     int n_planned;
     int planned[PSIM_MAX_SESSIONS];
+    int max_sessions;            /* dataset columns: planned, or on_relapse's max_sessions */
     int n_ae;                    /* AE kinds of the strategy: own, then fallback's new names */
     const char *ae_name[PSIM_MAX_STRATEGY_AE];
     int ae_map[2][PSIM_MAX_AE];  /* [own/fallback][treatment AE] -> strategy kind */
@@ -33,6 +36,9 @@ struct psim_model {
     int *recorded_day;
     double lumbar_cdf[PSIM_LUMBAR_LEVELS];
     double noise_innov;          /* sigma * sqrt(1 - phi^2) */
+    double *disc_cost;           /* [H] (1 + r_c)^(-t / 365.25) */
+    double *qaly_weight;         /* [H] (1 + r_q)^(-t / 365.25) / 365.25 */
+    double *qaly_weight_cum;     /* [H + 1] prefix sums of qaly_weight */
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
 };
@@ -50,6 +56,52 @@ static void beta_shapes(psim_meansd ms, double lo, double hi, double *a, double 
     double k = x * (1.0 - x) / v - 1.0;
     *a = x * k;
     *b = (1.0 - x) * k;
+}
+
+/* Drug cost of U units under a price model (MODEL.md section 5). */
+static psim_status drug_cost(const psim_price *pr, int units, double *cost, psim_error *err)
+{
+    *cost = 0.0;
+    if (units <= 0)
+        return PSIM_OK;
+    switch (pr->model) {
+    case PSIM_PRICE_NONE:
+        return PSIM_OK;
+    case PSIM_PRICE_PER_UNIT:
+        *cost = pr->per_unit * (double)units;
+        return PSIM_OK;
+    case PSIM_PRICE_VIALS: {
+        int vials = (units + pr->vial_units - 1) / pr->vial_units;
+        *cost = pr->vial_price * (double)vials;
+        return PSIM_OK;
+    }
+    case PSIM_PRICE_PACKAGES: {
+        /* Cheapest cover of at least U units by packages and, when a unit
+         * price is given (> 0), single units: best[u] = min over the last
+         * purchase.  O(U x packages) once per dose at model creation. */
+        double *best = malloc(((size_t)units + 1) * sizeof *best);
+        if (!best)
+            return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory pricing a dose");
+        best[0] = 0.0;
+        for (int u = 1; u <= units; u++) {
+            double b = pr->per_unit > 0.0 ? pr->per_unit + best[u - 1] : HUGE_VAL;
+            for (int k = 0; k < pr->n_packages; k++) {
+                int rest = u - pr->package_units[k];
+                double c = pr->package_price[k] + best[rest > 0 ? rest : 0];
+                if (c < b)
+                    b = c;
+            }
+            best[u] = b;
+        }
+        *cost = best[units];
+        free(best);
+        if (!isfinite(*cost))
+            return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
+                                  "no way to buy %d units with the listed packages", units);
+        return PSIM_OK;
+    }
+    }
+    return PSIM_OK;
 }
 
 static int find_ae(const strat_c *s, const char *name)
@@ -70,12 +122,24 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
     int every = scn->output.record_every_days;
     m->n_recorded = (scn->horizon_days - 1) / every + 1;
     m->recorded_day = malloc((size_t)m->n_recorded * sizeof *m->recorded_day);
-    if (!m->recorded_day) {
+    const int H = scn->horizon_days;
+    m->disc_cost = malloc((size_t)H * sizeof *m->disc_cost);
+    m->qaly_weight = malloc((size_t)H * sizeof *m->qaly_weight);
+    m->qaly_weight_cum = malloc(((size_t)H + 1) * sizeof *m->qaly_weight_cum);
+    if (!m->recorded_day || !m->disc_cost || !m->qaly_weight || !m->qaly_weight_cum) {
         psim_model_destroy(m);
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory building the model");
     }
     for (int r = 0; r < m->n_recorded; r++)
         m->recorded_day[r] = r * every;
+    const psim_economics *ec = &scn->economics;
+    m->qaly_weight_cum[0] = 0.0;
+    for (int t = 0; t < H; t++) {
+        double years = (double)t / 365.25;
+        m->disc_cost[t] = pow(1.0 + ec->discount_costs, -years);
+        m->qaly_weight[t] = pow(1.0 + ec->discount_qalys, -years) / 365.25;
+        m->qaly_weight_cum[t + 1] = m->qaly_weight_cum[t] + m->qaly_weight[t];
+    }
 
     double c = 0.0;
     for (int l = 0; l < PSIM_LUMBAR_LEVELS; l++) {
@@ -96,6 +160,15 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
         tc->inv_half_life = 1.0 / t->half_life_days;
         tc->decay_per_day = exp2(-tc->inv_half_life);
+        for (int l = 0; l < PSIM_LUMBAR_LEVELS; l++) {
+            long long u = (long long)t->units_per_level * (l + 1);
+            tc->dose[l] = (int)(u < t->max_units_per_session ? u : t->max_units_per_session);
+            psim_status st = drug_cost(&t->price, tc->dose[l], &tc->drug_cost[l], err);
+            if (st != PSIM_OK) {
+                psim_model_destroy(m);
+                return st;
+            }
+        }
     }
     for (int s = 0; s < scn->n_strategies; s++) {
         const psim_strategy *st = &scn->strategies[s];
@@ -103,6 +176,8 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         sc->treatment = st->treatment_index;
         sc->fallback = st->fallback_index;
         sc->n_planned = psim_schedule_planned_days(&st->schedule, sc->planned, PSIM_MAX_SESSIONS);
+        sc->max_sessions = st->schedule.kind == PSIM_SCHEDULE_RELAPSE ? st->schedule.relapse_max_sessions
+                                                                       : sc->n_planned;
         int which[2] = {sc->treatment, sc->fallback};
         for (int w = 0; w < 2; w++) {
             const psim_treatment *t = &scn->treatments[which[w]];
@@ -125,6 +200,9 @@ void psim_model_destroy(psim_model *m)
     if (!m)
         return;
     free(m->recorded_day);
+    free(m->disc_cost);
+    free(m->qaly_weight);
+    free(m->qaly_weight_cum);
     free(m);
 }
 
@@ -140,8 +218,8 @@ const char *psim_model_ae_name(const psim_model *m, int strategy, int k)
 int psim_model_max_sessions(const psim_model *m, int strategy)
 {
     const strat_c *sc = &m->strat[strategy];
-    int own = m->treat[sc->treatment].gives_sessions ? sc->n_planned : 0;
-    int fb = m->treat[sc->fallback].gives_sessions ? sc->n_planned : 0;
+    int own = m->treat[sc->treatment].gives_sessions ? sc->max_sessions : 0;
+    int fb = m->treat[sc->fallback].gives_sessions ? sc->max_sessions : 0;
     return own > fb ? own : fb;
 }
 
@@ -216,13 +294,10 @@ static void merge_effect(double *E, int d, int H, double rho, double onset, doub
 {
     const int n = H - d;
     double *e = E + d;
-    int a = (int)ceil(onset), b = (int)ceil(peak), c = (int)ceil(D);
-    if (a > n)
-        a = n;
-    if (b > n)
-        b = n;
-    if (c > n)
-        c = n;
+    /* clamp in double before converting: a drawn duration can exceed INT_MAX */
+    int a = onset >= n ? n : (int)ceil(onset);
+    int b = peak >= n ? n : (int)ceil(peak);
+    int c = D >= n ? n : (int)ceil(D);
     for (int tau = a; tau < b; tau++) {
         double v = rho * ((double)tau - onset) * inv_ramp;
         if (v > e[tau])
@@ -251,23 +326,38 @@ typedef struct day_sink {
     double *sum, *sumsq;
     uint32_t *resp;   /* NULL for the untreated */
     double half_B;
+    const double *qaly_weight;   /* [H] discounted years per day */
+    double u0, slope, umin, umax;
+    double qaly;      /* running sum of u(t) x weight(t), before AE decrements */
 } day_sink;
 
 /* Days t0 .. t1-1: VAS(t) = clamp(B (1 - E(t)) + eps(t), 0, 10), recorded
  * and summed in one pass (steps 2, 3 and 5 of MODEL.md section 1). */
-static void days_range(const day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
+static inline double vas_of(const double *E, const double *eps, double B, int t)
+{
+    double v = B * (1.0 - E[t]) + eps[t];
+    v = v < 0.0 ? 0.0 : v;
+    return v > 10.0 ? 10.0 : v;
+}
+
+static void days_range(day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
 {
     double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
+    const double *w = k->qaly_weight;
+    double q = k->qaly;
     for (int t = t0; t < t1; t++) {
-        double v = B * (1.0 - E[t]) + eps[t];
-        v = v < 0.0 ? 0.0 : v;
-        v = v > 10.0 ? 10.0 : v;
+        double v = vas_of(E, eps, B, t);
         V[t] = v;
+        double u = k->u0 + k->slope * v;
+        u = u < k->umin ? k->umin : u;
+        u = u > k->umax ? k->umax : u;
+        q += u * w[t];
         if (sum) {
             sum[t] += v;
             sumsq[t] += v * v;
         }
     }
+    k->qaly = q;
     if (k->resp) {
         uint32_t *resp = k->resp;
         for (int t = t0; t < t1; t++)
@@ -292,15 +382,25 @@ static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, dou
     return lo + 0.5 * psim_rng_beta(rng, a, b);
 }
 
+/* Observed response of session k (0-based): VAS on day session_day + assess
+ * at most B/2.  Returns -1 when that day is past the horizon. */
+static int observed_at(const double *E, const double *eps, double B, int H, int day, int assess)
+{
+    if (assess >= H - day)
+        return -1;
+    return vas_of(E, eps, B, day + assess) <= 0.5 * B;
+}
+
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
                            const psim_patient *p, const double *eps, psim_patient_out *out)
 {
     const psim_scenario *scn = m->scn;
     const strat_c *sc = &m->strat[strategy];
-    const psim_strategy *st = &scn->strategies[strategy];
+    const psim_schedule *sch = &scn->strategies[strategy].schedule;
     const int H = scn->horizon_days;
-    const int assess = st->schedule.assess_after_days;
+    const int assess = sch->assess_after_days;
     const int max_sessions = psim_model_max_sessions(m, strategy);
+    const psim_economics *ec = &scn->economics;
 
     int own = !scn->treatments[sc->treatment].injection || p->eligible;
     int ti = own ? sc->treatment : sc->fallback;
@@ -332,21 +432,32 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         .sumsq = own ? out->sumsq_vas_treated : out->sumsq_vas_untreated,
         .resp = own ? out->responders_treated : NULL,
         .half_B = half_B,
+        .qaly_weight = m->qaly_weight,
+        .u0 = ec->utility_u0,
+        .slope = ec->utility_slope,
+        .umin = ec->utility_min,
+        .umax = ec->utility_max,
+        .qaly = 0.0,
     };
+    double cost = 0.0, qaly_loss = 0.0;
+    const int relapse = sch->kind == PSIM_SCHEDULE_RELAPSE;
+    const int n_max = tc->gives_sessions ? sc->max_sessions : 0;
     int n_sess = 0;
-    int n_plan = tc->gives_sessions ? sc->n_planned : 0;
-    int next_day = n_plan > 0 ? sc->planned[0] : H;
-    if (n_plan > 0 && p->aspirin_recent)
-        next_day += scn->cohort.aspirin_delay_days;
+    int next_day = H;
+    if (n_max > 0) {
+        /* aspirin delays the first session (saturating: never past H) */
+        int delay = p->aspirin_recent ? scn->cohort.aspirin_delay_days : 0;
+        next_day = sc->planned[0] < H - delay ? sc->planned[0] + delay : H;
+    }
     int prev_response = 0;
     int antibody = 0;
-    const int dose = t->units_per_level * p->lumbar_levels < t->max_units_per_session
-                         ? t->units_per_level * p->lumbar_levels
-                         : t->max_units_per_session;
+    const int dose = tc->dose[p->lumbar_levels - 1];
+    const double session_cost = tc->drug_cost[p->lumbar_levels - 1] + t->session_cost;
 
     /* Days run in segments between sessions; within a day the order of
      * MODEL.md section 1 holds: the session of day d is given (its effect
-     * merged into E) before VAS(d) is computed. */
+     * merged into E, its costs booked) before VAS(d) is computed.  The
+     * schedule decides the next session from what is known on its day. */
     int day = 0;
     for (;;) {
         int seg_end = next_day < H ? next_day : H;
@@ -378,9 +489,10 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                      tc->decay_per_day);
         n_sess++;
 
-        out->session_day[j] = (int16_t)day;
+        out->session_day[j] = day;
         out->latent[j] = (int8_t)r;
         out->units += (uint32_t)dose;
+        cost += session_cost * m->disc_cost[day];
         prev_response = r;
         if (out->event) {
             psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_SESSION};
@@ -388,9 +500,13 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         }
         for (int k = 0; k < t->n_ae; k++) {
             if (u_ae[k] < t->ae[k].p) {
+                const psim_ae_spec *ae = &t->ae[k];
                 int kind = ae_map[k];
                 if (out->ae_count[kind] < UINT16_MAX)
                     out->ae_count[kind]++;
+                cost += ae->cost * m->disc_cost[day];
+                int last = ae->days < H - day ? day + ae->days : H;
+                qaly_loss += ae->utility_decrement * (m->qaly_weight_cum[last] - m->qaly_weight_cum[day]);
                 if (out->event) {
                     psim_event ev = {patient, day, (int16_t)(j + 1), (uint8_t)(PSIM_EVENT_AE0 + kind)};
                     out->event(out->event_ctx, &ev);
@@ -405,23 +521,51 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                 out->event(out->event_ctx, &ev);
             }
         }
-        /* Next session: as planned, but never sooner than the minimum interval
-         * (a patient-specific delay, such as aspirin's, can shift it). */
-        if (n_sess < n_plan) {
-            int nd = sc->planned[n_sess];
-            if (nd < day + t->min_interval_days)
-                nd = day + t->min_interval_days;
-            next_day = nd;
+
+        /* The next session (MODEL.md section 4). */
+        next_day = H;
+        if (n_sess >= n_max)
+            continue;
+        int earliest = day + (t->min_interval_days > 0 ? t->min_interval_days : 1);
+        if (sch->continue_if != PSIM_CONTINUE_ALWAYS) {
+            /* response-guided: the observed response assess_after_days after
+             * the deciding session must have held */
+            int k = sch->continue_if == PSIM_CONTINUE_RESPONDED_FIRST ? 0 : j;
+            int ad_ok = observed_at(E, eps, B, H, out->session_day[k], assess);
+            if (ad_ok != 1)
+                continue;
+            /* the decision is known on the assessment day, not before */
+            int ad = out->session_day[k] + assess;
+            if (earliest < ad)
+                earliest = ad;
+        }
+        if (relapse) {
+            /* the first day, at least the minimum interval after the last
+             * session, on which VAS(t) > threshold x B */
+            const double thr = sch->relapse_threshold * B;
+            for (int d = earliest; d < H; d++) {
+                if (vas_of(E, eps, B, d) > thr) {
+                    next_day = d;
+                    break;
+                }
+            }
         } else {
-            next_day = H;
+            /* as planned, but never sooner than the minimum interval (a
+             * patient-specific delay, such as aspirin's, can shift it) */
+            int nd = sc->planned[n_sess];
+            next_day = nd > earliest ? nd : earliest;
+            if (next_day > H)
+                next_day = H;
         }
     }
     out->sessions = (uint8_t)n_sess;
+    out->cost = cost;
+    out->qaly = sink.qaly - qaly_loss;
 
     /* observed response assess_after_days after each session */
     for (int j = 0; j < n_sess; j++) {
-        int ad = out->session_day[j] + assess;
-        if (ad < H)
-            out->observed[j] = (int8_t)(V[ad] <= half_B);
+        int ad = out->session_day[j];
+        if (assess < H - ad)
+            out->observed[j] = (int8_t)(V[ad + assess] <= half_B);
     }
 }

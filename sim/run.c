@@ -59,6 +59,8 @@ static void block_free(psim_block *b, int n_strategies)
         free(sb->antibody);
         free(sb->units);
         free(sb->session_day);
+        free(sb->cost);
+        free(sb->qaly);
         free(sb->latent);
         free(sb->observed);
         free(sb->ae_count);
@@ -100,6 +102,8 @@ static int block_alloc(psim_block *b, const run_ctx *c)
         ALLOC(sb->antibody, bs);
         ALLOC(sb->units, bs);
         ALLOC(sb->session_day, bs * M);
+        ALLOC(sb->cost, bs);
+        ALLOC(sb->qaly, bs);
         ALLOC(sb->latent, bs * M);
         ALLOC(sb->observed, bs * M);
         ALLOC(sb->ae_count, bs * nae);
@@ -153,6 +157,8 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
         sb->persist_den = sb->persist_num = sb->recover_den = sb->recover_num = 0;
         sb->antibody_n = 0;
         sb->sessions_sum = sb->sessions_sumsq = sb->units_sum = sb->units_sumsq = 0.0;
+        sb->cost_sum = sb->cost_sumsq = sb->qaly_sum = sb->qaly_sumsq = sb->cost_qaly_sum = 0.0;
+        sb->dcost_sum = sb->dcost_sumsq = sb->dqaly_sum = sb->dqaly_sumsq = sb->dcost_dqaly_sum = 0.0;
         for (int k = 0; k < nae; k++)
             sb->ae_total[k] = 0;
     }
@@ -197,6 +203,13 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             sb->sessions[i] = out.sessions;
             sb->antibody[i] = out.antibody;
             sb->units[i] = out.units;
+            sb->cost[i] = out.cost;
+            sb->qaly[i] = out.qaly;
+            sb->cost_sum += out.cost;
+            sb->cost_sumsq += out.cost * out.cost;
+            sb->qaly_sum += out.qaly;
+            sb->qaly_sumsq += out.qaly * out.qaly;
+            sb->cost_qaly_sum += out.cost * out.qaly;
             for (int k = 0; k < nae; k++) {
                 sb->ae_count[(size_t)k * (size_t)c->bs + (size_t)i] = out.ae_count[k];
                 sb->ae_total[k] += out.ae_count[k];
@@ -227,6 +240,18 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
                     }
                 }
             }
+        }
+        /* paired differences against the reference (common random numbers) */
+        const strat_block *ref = &b->s[c->scn->reference_index];
+        for (int s = 0; s < c->scn->n_strategies; s++) {
+            strat_block *sb = &b->s[s];
+            double dc = sb->cost[i] - ref->cost[i];
+            double dq = sb->qaly[i] - ref->qaly[i];
+            sb->dcost_sum += dc;
+            sb->dcost_sumsq += dc * dc;
+            sb->dqaly_sum += dq;
+            sb->dqaly_sumsq += dq * dq;
+            sb->dcost_dqaly_sum += dc * dq;
         }
     }
 }
@@ -309,6 +334,16 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
         ss->sessions_sumsq += sb->sessions_sumsq;
         ss->units_sum += sb->units_sum;
         ss->units_sumsq += sb->units_sumsq;
+        ss->cost_sum += sb->cost_sum;
+        ss->cost_sumsq += sb->cost_sumsq;
+        ss->qaly_sum += sb->qaly_sum;
+        ss->qaly_sumsq += sb->qaly_sumsq;
+        ss->cost_qaly_sum += sb->cost_qaly_sum;
+        ss->dcost_sum += sb->dcost_sum;
+        ss->dcost_sumsq += sb->dcost_sumsq;
+        ss->dqaly_sum += sb->dqaly_sum;
+        ss->dqaly_sumsq += sb->dqaly_sumsq;
+        ss->dcost_dqaly_sum += sb->dcost_dqaly_sum;
         for (int k = 0; k < ss->n_ae; k++)
             ss->ae_count[k] += sb->ae_total[k];
         for (int t = 0; t < H; t++) {

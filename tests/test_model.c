@@ -9,7 +9,7 @@
 typedef struct one {
     psim_patient p;
     psim_patient_out out;
-    int16_t day[PSIM_MAX_SESSIONS];
+    int32_t day[PSIM_MAX_SESSIONS];
     int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
     uint16_t ae[PSIM_MAX_STRATEGY_AE];
     double sum[1000], sumsq[1000];

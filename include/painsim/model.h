@@ -57,7 +57,7 @@ typedef struct psim_event {
  * The caller provides the arrays (sizes in comments). */
 typedef struct psim_patient_out {
     uint8_t *vas_mm;        /* [n_recorded] VAS in mm, or NULL to skip */
-    int16_t *session_day;   /* [max_sessions], -1 where no session */
+    int32_t *session_day;   /* [max_sessions], -1 where no session */
     int8_t *latent;         /* [max_sessions] R_j, -1 where no session */
     int8_t *observed;       /* [max_sessions] observed response assess_after_days after session j, -1 if not assessed */
     uint16_t *ae_count;     /* [n_ae of the strategy] events per kind */
@@ -65,6 +65,8 @@ typedef struct psim_patient_out {
     uint8_t sessions;       /* sessions given */
     uint8_t antibody;       /* turned antibody-positive */
     uint32_t units;         /* total dose, U */
+    double cost;            /* discounted cost over the horizon, scenario currency */
+    double qaly;            /* discounted QALYs over the horizon */
     /* Work arrays of [horizon] doubles, required: the effect E(t) and VAS(t) in cm
      * (after the call vas[t] holds the patient's VAS on every day). */
     double *effect;

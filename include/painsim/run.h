@@ -56,6 +56,11 @@ typedef struct psim_strategy_summary {
     int64_t antibody;           /* patients who turned antibody-positive */
     double sessions_sum, sessions_sumsq; /* per patient, over all patients */
     double units_sum, units_sumsq;
+    /* Economics per patient over all patients, discounted (MODEL.md section 5):
+     * cost in the scenario's currency, QALYs; and the paired differences
+     * this strategy minus the reference strategy (common random numbers). */
+    double cost_sum, cost_sumsq, qaly_sum, qaly_sumsq, cost_qaly_sum;
+    double dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum;
     int n_ae;
     char ae_name[2 * PSIM_MAX_AE][PSIM_NAME_MAX];
     int64_t ae_count[2 * PSIM_MAX_AE];    /* events of each kind over the cohort */
