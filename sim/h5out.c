@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "painsim/scenario.h"
 
@@ -38,18 +39,39 @@ struct psim_h5 {
 
 /* ---- errors ----------------------------------------------------------- */
 
+/* The innermost error (where HDF5 detected it): it carries the system's
+ * reason, such as "No space left on device". */
 static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
     char *buf = data;
-    if (n == 0 && e->desc)
-        snprintf(buf, 256, "%s", e->desc);
+    if (n != 0 || !e->desc)
+        return 0;
+    /* system errors read "... errno = 28, error message = 'No space left on
+     * device', ...": keep the system's message, else the first line */
+    const char *msg = strstr(e->desc, "error message = '");
+    if (msg) {
+        msg += strlen("error message = '");
+        const char *end = strchr(msg, '\'');
+        int len = end ? (int)(end - msg) : (int)strlen(msg);
+        snprintf(buf, 256, "%.*s", len, msg);
+    } else {
+        int len = (int)strcspn(e->desc, "\n");
+        snprintf(buf, 256, "%.*s", len, e->desc);
+    }
     return 0;
+}
+
+/* HDF5 keeps error-printing settings per thread, and the writer runs on
+ * whichever thread of the team writes: silence them on every entry. */
+static void h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
 static psim_status h5_fail(psim_error *err, const char *path, const char *what)
 {
     char detail[256] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, detail);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, detail);
     H5Eclear2(H5E_DEFAULT);
     if (detail[0])
         return psim_error_set(err, PSIM_ERR_HDF5, path, 0, 0, "cannot %s: %s", what, detail);
@@ -113,14 +135,16 @@ static herr_t attr_num(hid_t obj, const char *name, hid_t type, const void *valu
 }
 
 /* A scalar variable-length string dataset. */
-static herr_t dataset_str(hid_t loc, const char *name, const char *value, const char *units)
+static herr_t dataset_str(hid_t loc, const char *name, const char *value, const char *units,
+                          const char *description)
 {
     herr_t rc = -1;
     hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
     if (t >= 0 && sp >= 0) {
         d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0)
-            rc = attr_str(d, "units", units);
+        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 &&
+            attr_str(d, "units", units) >= 0)
+            rc = attr_str(d, "description", description);
     }
     if (d >= 0)
         H5Dclose(d);
@@ -186,10 +210,15 @@ static herr_t write_rows(hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize
     hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
     if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
         rc = H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf);
+    /* keep the error stack of a failed write across the closes below (every
+     * successful API call clears it), so the reason reaches the message */
+    hid_t es = rc < 0 ? H5Eget_current_stack() : H5I_INVALID_HID;
     if (ms >= 0)
         H5Sclose(ms);
     if (fs >= 0)
         H5Sclose(fs);
+    if (es >= 0)
+        H5Eset_current_stack(es);
     return rc;
 }
 
@@ -238,18 +267,23 @@ static void h5_init_ids(psim_h5 *h)
     }
 }
 
-psim_status psim_h5_create(const char *out_path, const psim_model *m, const char *command_line,
-                           psim_h5 **out, psim_error *err)
+psim_status psim_h5_create(const char *path, const char *display, int exclusive, const psim_model *m,
+                           const char *command_line, psim_h5 **out, int *created, psim_error *err)
 {
     psim_status st = PSIM_OK;
+    const char *out_path = display;
     *out = NULL;
+    *created = 0;
+    /* Do not let HDF5 close files again at exit after a failed close (a
+     * full disk): HDF5 1.10 can crash there.  The writer closes what it opens. */
+    H5dont_atexit();
     /* The library reports HDF5 failures through psim_error, not on stderr. */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5_quiet();
     psim_h5 *h = calloc(1, sizeof *h);
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
     h5_init_ids(h);
-    snprintf(h->path, sizeof h->path, "%s", out_path);
+    snprintf(h->path, sizeof h->path, "%s", display);
     h->m = m;
     h->scn = psim_model_scenario(m);
     h->H = h->scn->horizon_days;
@@ -278,16 +312,25 @@ psim_status psim_h5_create(const char *out_path, const psim_model *m, const char
     mdc.min_size = 1024 * 1024;
     mdc.max_size = 4 * 1024 * 1024;
     CHECK(H5Pset_mdc_config(fapl, &mdc), "set the metadata cache size");
-    h->file = H5Fcreate(out_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    h->file = H5Fcreate(path, exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (h->file < 0 && exclusive && access(path, F_OK) == 0) {
+        H5Eclear2(H5E_DEFAULT);
+        st = psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
+                            "exists: another painsim run may be writing %s; if none is, remove %s "
+                            "or run with --force",
+                            display, path);
+        goto cleanup;
+    }
     CHECK(h->file, "create the output file");
+    *created = 1;
 
     /* root attributes */
-    char created[32];
-    iso_now(created, sizeof created);
+    char created_at[32];
+    iso_now(created_at, sizeof created_at);
     CHECK(attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
     CHECK(attr_str(h->file, "model_version", "1"), "write attributes");
     CHECK(attr_str(h->file, "scenario_name", scn->name), "write attributes");
-    CHECK(attr_str(h->file, "created", created), "write attributes");
+    CHECK(attr_str(h->file, "created", created_at), "write attributes");
     CHECK(attr_str(h->file, "command_line", command_line ? command_line : ""), "write attributes");
     CHECK(attr_num(h->file, "seed", H5T_NATIVE_UINT64, &scn->seed), "write attributes");
     int64_t patients = scn->patients;
@@ -301,12 +344,15 @@ psim_status psim_h5_create(const char *out_path, const psim_model *m, const char
     /* the scenario, as given and as resolved */
     g = H5Gcreate2(h->file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     CHECK(g, "create /scenario");
-    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text"),
+    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text",
+                      "the scenario file as read"),
           "write /scenario/text");
     st = psim_scenario_to_yaml(scn, &resolved, err);
     if (st != PSIM_OK)
         goto cleanup;
-    CHECK(dataset_str(g, "resolved", resolved, "YAML text"), "write /scenario/resolved");
+    CHECK(dataset_str(g, "resolved", resolved, "YAML text",
+                      "the scenario with every default filled in and --set applied (painsim validate)"),
+          "write /scenario/resolved");
     CHECK(attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
     close_id(&g);
 
@@ -483,6 +529,7 @@ cleanup:
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
 {
     psim_status st = PSIM_OK;
+    h5_quiet();
     const char *out_path = h->path;
     const hsize_t first = (hsize_t)b->first, n = (hsize_t)b->n;
     const size_t bs = (size_t)h->scn->block_size;
@@ -559,6 +606,7 @@ static herr_t column_ds(hid_t g, const char *name, hid_t filetype, hid_t memtype
 psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err)
 {
     psim_status st = PSIM_OK;
+    h5_quiet();
     const char *out_path = h->path;
     const int H = h->H, S = r->n_strategies;
     double *a = malloc((size_t)H * sizeof *a), *b = malloc((size_t)H * sizeof *b);

@@ -30,6 +30,7 @@ static double now_seconds(void)
 /* ---- block buffers ---------------------------------------------------- */
 
 typedef struct run_ctx {
+    volatile sig_atomic_t *cancel;
     const psim_scenario *scn;
     const psim_model *m;
     int H, R, bs;
@@ -163,6 +164,8 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             sb->ae_total[k] = 0;
     }
     for (int i = 0; i < n; i++) {
+        if (c->cancel && *c->cancel)
+            return; /* the writer sees the flag and stops before writing this block */
         int64_t patient = first + i;
         psim_patient p;
         psim_cohort_draw(m, 0, patient, &p);
@@ -358,11 +361,6 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
 
 /* ---- the run ---------------------------------------------------------- */
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
                      psim_results **results, psim_error *err)
@@ -378,10 +376,17 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     if (results)
         *results = NULL;
 
+    int created = 0;
     if (opt.output_path) {
-        if (file_exists(opt.output_path) && !opt.force) {
-            return psim_error_set(err, PSIM_ERR_EXISTS, opt.output_path, 0, 0,
-                                  "output file exists; use --force to overwrite it or -o to choose another name");
+        struct stat sb;
+        if (stat(opt.output_path, &sb) == 0) {
+            if (!S_ISREG(sb.st_mode))
+                return psim_error_set(err, PSIM_ERR_USAGE, opt.output_path, 0, 0,
+                                      "exists and is not a regular file (a directory or a device); "
+                                      "choose another name with -o");
+            if (!opt.force)
+                return psim_error_set(err, PSIM_ERR_EXISTS, opt.output_path, 0, 0,
+                                      "output file exists; use --force to overwrite it or -o to choose another name");
         }
         size_t len = strlen(opt.output_path) + sizeof ".partial";
         partial = malloc(len);
@@ -399,7 +404,7 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
         goto cleanup;
     }
 
-    run_ctx c = {.scn = scn, .m = m, .H = scn->horizon_days, .R = psim_model_n_recorded(m),
+    run_ctx c = {.cancel = opt.cancel, .scn = scn, .m = m, .H = scn->horizon_days, .R = psim_model_n_recorded(m),
                  .bs = scn->block_size, .trajectories = scn->output.trajectories && opt.output_path};
     int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
     if (threads < 1)
@@ -407,7 +412,7 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     int64_t n_blocks = (scn->patients + c.bs - 1) / c.bs;
     /* A batch is a few blocks per thread; two batches are in memory (one being
      * written while the next is simulated). */
-    int batch = 4 * threads;
+    int batch = 2 * threads;
     if (batch > n_blocks)
         batch = (int)n_blocks;
     n_slots = 2 * batch;
@@ -426,7 +431,7 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     }
 
     if (partial) {
-        st = psim_h5_create(partial, m, opt.command_line, &h5, err);
+        st = psim_h5_create(partial, opt.output_path, !opt.force, m, opt.command_line, &h5, &created, err);
         if (st != PSIM_OK)
             goto cleanup;
     }
@@ -458,6 +463,11 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
                     if (blk >= n_blocks)
                         break;
                     psim_block *b = &slots[(k % 2) * batch + j];
+                    if (opt.cancel && *opt.cancel) {
+                        st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
+                        failed = 1;
+                        break;
+                    }
                     for (int s = 0; s < scn->n_strategies; s++) {
                         if (b->s[s].events_oom) {
                             st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
@@ -505,7 +515,7 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
 
 cleanup:
     psim_h5_close(h5);
-    if (st != PSIM_OK && partial)
+    if (st != PSIM_OK && created)
         unlink(partial);
     free(partial);
     for (int k = 0; k < n_slots; k++)

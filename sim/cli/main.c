@@ -238,8 +238,8 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
             unsigned long long n;
             if (!take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
-            if (!parse_u64(v, &n) || n < 1)
-                return usage_error(cmd, "--patients expects a positive integer, got '%s'", v);
+            if (!parse_u64(v, &n) || n < 1 || n > (1ULL << 40))
+                return usage_error(cmd, "--patients expects an integer from 1 to 2^40, got '%s'", v);
             snprintf(a->patients_set, sizeof a->patients_set, "patients=%llu", n);
         } else if (is_run && strcmp(arg, "--force") == 0) {
             a->force = 1;
@@ -283,6 +283,8 @@ static int cmd_validate(int argc, char **argv)
     psim_status st = load_scenario(&a, &scn, &err);
     if (st == PSIM_OK)
         st = psim_scenario_write_yaml(scn, stdout, &err);
+    if (st == PSIM_OK && (fflush(stdout) != 0 || ferror(stdout)))
+        st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write: %s", strerror(errno));
     if (st != PSIM_OK)
         print_error(&err);
     psim_scenario_destroy(scn);
@@ -334,13 +336,25 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     opt.progress = cli_progress_update;
     opt.progress_data = &prog;
     opt.cancel = &interrupted;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    /* The first Ctrl-C stops the run cleanly (no partial file); a second one,
+     * with the default action restored, ends the program at once. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     st = psim_run(scn, &opt, &res, &err);
     cli_progress_finish(&prog);
     if (st != PSIM_OK)
         goto done;
     psim_results_print_table(res, stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write the summary table: %s",
+                            strerror(errno));
+        goto done;
+    }
     if (!a.quiet) {
         double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies;
         struct rusage ru;
