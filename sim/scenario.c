@@ -22,17 +22,32 @@
 #define HORIZON_MAX 36525
 #define BLOCK_MAX 1048576
 #define DEFAULT_ASSESS_AFTER_DAYS 21
+#define DEFAULT_RELAPSE_THRESHOLD 0.5
+#define DEFAULT_RELAPSE_MAX_SESSIONS 4
 #define PATH_MAX_LEN 256
 #define DESCRIBE_MAX 256
 
-/* Dose units must stay representable after multiplying by the lumbar level. */
-#define UNITS_MAX (INT_MAX / PSIM_LUMBAR_LEVELS)
+/* Caps that keep every later computation finite and in range (an input
+ * error, never a crash or an overflow in the model). */
+#define DAYS_MAX 36525          /* day counts and durations: 100 years */
+#define UNITS_MAX 1000000       /* dose units, package and vial sizes */
+#define MONEY_MAX 1e12          /* prices and costs, currency */
+#define SD_MAX 1000.0           /* sd of the cohort's truncated normals */
+#define MEAN_MAX 1e6            /* |mean| of the cohort's truncated normals */
+#define NOISE_SD_MAX 10.0       /* cm */
+#define SIGMA_MAX 5.0           /* LogNormal sigma of the duration */
+#define UTILITY_ABS_MAX 10.0    /* |u0|, |slope|, |min|, |max| */
+#define AE_DECREMENT_MAX 2.0    /* utility decrement of an adverse event */
+/* vas_mm is written in chunks of block_size x recorded days (1 byte each);
+ * HDF5 chunks must stay below 4 GiB. */
+#define CHUNK_VALUES_MAX ((int64_t)1 << 31)
 
 /* ------------------------------------------------------------- key lists */
 
 static const char *const top_keys[] = {"name",       "description", "seed",     "patients",
                                        "horizon_days", "block_size", "cohort", "treatments",
-                                       "strategies", "reference",   "output",   NULL};
+                                       "strategies", "reference",   "output",   "economics",
+                                       NULL};
 static const char *const cohort_keys[] = {"baseline_vas",     "pain_duration_months",
                                           "lumbar_levels",    "myofascial",
                                           "contraindications", "aspirin_recent",
@@ -42,18 +57,34 @@ static const char *const noise_keys[] = {"sd", "phi", NULL};
 static const char *const treatment_keys[] = {
     "base",       "injection",      "p_first",   "p_persist",         "p_recover",
     "antibody_risk", "relief",      "onset_days", "peak_days",        "duration",
-    "half_life_days", "dose",       "min_interval_days", "adverse_events", NULL};
+    "half_life_days", "dose",       "min_interval_days", "price",     "session_cost",
+    "adverse_events", NULL};
 static const char *const relief_keys[] = {"responder", "non_responder", NULL};
 static const char *const meansd_keys[] = {"mean", "sd", NULL};
 static const char *const duration_keys[] = {"median_days", "sigma", NULL};
 static const char *const dose_keys[] = {"units_per_level", "max_units_per_session", NULL};
-static const char *const ae_keys[] = {"p", "days", NULL};
+static const char *const price_keys[] = {"model", "per_unit", "packages", "vial_units",
+                                         "vial_price", NULL};
+static const char *const package_keys[] = {"units", "price", NULL};
+static const char *const ae_keys[] = {"p", "days", "utility_decrement", "cost", NULL};
 static const char *const strategy_keys[] = {"name", "treatment", "fallback", "schedule", NULL};
 static const char *const schedule_keys[] = {"days",      "every_days",        "sessions",
                                             "start_day", "assess_after_days", "continue_if",
                                             "on_relapse", NULL};
+static const char *const relapse_keys[] = {"threshold", "max_sessions", NULL};
 static const char *const output_keys[] = {"record_every_days", "trajectories", "compression",
                                           NULL};
+static const char *const economics_keys[] = {"currency", "discount", "utility", "wtp", NULL};
+static const char *const discount_keys[] = {"costs", "qalys", NULL};
+static const char *const utility_keys[] = {"u0", "slope_per_cm", "min", "max", NULL};
+
+/* Values of the enumerated keys, in the order of their C enums. */
+static const char *const price_model_names[] = {"none", "per_unit", "packages", "vials", NULL};
+static const char *const continue_names[] = {"always", "responded_first", "responded_previous",
+                                             NULL};
+
+/* Adverse-event names that are event-kind labels in the output. */
+static const char *const reserved_ae_names[] = {"session", "antibody_positive", NULL};
 
 /* ---------------------------------------------------------------- context */
 
@@ -363,7 +394,6 @@ typedef struct range {
 
 static const range R_PROB = {0.0, 1.0, 0, 0};
 static const range R_NONNEG = {0.0, HUGE_VAL, 0, 1};
-static const range R_POS = {0.0, HUGE_VAL, 1, 1};
 
 static void range_text(const range *r, char *buf, size_t size)
 {
@@ -537,6 +567,64 @@ static psim_status rd_name(const conv *c, const yd_node *v, const char *path, ch
     return st;
 }
 
+/* Strategy and adverse-event names become HDF5 group and dataset names,
+ * where `.` and `..` are not usable. */
+static psim_status check_hdf5_name(const conv *c, const yd_node *v, const char *path,
+                                   const char *what)
+{
+    if (v->kind == YD_SCALAR && (strcmp(v->text, ".") == 0 || strcmp(v->text, "..") == 0))
+        return fail(c, v,
+                    "`%s`: `%s` cannot be %s name (it names an HDF5 group or dataset in the "
+                    "output, where `.` and `..` are not usable)",
+                    path, v->text, what);
+    return PSIM_OK;
+}
+
+/* One word of `names` (NULL-terminated); *out is its index. */
+static psim_status rd_enum(const conv *c, const yd_node *v, const char *path,
+                           const char *const *names, int *out)
+{
+    char what[DESCRIBE_MAX], list[256];
+    size_t n = list_len(names);
+    if (v->kind == YD_SCALAR && !yd_is_null(v) && strlen(v->text) == v->len) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(v->text, names[i]) == 0) {
+                *out = (int)i;
+                return PSIM_OK;
+            }
+        }
+    }
+    yd_describe(v, what, sizeof what);
+    join_list(list, sizeof list, names, n);
+    if (v->kind == YD_SCALAR && strlen(v->text) == v->len) {
+        const char *s = suggest(v->text, v->len, names, n);
+        if (s)
+            return fail(c, v, "`%s`: expected one of %s, got %s; did you mean `%s`?", path, list,
+                        what, s);
+    }
+    return fail(c, v, "`%s`: expected one of %s, got %s", path, list, what);
+}
+
+/* A currency code: 1-15 ASCII letters. */
+static psim_status rd_currency(const conv *c, const yd_node *v, const char *path, char *buf,
+                               size_t size)
+{
+    char what[DESCRIBE_MAX];
+    int ok = v->kind == YD_SCALAR && !yd_is_null(v) && v->len >= 1 && v->len < size &&
+             strlen(v->text) == v->len;
+    for (size_t i = 0; ok && i < v->len; i++) {
+        unsigned char ch = (unsigned char)v->text[i];
+        ok = ch < 0x80 && isalpha(ch);
+    }
+    if (ok) {
+        set_str(buf, size, v->text);
+        return PSIM_OK;
+    }
+    yd_describe(v, what, sizeof what);
+    return fail(c, v, "`%s`: expected a currency code of 1-%zu letters (such as RUB), got %s",
+                path, size - 1, what);
+}
+
 /* Optional fields: look the key up and read it only when present. */
 #define OPT(map, path, key, call)                                                              \
     do {                                                                                       \
@@ -561,12 +649,13 @@ static psim_status conv_truncnorm(const conv *c, const yd_node *m, const char *p
     st = check_keys(c, m, path, truncnorm_keys);
     if (st != PSIM_OK)
         return st;
-    range any = {-HUGE_VAL, HUGE_VAL, 1, 1};
+    static const range mean_range = {-MEAN_MAX, MEAN_MAX, 0, 0};
+    static const range sd_range = {0.0, SD_MAX, 0, 0};
     range lim = {0.0, upper, 0, 0};
     if (upper == HUGE_VAL)
         lim.hi_open = 1;
-    OPT(m, path, "mean", rd_double(c, v_, p_, any, &t->mean));
-    OPT(m, path, "sd", rd_double(c, v_, p_, R_NONNEG, &t->sd));
+    OPT(m, path, "mean", rd_double(c, v_, p_, mean_range, &t->mean));
+    OPT(m, path, "sd", rd_double(c, v_, p_, sd_range, &t->sd));
     OPT(m, path, "min", rd_double(c, v_, p_, lim, &t->min));
     OPT(m, path, "max", rd_double(c, v_, p_, lim, &t->max));
     if (!(t->min < t->max)) {
@@ -639,10 +728,11 @@ static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_para
             OPT(sub, cpath, list[i], rd_double(c, v_, p_, R_PROB, &co->contraindications[i]));
     }
     OPT(m, path, "aspirin_recent", rd_double(c, v_, p_, R_PROB, &co->aspirin_recent));
-    OPT(m, path, "aspirin_delay_days", rd_int(c, v_, p_, 0, INT_MAX, &co->aspirin_delay_days));
+    OPT(m, path, "aspirin_delay_days", rd_int(c, v_, p_, 0, DAYS_MAX, &co->aspirin_delay_days));
     sub = yd_map_get(m, "noise");
     if (sub) {
         range phi = {0.0, 1.0, 0, 1};
+        range sd = {0.0, NOISE_SD_MAX, 0, 0};
         path = "cohort.noise";
         st = expect(c, sub, path, YD_MAPPING);
         if (st != PSIM_OK)
@@ -650,7 +740,7 @@ static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_para
         st = check_keys(c, sub, path, noise_keys);
         if (st != PSIM_OK)
             goto cleanup;
-        OPT(sub, path, "sd", rd_double(c, v_, p_, R_NONNEG, &co->noise_sd));
+        OPT(sub, path, "sd", rd_double(c, v_, p_, sd, &co->noise_sd));
         OPT(sub, path, "phi", rd_double(c, v_, p_, phi, &co->noise_phi));
     }
 cleanup:
@@ -755,6 +845,8 @@ static psim_status conv_relief(const conv *c, const yd_node *m, const char *path
 static psim_status conv_adverse_events(const conv *c, const yd_node *m, const char *tpath,
                                        psim_treatment *t)
 {
+    static const range decrement = {0.0, AE_DECREMENT_MAX, 0, 0};
+    static const range money = {0.0, MONEY_MAX, 0, 0};
     char path[PATH_MAX_LEN];
     psim_status st;
     join(path, sizeof path, tpath, "adverse_events");
@@ -765,8 +857,16 @@ static psim_status conv_adverse_events(const conv *c, const yd_node *m, const ch
         const yd_node *k = m->keys[i], *v = m->items[i];
         char ap[PATH_MAX_LEN];
         st = check_name_node(c, k, path);
+        if (st == PSIM_OK)
+            st = check_hdf5_name(c, k, path, "an adverse-event");
         if (st != PSIM_OK)
             return st;
+        for (size_t r = 0; reserved_ae_names[r]; r++)
+            if (strcmp(k->text, reserved_ae_names[r]) == 0)
+                return fail(c, k,
+                            "`%s`: `%s` is reserved (it is an event-kind label in the output); "
+                            "choose another adverse-event name",
+                            path, k->text);
         join(ap, sizeof ap, path, k->text);
         st = expect(c, v, ap, YD_MAPPING);
         if (st != PSIM_OK)
@@ -787,26 +887,140 @@ static psim_status conv_adverse_events(const conv *c, const yd_node *m, const ch
                             "`%s`: a new adverse event (not one of base `%s`) needs both `p` "
                             "and `days`",
                             ap, t->base);
+            /* utility_decrement and cost of a new kind default to 0 */
             memset(&t->ae[j], 0, sizeof t->ae[j]);
             set_str(t->ae[j].name, sizeof t->ae[j].name, k->text);
             t->n_ae++;
         }
-        {
-            char pp[PATH_MAX_LEN];
-            const yd_node *pv = yd_map_get(v, "p"), *dv = yd_map_get(v, "days");
-            if (pv) {
-                join(pp, sizeof pp, ap, "p");
-                st = rd_double(c, pv, pp, R_PROB, &t->ae[j].p);
-                if (st != PSIM_OK)
-                    return st;
-            }
-            if (dv) {
-                join(pp, sizeof pp, ap, "days");
-                st = rd_int(c, dv, pp, 1, INT_MAX, &t->ae[j].days);
-                if (st != PSIM_OK)
-                    return st;
-            }
-        }
+        psim_ae_spec *ae = &t->ae[j];
+        OPT(v, ap, "p", rd_double(c, v_, p_, R_PROB, &ae->p));
+        OPT(v, ap, "days", rd_int(c, v_, p_, 1, DAYS_MAX, &ae->days));
+        OPT(v, ap, "utility_decrement", rd_double(c, v_, p_, decrement, &ae->utility_decrement));
+        OPT(v, ap, "cost", rd_double(c, v_, p_, money, &ae->cost));
+    }
+    st = PSIM_OK;
+cleanup:
+    return st;
+}
+
+/* Where the price keys of one `treatments:` entry were given (NULL: inherited). */
+typedef struct price_nodes {
+    const yd_node *map, *model, *per_unit, *vial_price;
+} price_nodes;
+
+static psim_status conv_packages(const conv *c, const yd_node *v, const char *path, psim_price *p)
+{
+    static const range money = {0.0, MONEY_MAX, 0, 0};
+    psim_status st = expect(c, v, path, YD_SEQUENCE);
+    if (st != PSIM_OK)
+        return st;
+    if (v->n > PSIM_MAX_PACKAGES)
+        return fail(c, v, "`%s`: expected at most %d packages, got %zu", path, PSIM_MAX_PACKAGES,
+                    v->n);
+    /* a given list replaces the base's list */
+    p->n_packages = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const yd_node *e = v->items[i];
+        char ep[PATH_MAX_LEN + 24];
+        int k = (int)i;
+        snprintf(ep, sizeof ep, "%s[%zu]", path, i);
+        st = expect(c, e, ep, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, e, ep, package_keys);
+        if (st != PSIM_OK)
+            return st;
+        if (!yd_map_get(e, "units") || !yd_map_get(e, "price"))
+            return fail(c, e, "`%s`: a package needs both `units` and `price`", ep);
+        OPT(e, ep, "units", rd_int(c, v_, p_, 1, UNITS_MAX, &p->package_units[k]));
+        OPT(e, ep, "price", rd_double(c, v_, p_, money, &p->package_price[k]));
+        for (int j = 0; j < k; j++)
+            if (p->package_units[j] == p->package_units[k])
+                return fail(c, yd_map_get(e, "units"),
+                            "`%s`: a package of %d units is listed twice (packages[%d] and "
+                            "packages[%d])",
+                            path, p->package_units[k], j, k);
+        p->n_packages = k + 1;
+    }
+    st = PSIM_OK;
+cleanup:
+    return st;
+}
+
+/* The `price:` mapping of a treatment: merged with the base's price field by
+ * field (a given `packages` list replaces the base's list). */
+static psim_status conv_price(const conv *c, const yd_node *m, const char *path, psim_price *p,
+                              price_nodes *pn)
+{
+    static const range money = {0.0, MONEY_MAX, 0, 0};
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    if (st == PSIM_OK)
+        st = check_keys(c, m, path, price_keys);
+    if (st != PSIM_OK)
+        return st;
+    pn->map = m;
+    pn->model = yd_map_get(m, "model");
+    pn->per_unit = yd_map_get(m, "per_unit");
+    pn->vial_price = yd_map_get(m, "vial_price");
+    if (pn->model) {
+        int model = 0;
+        char mp[PATH_MAX_LEN];
+        join(mp, sizeof mp, path, "model");
+        st = rd_enum(c, pn->model, mp, price_model_names, &model);
+        if (st != PSIM_OK)
+            return st;
+        p->model = (psim_price_model)model;
+    }
+    OPT(m, path, "per_unit", rd_double(c, v_, p_, money, &p->per_unit));
+    OPT(m, path, "packages", conv_packages(c, v_, p_, p));
+    OPT(m, path, "vial_units", rd_int(c, v_, p_, 1, UNITS_MAX, &p->vial_units));
+    OPT(m, path, "vial_price", rd_double(c, v_, p_, money, &p->vial_price));
+cleanup:
+    return st;
+}
+
+/* What the price model needs, once the whole treatment is read.  A needed
+ * value counts as present when given in this entry or nonzero in the base. */
+static psim_status check_price(const conv *c, const char *path, const psim_treatment *t,
+                               const price_nodes *pn, const yd_node *upl_node,
+                               const yd_node *name_key)
+{
+    const psim_price *p = &t->price;
+    const char *model = price_model_names[p->model];
+    const yd_node *at = first_of(pn->model, pn->map, name_key);
+    if (p->model == PSIM_PRICE_NONE)
+        return PSIM_OK;
+    if (t->units_per_level == 0)
+        return fail(c, first_of(pn->model, upl_node, at),
+                    "`%s`: price model `%s` on a treatment that has no dose "
+                    "(dose.units_per_level is 0); use `price: {model: none}` and put the cost "
+                    "in `session_cost`, or give a dose",
+                    path, model);
+    switch (p->model) {
+    case PSIM_PRICE_PER_UNIT:
+        if (!pn->per_unit && !(p->per_unit > 0))
+            return fail(c, at, "`%s`: price model `per_unit` needs `price.per_unit` (currency "
+                               "per unit)",
+                        path);
+        break;
+    case PSIM_PRICE_PACKAGES:
+        if (p->n_packages == 0 && !pn->per_unit && !(p->per_unit > 0))
+            return fail(c, at,
+                        "`%s`: price model `packages` needs at least one package in "
+                        "`price.packages` or a `price.per_unit`",
+                        path);
+        break;
+    case PSIM_PRICE_VIALS:
+        if (p->vial_units < 1)
+            return fail(c, at, "`%s`: price model `vials` needs `price.vial_units` (units per "
+                               "vial)",
+                        path);
+        if (!pn->vial_price && !(p->vial_price > 0))
+            return fail(c, at, "`%s`: price model `vials` needs `price.vial_price` (currency "
+                               "per vial)",
+                        path);
+        break;
+    default:
+        break;
     }
     return PSIM_OK;
 }
@@ -815,8 +1029,13 @@ static psim_status conv_adverse_events(const conv *c, const yd_node *m, const ch
 static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const yd_node *name_key,
                                          const char *path, psim_treatment *t)
 {
+    static const range days = {0.0, DAYS_MAX, 0, 0};
+    static const range pos_days = {0.0, DAYS_MAX, 1, 0};
+    static const range sigma = {0.0, SIGMA_MAX, 0, 0};
+    static const range money = {0.0, MONEY_MAX, 0, 0};
     psim_status st = PSIM_OK;
-    const yd_node *sub;
+    const yd_node *sub, *upl_node = NULL;
+    price_nodes pn = {NULL, NULL, NULL, NULL};
     OPT(m, path, "injection", rd_bool(c, v_, p_, &t->injection));
     OPT(m, path, "p_first", rd_double(c, v_, p_, R_PROB, &t->p_first));
     OPT(m, path, "p_persist", rd_double(c, v_, p_, R_PROB, &t->p_persist));
@@ -829,8 +1048,8 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
         if (st != PSIM_OK)
             goto cleanup;
     }
-    OPT(m, path, "onset_days", rd_double(c, v_, p_, R_NONNEG, &t->onset_days));
-    OPT(m, path, "peak_days", rd_double(c, v_, p_, R_NONNEG, &t->peak_days));
+    OPT(m, path, "onset_days", rd_double(c, v_, p_, days, &t->onset_days));
+    OPT(m, path, "peak_days", rd_double(c, v_, p_, days, &t->peak_days));
     if (t->peak_days < t->onset_days) {
         const yd_node *at = first_of(yd_map_get(m, "peak_days"), yd_map_get(m, "onset_days"),
                                      name_key);
@@ -847,10 +1066,10 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
             st = check_keys(c, sub, dp, duration_keys);
         if (st != PSIM_OK)
             goto cleanup;
-        OPT(sub, dp, "median_days", rd_double(c, v_, p_, R_POS, &t->duration_median_days));
-        OPT(sub, dp, "sigma", rd_double(c, v_, p_, R_NONNEG, &t->duration_sigma));
+        OPT(sub, dp, "median_days", rd_double(c, v_, p_, pos_days, &t->duration_median_days));
+        OPT(sub, dp, "sigma", rd_double(c, v_, p_, sigma, &t->duration_sigma));
     }
-    OPT(m, path, "half_life_days", rd_double(c, v_, p_, R_POS, &t->half_life_days));
+    OPT(m, path, "half_life_days", rd_double(c, v_, p_, pos_days, &t->half_life_days));
     sub = yd_map_get(m, "dose");
     if (sub) {
         char dp[PATH_MAX_LEN];
@@ -860,17 +1079,21 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
             st = check_keys(c, sub, dp, dose_keys);
         if (st != PSIM_OK)
             goto cleanup;
+        upl_node = yd_map_get(sub, "units_per_level");
         OPT(sub, dp, "units_per_level", rd_int(c, v_, p_, 0, UNITS_MAX, &t->units_per_level));
         OPT(sub, dp, "max_units_per_session",
             rd_int(c, v_, p_, 0, UNITS_MAX, &t->max_units_per_session));
     }
-    OPT(m, path, "min_interval_days", rd_int(c, v_, p_, 0, INT_MAX, &t->min_interval_days));
+    OPT(m, path, "min_interval_days", rd_int(c, v_, p_, 0, DAYS_MAX, &t->min_interval_days));
+    OPT(m, path, "price", conv_price(c, v_, p_, &t->price, &pn));
+    OPT(m, path, "session_cost", rd_double(c, v_, p_, money, &t->session_cost));
     sub = yd_map_get(m, "adverse_events");
     if (sub) {
         st = conv_adverse_events(c, sub, path, t);
         if (st != PSIM_OK)
             goto cleanup;
     }
+    st = check_price(c, path, t, &pn, upl_node, name_key);
 cleanup:
     return st;
 }
@@ -1015,6 +1238,8 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
                                  const psim_treatment *t, const psim_treatment *fb,
                                  psim_schedule *s)
 {
+    static const char *const kinds[] = {"days", "every_days", "on_relapse"};
+    static const range threshold = {0.0, 2.0, 1, 0};
     psim_status st = expect(c, m, path, YD_MAPPING);
     const int horizon = c->scn->horizon_days;
     char what[200], sp[PATH_MAX_LEN];
@@ -1023,29 +1248,46 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
     st = check_keys(c, m, path, schedule_keys);
     if (st != PSIM_OK)
         return st;
-    static const char *const planned[] = {"continue_if", "on_relapse"};
-    for (int i = 0; i < 2; i++) {
-        const yd_node *k = key_node(m, planned[i]);
-        if (k)
-            return fail(c, k,
-                        "`%s` schedules are not supported by this version of painsim (planned)",
-                        planned[i]);
+    /* Exactly one kind; a second one is reported at its key (in mapping order). */
+    {
+        long first = -1;
+        for (size_t i = 0; i < m->n; i++) {
+            for (int k = 0; k < 3; k++) {
+                if (!yd_scalar_is(m->keys[i], kinds[k]))
+                    continue;
+                if (first < 0) {
+                    first = (long)i;
+                    continue;
+                }
+                return fail(c, m->keys[i],
+                            "`%s`: give only one of `days`, `every_days` and `on_relapse`, not "
+                            "both `%s` and `%s`",
+                            path, m->keys[first]->text, kinds[k]);
+            }
+        }
+        if (first < 0)
+            return fail(c, m,
+                        "`%s`: expected `days: [...]`, `every_days` with `sessions`, or "
+                        "`on_relapse: {...}`, got none of them",
+                        path);
     }
     const yd_node *days = yd_map_get(m, "days"), *every = yd_map_get(m, "every_days");
-    const yd_node *kdays = key_node(m, "days"), *kevery = key_node(m, "every_days");
-    if (days && every) {
-        const yd_node *second = (kdays->line > kevery->line ||
-                                 (kdays->line == kevery->line && kdays->column > kevery->column))
-                                    ? kdays
-                                    : kevery;
-        return fail(c, second, "`%s`: give either `days` or `every_days`, not both", path);
-    }
-    if (!days && !every)
-        return fail(c, m, "`%s`: expected `days: [...]` or `every_days` with `sessions`, got "
-                          "neither",
-                    path);
+    const yd_node *relapse = yd_map_get(m, "on_relapse");
+    const yd_node *kevery = key_node(m, "every_days");
+    const yd_node *cont = yd_map_get(m, "continue_if");
     s->assess_after_days = DEFAULT_ASSESS_AFTER_DAYS;
-    OPT(m, path, "assess_after_days", rd_int(c, v_, p_, 1, INT_MAX, &s->assess_after_days));
+    s->continue_if = PSIM_CONTINUE_ALWAYS;
+    s->relapse_threshold = DEFAULT_RELAPSE_THRESHOLD;
+    s->relapse_max_sessions = DEFAULT_RELAPSE_MAX_SESSIONS;
+    OPT(m, path, "assess_after_days", rd_int(c, v_, p_, 1, DAYS_MAX, &s->assess_after_days));
+    if (cont) {
+        int rule = 0;
+        join(sp, sizeof sp, path, "continue_if");
+        st = rd_enum(c, cont, sp, continue_names, &rule);
+        if (st != PSIM_OK)
+            goto cleanup;
+        s->continue_if = (psim_continue_rule)rule;
+    }
     if (days) {
         static const char *const every_only[] = {"sessions", "start_day"};
         for (int i = 0; i < 2; i++) {
@@ -1097,7 +1339,7 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
                     goto cleanup;
             }
         }
-    } else {
+    } else if (every) {
         const yd_node *sess = yd_map_get(m, "sessions");
         s->kind = PSIM_SCHEDULE_EVERY;
         s->start_day = 0;
@@ -1134,6 +1376,56 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
             if (st != PSIM_OK)
                 goto cleanup;
         }
+    } else {
+        /* on_relapse: the first session at start_day, later ones when the pain
+         * returns (no fixed days, so the minimum interval is the model's to keep) */
+        const yd_node *k = key_node(m, "sessions");
+        if (k) {
+            st = fail(c, k,
+                      "`%s`: `sessions` goes with `every_days`; with `on_relapse` give "
+                      "`on_relapse.max_sessions`",
+                      path);
+            goto cleanup;
+        }
+        s->kind = PSIM_SCHEDULE_RELAPSE;
+        s->start_day = 0;
+        join(sp, sizeof sp, path, "on_relapse");
+        st = expect(c, relapse, sp, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, relapse, sp, relapse_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(relapse, sp, "threshold", rd_double(c, v_, p_, threshold, &s->relapse_threshold));
+        OPT(relapse, sp, "max_sessions",
+            rd_int(c, v_, p_, 1, PSIM_MAX_SESSIONS, &s->relapse_max_sessions));
+        OPT(m, path, "start_day", rd_int(c, v_, p_, 0, INT_MAX, &s->start_day));
+        if (s->start_day >= horizon) {
+            join(sp, sizeof sp, path, "start_day");
+            st = fail(c, yd_map_get(m, "start_day"),
+                      "`%s`: day %d runs past the horizon (horizon_days is %d, so the last day "
+                      "is %d)",
+                      sp, s->start_day, horizon, horizon - 1);
+            goto cleanup;
+        }
+    }
+    /* A response-guided rule needs the assessment before the next planned session. */
+    if (s->continue_if != PSIM_CONTINUE_ALWAYS && s->kind != PSIM_SCHEDULE_RELAPSE) {
+        int planned[PSIM_MAX_SESSIONS];
+        int n = psim_schedule_planned_days(s, planned, PSIM_MAX_SESSIONS);
+        for (int j = 1; j < n; j++) {
+            int gap = planned[j] - planned[j - 1];
+            if (s->assess_after_days < gap)
+                continue;
+            join(sp, sizeof sp, path, "continue_if");
+            st = fail(c, cont,
+                      "`%s`: continue_if needs the assessment (day +%d) before the next session "
+                      "(day +%d): session %d on day %d comes %d days after session %d on day %d, "
+                      "so `%s` cannot decide it; assess_after_days must be shorter than every "
+                      "gap between sessions",
+                      sp, s->assess_after_days, gap, j + 1, planned[j], gap, j, planned[j - 1],
+                      continue_names[s->continue_if]);
+            goto cleanup;
+        }
     }
 cleanup:
     return st;
@@ -1160,6 +1452,8 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
         return fail(c, m, "`%s`: a strategy needs a `name`", path);
     join(fp, sizeof fp, path, "name");
     st = rd_name(c, nv, fp, s->name);
+    if (st == PSIM_OK)
+        st = check_hdf5_name(c, nv, fp, "a strategy");
     if (st != PSIM_OK)
         return st;
     for (int j = 0; j < idx; j++) {
@@ -1212,6 +1506,9 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
     memset(&s->schedule, 0, sizeof s->schedule);
     s->schedule.kind = PSIM_SCHEDULE_DAYS;
     s->schedule.assess_after_days = DEFAULT_ASSESS_AFTER_DAYS;
+    s->schedule.continue_if = PSIM_CONTINUE_ALWAYS;
+    s->schedule.relapse_threshold = DEFAULT_RELAPSE_THRESHOLD;
+    s->schedule.relapse_max_sessions = DEFAULT_RELAPSE_MAX_SESSIONS;
     join(fp, sizeof fp, path, "schedule");
     if (is_none_based(&t)) {
         if (sv)
@@ -1222,10 +1519,103 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
         return PSIM_OK;
     }
     if (!sv)
-        return fail(c, m, "`%s`: treatment `%s` needs a `schedule` ({days: [...]} or "
-                          "{every_days: N, sessions: N})",
+        return fail(c, m, "`%s`: treatment `%s` needs a `schedule` ({days: [...]}, "
+                          "{every_days: N, sessions: N} or {on_relapse: {...}})",
                     path, t.name);
     return conv_schedule(c, sv, fp, &t, &fb, &s->schedule);
+}
+
+/* -------------------------------------------------------------- economics */
+
+static psim_status conv_economics(const conv *c, const yd_node *m, psim_economics *e)
+{
+    static const range rate = {0.0, 1.0, 0, 0};
+    static const range util = {-UTILITY_ABS_MAX, UTILITY_ABS_MAX, 0, 0};
+    static const range money = {0.0, MONEY_MAX, 0, 0};
+    const char *path = "economics";
+    const yd_node *sub;
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    if (st == PSIM_OK)
+        st = check_keys(c, m, path, economics_keys);
+    if (st != PSIM_OK)
+        return st;
+    OPT(m, path, "currency", rd_currency(c, v_, p_, e->currency, sizeof e->currency));
+    sub = yd_map_get(m, "discount");
+    if (sub) {
+        const char *dp = "economics.discount";
+        st = expect(c, sub, dp, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, sub, dp, discount_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, dp, "costs", rd_double(c, v_, p_, rate, &e->discount_costs));
+        OPT(sub, dp, "qalys", rd_double(c, v_, p_, rate, &e->discount_qalys));
+    }
+    sub = yd_map_get(m, "utility");
+    if (sub) {
+        const char *up = "economics.utility";
+        st = expect(c, sub, up, YD_MAPPING);
+        if (st == PSIM_OK)
+            st = check_keys(c, sub, up, utility_keys);
+        if (st != PSIM_OK)
+            goto cleanup;
+        OPT(sub, up, "u0", rd_double(c, v_, p_, util, &e->utility_u0));
+        OPT(sub, up, "slope_per_cm", rd_double(c, v_, p_, util, &e->utility_slope));
+        OPT(sub, up, "min", rd_double(c, v_, p_, util, &e->utility_min));
+        OPT(sub, up, "max", rd_double(c, v_, p_, util, &e->utility_max));
+        if (!(e->utility_min < e->utility_max)) {
+            const yd_node *at = first_of(yd_map_get(sub, "max"), yd_map_get(sub, "min"), sub);
+            st = fail(c, at, "`%s`: min (%.15g) must be less than max (%.15g)", up,
+                      e->utility_min, e->utility_max);
+            goto cleanup;
+        }
+    }
+    sub = yd_map_get(m, "wtp");
+    if (sub) {
+        const char *wp = "economics.wtp";
+        st = expect(c, sub, wp, YD_SEQUENCE);
+        if (st != PSIM_OK)
+            goto cleanup;
+        if (sub->n == 0 || sub->n > PSIM_MAX_WTP) {
+            st = fail(c, sub, "`%s`: expected 1 to %d willingness-to-pay values, got %zu", wp,
+                      PSIM_MAX_WTP, sub->n);
+            goto cleanup;
+        }
+        for (size_t i = 0; i < sub->n; i++) {
+            char ep[PATH_MAX_LEN];
+            snprintf(ep, sizeof ep, "%s[%zu]", wp, i);
+            st = rd_double(c, sub->items[i], ep, money, &e->wtp[i]);
+            if (st != PSIM_OK)
+                goto cleanup;
+            if (i > 0 && !(e->wtp[i] > e->wtp[i - 1])) {
+                st = fail(c, sub->items[i],
+                          "`%s`: values must be strictly increasing, got %.15g after %.15g", ep,
+                          e->wtp[i], e->wtp[i - 1]);
+                goto cleanup;
+            }
+        }
+        e->n_wtp = (int)sub->n;
+    }
+cleanup:
+    return st;
+}
+
+/* vas_mm is chunked as block_size patients x all recorded days. */
+static psim_status check_chunking(const conv *c, const yd_node *root)
+{
+    const psim_scenario *scn = c->scn;
+    int64_t every = scn->output.record_every_days;
+    int64_t recorded = (scn->horizon_days + every - 1) / every;
+    int64_t values = (int64_t)scn->block_size * recorded;
+    if (values <= CHUNK_VALUES_MAX)
+        return PSIM_OK;
+    return fail(c, first_of(yd_map_get(root, "block_size"), key_node(root, "block_size"), root),
+                "`block_size` %d is too large for %" PRId64 " recorded days per patient "
+                "(horizon_days %d, record_every_days %d): a chunk of the trajectories would "
+                "hold %" PRId64 " values, more than 2^31 (HDF5 chunks must stay below 4 GiB); "
+                "use a block_size of at most %" PRId64 " or a larger record_every_days",
+                scn->block_size, recorded, scn->horizon_days, scn->output.record_every_days,
+                values, CHUNK_VALUES_MAX / recorded);
 }
 
 /* ---------------------------------------------------------------- scenario */
@@ -1258,6 +1648,7 @@ static void scenario_defaults(psim_scenario *s)
     s->output.record_every_days = 1;
     s->output.trajectories = 1;
     s->output.compression = 0;
+    psim_economics_default(&s->economics);
 }
 
 static psim_status convert(conv *c, const yd_node *root)
@@ -1346,6 +1737,9 @@ static psim_status convert(conv *c, const yd_node *root)
         OPT(sub, path, "trajectories", rd_bool(c, v_, p_, &scn->output.trajectories));
         OPT(sub, path, "compression", rd_int(c, v_, p_, 0, 9, &scn->output.compression));
     }
+    path = "";
+    OPT(root, path, "economics", conv_economics(c, v_, &scn->economics));
+    st = check_chunking(c, root);
 cleanup:
     return st;
 }
@@ -1370,6 +1764,14 @@ static psim_status set_fail(psim_error *err, const char *origin, size_t pos, con
                           "%s", msg);
 }
 
+/* A canonical 0-based index: `0` or digits without a leading zero.  Only such a
+ * segment addresses a sequence element by position; any other segment (`00`,
+ * `007`, `botox`) is looked up by name. */
+static int is_index_span(const char *s, size_t start, size_t end)
+{
+    return is_digits_span(s, start, end) && (s[start] != '0' || end - start == 1);
+}
+
 static int span_is(const yd_node *n, const char *arg, size_t start, size_t end)
 {
     return n && n->kind == YD_SCALAR && n->len == end - start &&
@@ -1384,6 +1786,15 @@ static psim_status apply_set(yd_node *root, const char *arg, const char *origin,
     segment *seg = NULL;
     size_t nseg = 0;
     const char *eq = strchr(arg, '=');
+    size_t brk = strcspn(arg, "\r\n");
+    if (arg[brk] != '\0') {
+        /* line and column of everything after it would be wrong in messages */
+        st = set_fail(err, origin, brk,
+                      "a --set argument must be one line, found a %s; write lists and "
+                      "mappings in flow style ([...], {...})",
+                      arg[brk] == '\n' ? "newline" : "carriage return");
+        goto cleanup;
+    }
     if (!eq) {
         st = set_fail(err, origin, 0, "expected `dotted.key=value`, found no `=`");
         goto cleanup;
@@ -1477,16 +1888,22 @@ static psim_status apply_set(yd_node *root, const char *arg, const char *origin,
             i = j + 1;
         } else if (cur->kind == YD_SEQUENCE) {
             size_t idx = cur->n, j = i;
-            if (is_digits_span(arg, s0, seg[i].end)) {
+            if (is_index_span(arg, s0, seg[i].end)) {
                 unsigned long long x = 0;
                 for (size_t k = s0; k < seg[i].end && x <= cur->n; k++)
                     x = x * 10 + (unsigned long long)(arg[k] - '0');
                 if (x >= cur->n) {
+                    int named = 0;
+                    for (size_t k = 0; k < cur->n && !named; k++)
+                        named = span_is(yd_map_get(cur->items[k], "name"), arg, s0, seg[i].end);
                     st = set_fail(err, origin, s0,
                                   "index %.*s is out of range: `%.*s` has %zu items (0-based "
-                                  "indices 0 to %zu)",
+                                  "indices 0 to %zu)%s",
                                   (int)(seg[i].end - s0), arg + s0, (int)(s0 ? s0 - 1 : 0), arg,
-                                  cur->n, cur->n ? cur->n - 1 : 0);
+                                  cur->n, cur->n ? cur->n - 1 : 0,
+                                  named ? "; a segment that is a number is an index, so address "
+                                          "an item named by a number by its index"
+                                        : "");
                     goto cleanup;
                 }
                 idx = (size_t)x;
@@ -1614,6 +2031,10 @@ psim_status psim_scenario_load_text(const char *text, size_t len, const char *na
             goto cleanup;
         }
         snprintf(origins[i], n, "--set %s", set[i]);
+        /* keep the file part of messages on one line (such arguments are rejected) */
+        for (char *p = origins[i]; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
         st = apply_set(root, set[i], origins[i], err);
         if (st != PSIM_OK)
             goto cleanup;

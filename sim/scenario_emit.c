@@ -262,6 +262,56 @@ static void emit_meansd(sbuf *b, int level, const char *key, const psim_meansd *
     kv_num(b, level + 1, "sd", m->sd);
 }
 
+static const char *price_model_name(psim_price_model m)
+{
+    switch (m) {
+    case PSIM_PRICE_PER_UNIT:
+        return "per_unit";
+    case PSIM_PRICE_PACKAGES:
+        return "packages";
+    case PSIM_PRICE_VIALS:
+        return "vials";
+    default:
+        return "none";
+    }
+}
+
+static const char *continue_name(psim_continue_rule r)
+{
+    switch (r) {
+    case PSIM_CONTINUE_RESPONDED_FIRST:
+        return "responded_first";
+    case PSIM_CONTINUE_RESPONDED_PREVIOUS:
+        return "responded_previous";
+    default:
+        return "always";
+    }
+}
+
+static void emit_price(sbuf *b, int level, const psim_price *p)
+{
+    char num[40];
+    section(b, level, "price");
+    indent(b, level + 1);
+    sb_printf(b, "model: %s\n", price_model_name(p->model));
+    kv_num(b, level + 1, "per_unit", p->per_unit);
+    if (p->n_packages <= 0) {
+        indent(b, level + 1);
+        sb_puts(b, "packages: []\n");
+    } else {
+        section(b, level + 1, "packages");
+        for (int i = 0; i < p->n_packages && i < PSIM_MAX_PACKAGES; i++) {
+            format_double(p->package_price[i], num, sizeof num);
+            indent(b, level + 2);
+            sb_printf(b, "- {units: %d, price: %s}\n", p->package_units[i], num);
+        }
+    }
+    /* 0 is "not set" (a given vial_units is >= 1): then the base's 0 is kept */
+    if (p->vial_units > 0)
+        kv_int(b, level + 1, "vial_units", p->vial_units);
+    kv_num(b, level + 1, "vial_price", p->vial_price);
+}
+
 static void emit_treatment(sbuf *b, const psim_treatment *t)
 {
     indent(b, 1);
@@ -286,6 +336,8 @@ static void emit_treatment(sbuf *b, const psim_treatment *t)
     kv_int(b, 3, "units_per_level", t->units_per_level);
     kv_int(b, 3, "max_units_per_session", t->max_units_per_session);
     kv_int(b, 2, "min_interval_days", t->min_interval_days);
+    emit_price(b, 2, &t->price);
+    kv_num(b, 2, "session_cost", t->session_cost);
     if (t->n_ae <= 0) {
         indent(b, 2);
         sb_puts(b, "adverse_events: {}\n");
@@ -298,6 +350,8 @@ static void emit_treatment(sbuf *b, const psim_treatment *t)
         sb_puts(b, "\n");
         kv_num(b, 4, "p", t->ae[i].p);
         kv_int(b, 4, "days", t->ae[i].days);
+        kv_num(b, 4, "utility_decrement", t->ae[i].utility_decrement);
+        kv_num(b, 4, "cost", t->ae[i].cost);
     }
 }
 
@@ -326,12 +380,41 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
         for (int i = 0; i < sc->n_days && i < PSIM_MAX_SESSIONS; i++)
             sb_printf(b, "%s%d", i ? ", " : "", sc->days[i]);
         sb_puts(b, "]\n");
-    } else {
+    } else if (sc->kind == PSIM_SCHEDULE_EVERY) {
         kv_int(b, 3, "every_days", sc->every_days);
         kv_int(b, 3, "sessions", sc->sessions);
         kv_int(b, 3, "start_day", sc->start_day);
+    } else {
+        section(b, 3, "on_relapse");
+        kv_num(b, 4, "threshold", sc->relapse_threshold);
+        kv_int(b, 4, "max_sessions", sc->relapse_max_sessions);
+        kv_int(b, 3, "start_day", sc->start_day);
     }
+    indent(b, 3);
+    sb_printf(b, "continue_if: %s\n", continue_name(sc->continue_if));
     kv_int(b, 3, "assess_after_days", sc->assess_after_days);
+}
+
+static void emit_economics(sbuf *b, const psim_economics *e)
+{
+    char num[40];
+    section(b, 0, "economics");
+    kv_str(b, 1, "currency", e->currency);
+    section(b, 1, "discount");
+    kv_num(b, 2, "costs", e->discount_costs);
+    kv_num(b, 2, "qalys", e->discount_qalys);
+    section(b, 1, "utility");
+    kv_num(b, 2, "u0", e->utility_u0);
+    kv_num(b, 2, "slope_per_cm", e->utility_slope);
+    kv_num(b, 2, "min", e->utility_min);
+    kv_num(b, 2, "max", e->utility_max);
+    indent(b, 1);
+    sb_puts(b, "wtp: [");
+    for (int i = 0; i < e->n_wtp && i < PSIM_MAX_WTP; i++) {
+        format_double(e->wtp[i], num, sizeof num);
+        sb_printf(b, "%s%s", i ? ", " : "", num);
+    }
+    sb_puts(b, "]\n");
 }
 
 static void emit(sbuf *b, const psim_scenario *scn)
@@ -380,6 +463,8 @@ static void emit(sbuf *b, const psim_scenario *scn)
     kv_int(b, 1, "record_every_days", scn->output.record_every_days);
     kv_bool(b, 1, "trajectories", scn->output.trajectories);
     kv_int(b, 1, "compression", scn->output.compression);
+
+    emit_economics(b, &scn->economics);
 }
 
 psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text, psim_error *err)

@@ -70,7 +70,8 @@ int psim_treatment_builtin(const char *name, psim_treatment *t)
         t->price.package_units[2] = 150;
         t->price.package_price[2] = 29900;
         t->price.vial_units = 100;   /* used by price model `vials` only */
-        t->price.vial_price = 600;   /* USD per 100 U vial [src: German article] */
+        /* USD 600 per 100 U vial [src: German article], at 90 RUB per USD [asm] */
+        t->price.vial_price = 54000;
         t->session_cost = 3000;      /* visit and injection [asm] */
         /* ~5%; Jabbari 4%, 2-5 days [src]; decrements and costs [asm] */
         add_ae(t, "flu_like", 0.05, 4, 0.10, 1000);

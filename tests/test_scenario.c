@@ -146,12 +146,38 @@ static void same_treatment(const psim_treatment *a, const psim_treatment *b)
     SAME_I(a->units_per_level, b->units_per_level, "units_per_level");
     SAME_I(a->max_units_per_session, b->max_units_per_session, "max_units_per_session");
     SAME_I(a->min_interval_days, b->min_interval_days, "min_interval_days");
+    SAME_I(a->price.model, b->price.model, "price.model");
+    SAME_D(a->price.per_unit, b->price.per_unit, "price.per_unit");
+    SAME_I(a->price.n_packages, b->price.n_packages, "price.n_packages");
+    for (int i = 0; i < a->price.n_packages; i++) {
+        SAME_I(a->price.package_units[i], b->price.package_units[i], "price.packages.units");
+        SAME_D(a->price.package_price[i], b->price.package_price[i], "price.packages.price");
+    }
+    SAME_I(a->price.vial_units, b->price.vial_units, "price.vial_units");
+    SAME_D(a->price.vial_price, b->price.vial_price, "price.vial_price");
+    SAME_D(a->session_cost, b->session_cost, "session_cost");
     SAME_I(a->n_ae, b->n_ae, "n_ae");
     for (int i = 0; i < a->n_ae; i++) {
         SAME_S(a->ae[i].name, b->ae[i].name, "ae.name");
         SAME_D(a->ae[i].p, b->ae[i].p, "ae.p");
         SAME_I(a->ae[i].days, b->ae[i].days, "ae.days");
+        SAME_D(a->ae[i].utility_decrement, b->ae[i].utility_decrement, "ae.utility_decrement");
+        SAME_D(a->ae[i].cost, b->ae[i].cost, "ae.cost");
     }
+}
+
+static void same_economics(const psim_economics *a, const psim_economics *b)
+{
+    SAME_S(a->currency, b->currency, "economics.currency");
+    SAME_D(a->discount_costs, b->discount_costs, "discount.costs");
+    SAME_D(a->discount_qalys, b->discount_qalys, "discount.qalys");
+    SAME_D(a->utility_u0, b->utility_u0, "utility.u0");
+    SAME_D(a->utility_slope, b->utility_slope, "utility.slope_per_cm");
+    SAME_D(a->utility_min, b->utility_min, "utility.min");
+    SAME_D(a->utility_max, b->utility_max, "utility.max");
+    SAME_I(a->n_wtp, b->n_wtp, "n_wtp");
+    for (int i = 0; i < a->n_wtp; i++)
+        SAME_D(a->wtp[i], b->wtp[i], "wtp");
 }
 
 /* Every field except source_text and source_path. */
@@ -193,12 +219,17 @@ static void same_scenario(const psim_scenario *a, const psim_scenario *b)
         SAME_I(x->schedule.sessions, y->schedule.sessions, "sessions");
         SAME_I(x->schedule.start_day, y->schedule.start_day, "start_day");
         SAME_I(x->schedule.assess_after_days, y->schedule.assess_after_days, "assess_after_days");
+        SAME_I(x->schedule.continue_if, y->schedule.continue_if, "continue_if");
+        SAME_D(x->schedule.relapse_threshold, y->schedule.relapse_threshold, "relapse_threshold");
+        SAME_I(x->schedule.relapse_max_sessions, y->schedule.relapse_max_sessions,
+               "relapse_max_sessions");
     }
     SAME_S(a->reference, b->reference, "reference");
     SAME_I(a->reference_index, b->reference_index, "reference_index");
     SAME_I(a->output.record_every_days, b->output.record_every_days, "record_every_days");
     SAME_I(a->output.trajectories, b->output.trajectories, "trajectories");
     SAME_I(a->output.compression, b->output.compression, "compression");
+    same_economics(&a->economics, &b->economics);
 }
 
 static char *to_yaml(const psim_scenario *s)
@@ -403,7 +434,7 @@ Test(scenario_defaults, every_top_level_value_is_read)
                                "  lumbar_levels: [0.2, 0.2, 0.2, 0.2, 0.2]\n"
                                "  contraindications: {infection: 0}\n"
                                "  noise: {phi: 0}\n"
-                               "output: {record_every_days: 7, trajectories: false, compression: 9}\n"
+                               "output: {record_every_days: 365, trajectories: false, compression: 9}\n"
                                "strategies: [{name: sc, treatment: none}]\n");
     cr_assert_str_eq(s->name, "my-run.v2");
     cr_assert_str_eq(s->description, "a test");
@@ -418,7 +449,7 @@ Test(scenario_defaults, every_top_level_value_is_read)
     cr_assert_eq(s->cohort.contraindications[PSIM_CONTRA_needle_phobia], 0.03);
     cr_assert_eq(s->cohort.noise_phi, 0);
     cr_assert_eq(s->cohort.noise_sd, 0.8);
-    cr_assert_eq(s->output.record_every_days, 7);
+    cr_assert_eq(s->output.record_every_days, 365);
     cr_assert_eq(s->output.trajectories, 0);
     cr_assert_eq(s->output.compression, 9);
     psim_scenario_destroy(s);
@@ -601,8 +632,8 @@ Test(scenario_errors, cohort_consistency)
                      "`cohort.baseline_vas.max` must be in [0, 10], got 11");
     expect_error_pre("cohort: {pain_duration_months: {min: -1}}\n", NAME ":1:38: ", "must be >= 0, got -1");
     expect_error_pre("cohort: {noise: {phi: 1}}\n", NAME ":1:23: ", "`cohort.noise.phi` must be in [0, 1), got 1");
-    expect_error_pre("cohort: {noise: {sd: -0.1}}\n", NAME ":1:22: ", "`cohort.noise.sd` must be >= 0, got -0.1");
-    expect_error_pre("cohort: {baseline_vas: {sd: -1}}\n", NAME ":1:29: ", "`cohort.baseline_vas.sd` must be >= 0");
+    expect_error_pre("cohort: {noise: {sd: -0.1}}\n", NAME ":1:22: ", "`cohort.noise.sd` must be in [0, 10], got -0.1");
+    expect_error_pre("cohort: {baseline_vas: {sd: -1}}\n", NAME ":1:29: ", "`cohort.baseline_vas.sd` must be in [0, 1000], got -1");
 }
 
 Test(scenario_errors, sizes_and_day_counts)
@@ -612,14 +643,15 @@ Test(scenario_errors, sizes_and_day_counts)
     expect_error_pre("block_size: 0\n", NAME ":1:13: ", "`block_size` must be an integer in [1, 1048576], got 0");
     expect_error_pre("output: {record_every_days: 0}\n", NAME ":1:29: ", "`output.record_every_days` must be an integer >= 1, got 0");
     expect_error_pre("output: {compression: 10}\n", NAME ":1:23: ", "must be an integer in [0, 9], got 10");
-    expect_error_pre("cohort: {aspirin_delay_days: -1}\n", NAME ":1:30: ", "must be an integer >= 0, got -1");
+    expect_error_pre("cohort: {aspirin_delay_days: -1}\n", NAME ":1:30: ", "must be an integer in [0, 36525], got -1");
     expect_error_pre("treatments: {botox: {duration: {median_days: 0}}}\n", NAME ":1:46: ",
-                     "`treatments.botox.duration.median_days` must be > 0, got 0");
-    expect_error_pre("treatments: {botox: {duration: {sigma: -0.5}}}\n", NAME ":1:40: ", "must be >= 0");
-    expect_error_pre("treatments: {botox: {half_life_days: 0}}\n", NAME ":1:38: ", "`treatments.botox.half_life_days` must be > 0");
-    expect_error_pre("treatments: {botox: {onset_days: -1}}\n", NAME ":1:34: ", "`treatments.botox.onset_days` must be >= 0");
+                     "`treatments.botox.duration.median_days` must be in (0, 36525], got 0");
+    expect_error_pre("treatments: {botox: {duration: {sigma: -0.5}}}\n", NAME ":1:40: ", "`treatments.botox.duration.sigma` must be in [0, 5], got -0.5");
+    expect_error_pre("treatments: {botox: {half_life_days: 0}}\n", NAME ":1:38: ", "`treatments.botox.half_life_days` must be in (0, 36525], got 0");
+    expect_error_pre("treatments: {botox: {onset_days: -1}}\n", NAME ":1:34: ", "`treatments.botox.onset_days` must be in [0, 36525], got -1");
     expect_error_pre("treatments: {botox: {dose: {units_per_level: -50}}}\n", NAME ":1:46: ", "must be an integer in [0,");
-    expect_error_pre("treatments: {botox: {min_interval_days: -1}}\n", NAME ":1:41: ", "must be an integer >= 0");
+    expect_error_pre("treatments: {botox: {min_interval_days: -1}}\n", NAME ":1:41: ",
+                     "`treatments.botox.min_interval_days` must be an integer in [0, 36525], got -1");
     expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 0, sessions: 2}}\n",
                  NAME ":2:56: ", "`strategies.a.schedule.every_days` must be an integer >= 1, got 0");
     expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 90, sessions: 0}}\n",
@@ -627,7 +659,7 @@ Test(scenario_errors, sizes_and_day_counts)
     expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 90, sessions: 2, start_day: -1}}\n",
                  NAME ":2:84: ", "`strategies.a.schedule.start_day` must be an integer >= 0, got -1");
     expect_error("strategies:\n  - {name: a, treatment: botox, schedule: {days: [0], assess_after_days: 0}}\n",
-                 NAME ":2:74: ", "assess_after_days` must be an integer >= 1");
+                 NAME ":2:74: ", "`strategies.a.schedule.assess_after_days` must be an integer in [1, 36525], got 0");
 }
 
 Test(scenario_errors, peak_before_onset)
@@ -675,15 +707,14 @@ Test(scenario_errors, schedules)
         {"    schedule: {every_days: 30, sessions: 2}\n", NAME ":4:28: ",
          "every_days 30 breaks the minimum interval of 84 days of treatment `botox`"},
         {"    schedule: {every_days: 1, sessions: 65}\n", NAME ":4:41: ", "must be an integer in [1, 64], got 65"},
-        {"    schedule: {days: [0], every_days: 90}\n", NAME ":4:27: ", "give either `days` or `every_days`, not both"},
+        {"    schedule: {days: [0], every_days: 90}\n", NAME ":4:27: ",
+         "give only one of `days`, `every_days` and `on_relapse`, not both `days` and `every_days`"},
         {"    schedule: {assess_after_days: 21}\n", NAME ":4:15: ",
-         "expected `days: [...]` or `every_days` with `sessions`, got neither"},
+         "expected `days: [...]`, `every_days` with `sessions`, or `on_relapse: {...}`, got none of them"},
         {"    schedule: {every_days: 90}\n", NAME ":4:16: ", "`every_days` needs `sessions`"},
         {"    schedule: {days: [0], sessions: 1}\n", NAME ":4:27: ", "`sessions` goes with `every_days`"},
-        {"    schedule: {every_days: 90, sessions: 2, continue_if: responded_first}\n", NAME ":4:45: ",
-         "`continue_if` schedules are not supported by this version of painsim (planned)"},
         {"    schedule:\n      every_days: 90\n      sessions: 2\n      on_relapse: {threshold: 0.5}\n", NAME ":7:7: ",
-         "`on_relapse` schedules are not supported by this version of painsim (planned)"},
+         "give only one of `days`, `every_days` and `on_relapse`, not both `every_days` and `on_relapse`"},
         {"    schedule: [0, 90]\n", NAME ":4:15: ", "`strategies.a.schedule`: expected a mapping, got a sequence"},
         {"", NAME ":2:5: ", "`strategies.a`: treatment `botox` needs a `schedule`"},
     };
@@ -740,7 +771,7 @@ Test(scenario_errors, strategies_treatments_and_reference)
     expect_error("treatments: {botox: {adverse_events: {rash: {p: 0.1}}}}\nstrategies: [{name: a, treatment: none}]\n",
                  NAME ":1:39: ", "a new adverse event (not one of base `botox`) needs both `p` and `days`");
     expect_error("treatments: {botox: {adverse_events: {local: {days: 0}}}}\nstrategies: [{name: a, treatment: none}]\n",
-                 NAME ":1:53: ", "`treatments.botox.adverse_events.local.days` must be an integer >= 1");
+                 NAME ":1:53: ", "`treatments.botox.adverse_events.local.days` must be an integer in [1, 36525], got 0");
     expect_error("treatments: {botox: {adverse_events: {a: {p: 0, days: 1}, b: {p: 0, days: 1}, c: {p: 0, days: 1},"
                  " d: {p: 0, days: 1}, e: {p: 0, days: 1}, f: {p: 0, days: 1}, g: {p: 0, days: 1}}}}\n"
                  "strategies: [{name: a, treatment: none}]\n",
@@ -909,6 +940,661 @@ Test(scenario_set, usage_errors)
     psim_scenario_destroy(NULL);
 }
 
+/* ------------------------------------------- prices, costs and economics */
+
+/* `x` as the only entry under `treatments:` (its first character is column 14). */
+#define TREAT(x) "treatments: {" x "}\nstrategies: [{name: a, treatment: none}]\n"
+
+Test(scenario_defaults, prices_costs_and_economics_from_treatments_c)
+{
+    psim_scenario *s = load_ok(BASE);
+    psim_economics e;
+    psim_economics_default(&e);
+    same_economics(&s->economics, &e);
+    cr_assert_str_eq(s->economics.currency, "RUB");
+    cr_assert_eq(s->economics.discount_costs, 0.035);
+    cr_assert_eq(s->economics.discount_qalys, 0.035);
+    cr_assert_eq(s->economics.utility_u0, 0.80);
+    cr_assert_eq(s->economics.utility_slope, -0.041);
+    cr_assert_eq(s->economics.utility_min, -0.594);
+    cr_assert_eq(s->economics.utility_max, 1.0);
+    cr_assert_eq(s->economics.n_wtp, 8);
+    cr_assert_eq(s->economics.wtp[0], 0);
+    cr_assert_eq(s->economics.wtp[1], 250000);
+    cr_assert_eq(s->economics.wtp[7], 3000000);
+
+    const psim_treatment *b = treatment_of(s, "botox");
+    psim_treatment ref;
+    cr_assert(psim_treatment_builtin("botox", &ref));
+    same_treatment(b, &ref);
+    cr_assert_eq(b->price.model, PSIM_PRICE_PACKAGES);
+    cr_assert_eq(b->price.per_unit, 380);
+    cr_assert_eq(b->price.n_packages, 3);
+    cr_assert_eq(b->price.package_units[0], 50);
+    cr_assert_eq(b->price.package_price[0], 14900);
+    cr_assert_eq(b->price.package_units[2], 150);
+    cr_assert_eq(b->price.package_price[2], 29900);
+    cr_assert_eq(b->price.vial_units, 100);
+    cr_assert_eq(b->price.vial_price, 54000);
+    cr_assert_eq(b->session_cost, 3000);
+    cr_assert_eq(b->ae[0].utility_decrement, 0.10);
+    cr_assert_eq(b->ae[0].cost, 1000);
+    cr_assert_eq(b->ae[1].utility_decrement, 0.02);
+    cr_assert_eq(b->ae[1].cost, 0);
+    const psim_treatment *none = treatment_of(s, "none");
+    cr_assert_eq(none->price.model, PSIM_PRICE_NONE);
+    cr_assert_eq(none->session_cost, 0);
+
+    for (int i = 0; i < 2; i++) {
+        const psim_schedule *sc = &s->strategies[i].schedule;
+        cr_assert_eq(sc->continue_if, PSIM_CONTINUE_ALWAYS);
+        cr_assert_eq(sc->relapse_threshold, 0.5);
+        cr_assert_eq(sc->relapse_max_sessions, 4);
+    }
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_defaults, every_builtin_treatment_is_valid)
+{
+    psim_scenario *s = load_ok("strategies:\n"
+                               "  - {name: a, treatment: botox, schedule: {days: [0]}}\n"
+                               "  - {name: b, treatment: placebo, schedule: {days: [0]}}\n"
+                               "  - {name: c, treatment: steroid_bupivacaine, schedule: {days: [0]}}\n"
+                               "  - {name: d, treatment: lidocaine_tpi, schedule: {days: [0]}}\n"
+                               "  - {name: e, treatment: physio, schedule: {days: [0]}}\n"
+                               "  - {name: f, treatment: none}\n");
+    cr_assert_eq(s->n_treatments, 6);
+    for (int i = 0; i < s->n_treatments; i++) {
+        psim_treatment ref;
+        cr_assert(psim_treatment_builtin(s->treatments[i].name, &ref));
+        same_treatment(&s->treatments[i], &ref);
+    }
+    cr_assert_eq(treatment_of(s, "placebo")->session_cost, 3000);
+    cr_assert_eq(treatment_of(s, "steroid_bupivacaine")->session_cost, 4000);
+    cr_assert_eq(treatment_of(s, "lidocaine_tpi")->session_cost, 2500);
+    cr_assert_eq(treatment_of(s, "lidocaine_tpi")->ae[2].cost, 150000);
+    cr_assert_eq(treatment_of(s, "physio")->session_cost, 25000);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_price, models_merge_and_replace)
+{
+    psim_scenario *s = load_ok(
+        "treatments:\n"
+        "  botox: {price: {per_unit: 400}}\n"
+        "  b_unit: {base: botox, price: {model: per_unit}}\n"
+        "  b_pack: {base: botox, price: {packages: [{units: 200, price: 35000}]}}\n"
+        "  b_vial: {base: botox, price: {model: vials, vial_units: 50, vial_price: 9000}}\n"
+        "  b_free: {base: botox, price: {model: none}, session_cost: 0}\n"
+        "  b_nopack: {base: botox, price: {packages: []}}\n"
+        "  p_cost: {base: placebo, session_cost: 1500.5}\n"
+        "  p_dose: {base: placebo, dose: {units_per_level: 10}, price: {model: per_unit, per_unit: 0}}\n"
+        "  p_vial: {base: placebo, dose: {units_per_level: 10}, price: {model: vials, vial_units: 100, vial_price: 0}}\n"
+        "strategies:\n"
+        "  - {name: s0, treatment: botox, schedule: {days: [0]}}\n"
+        "  - {name: s1, treatment: b_unit, schedule: {days: [0]}}\n"
+        "  - {name: s2, treatment: b_pack, schedule: {days: [0]}}\n"
+        "  - {name: s3, treatment: b_vial, schedule: {days: [0]}}\n"
+        "  - {name: s4, treatment: b_free, schedule: {days: [0]}}\n"
+        "  - {name: s5, treatment: b_nopack, schedule: {days: [0]}}\n"
+        "  - {name: s6, treatment: p_cost, schedule: {days: [0]}}\n"
+        "  - {name: s7, treatment: p_dose, schedule: {days: [0]}}\n"
+        "  - {name: s8, treatment: p_vial, schedule: {days: [0]}}\n");
+    const psim_treatment *t = treatment_of(s, "botox");
+    cr_assert_eq(t->price.model, PSIM_PRICE_PACKAGES); /* kept */
+    cr_assert_eq(t->price.per_unit, 400);
+    cr_assert_eq(t->price.n_packages, 3);
+    t = treatment_of(s, "b_unit");
+    cr_assert_eq(t->price.model, PSIM_PRICE_PER_UNIT);
+    cr_assert_eq(t->price.per_unit, 380); /* from the built-in, not the override */
+    t = treatment_of(s, "b_pack");
+    cr_assert_eq(t->price.model, PSIM_PRICE_PACKAGES);
+    cr_assert_eq(t->price.n_packages, 1); /* the list replaces the base's */
+    cr_assert_eq(t->price.package_units[0], 200);
+    cr_assert_eq(t->price.package_price[0], 35000);
+    cr_assert_eq(t->price.per_unit, 380);
+    t = treatment_of(s, "b_vial");
+    cr_assert_eq(t->price.model, PSIM_PRICE_VIALS);
+    cr_assert_eq(t->price.vial_units, 50);
+    cr_assert_eq(t->price.vial_price, 9000);
+    t = treatment_of(s, "b_free");
+    cr_assert_eq(t->price.model, PSIM_PRICE_NONE);
+    cr_assert_eq(t->session_cost, 0);
+    cr_assert_eq(treatment_of(s, "b_nopack")->price.n_packages, 0);
+    t = treatment_of(s, "p_cost");
+    cr_assert_eq(t->session_cost, 1500.5);
+    cr_assert_eq(t->price.model, PSIM_PRICE_NONE);
+    cr_assert_eq(t->price.vial_units, 0);
+    t = treatment_of(s, "p_dose"); /* a per_unit price given as 0 counts as given */
+    cr_assert_eq(t->price.model, PSIM_PRICE_PER_UNIT);
+    cr_assert_eq(t->price.per_unit, 0);
+    cr_assert_eq(treatment_of(s, "p_vial")->price.vial_price, 0);
+    check_round_trip(s);
+    char *y = to_yaml(s);
+    cr_assert(strstr(y, "    price:\n      model: packages\n      per_unit: 400\n      packages:\n"
+                        "        - {units: 50, price: 14900}\n        - {units: 100, price: 19900}\n"
+                        "        - {units: 150, price: 29900}\n      vial_units: 100\n      vial_price: 54000\n"
+                        "    session_cost: 3000\n") != NULL,
+              "%s", y);
+    cr_assert(strstr(y, "      packages: []\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "      model: vials\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "      model: per_unit\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "      model: none\n") != NULL, "%s", y);
+    free(y);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_price, errors)
+{
+    static const struct {
+        const char *text, *where, *phrase;
+    } cases[] = {
+        {TREAT("botox: {price: 5}"), NAME ":1:29: ", "`treatments.botox.price`: expected a mapping, got `5`"},
+        {TREAT("botox: {price: {modle: vials}}"), NAME ":1:30: ",
+         "unknown key `modle` in `treatments.botox.price`; did you mean `model`?"},
+        {TREAT("botox: {price: {model: vials2}}"), NAME ":1:37: ",
+         "`treatments.botox.price.model`: expected one of none, per_unit, packages, vials, got `vials2`; "
+         "did you mean `vials`?"},
+        {TREAT("botox: {price: {model: [vials]}}"), NAME ":1:37: ",
+         "`treatments.botox.price.model`: expected one of none, per_unit, packages, vials, got a sequence"},
+        {TREAT("botox: {price: {per_unit: -1}}"), NAME ":1:40: ",
+         "`treatments.botox.price.per_unit` must be in [0, 1000000000000], got -1"},
+        {TREAT("botox: {price: {per_unit: 1.5e12}}"), NAME ":1:40: ",
+         "`treatments.botox.price.per_unit` must be in [0, 1000000000000], got 1.5e12"},
+        {TREAT("botox: {price: {packages: {units: 5}}}"), NAME ":1:40: ",
+         "`treatments.botox.price.packages`: expected a sequence, got a mapping"},
+        {TREAT("botox: {price: {packages: [5]}}"), NAME ":1:41: ",
+         "`treatments.botox.price.packages[0]`: expected a mapping, got `5`"},
+        {TREAT("botox: {price: {packages: [{units: 5}]}}"), NAME ":1:41: ",
+         "`treatments.botox.price.packages[0]`: a package needs both `units` and `price`"},
+        {TREAT("botox: {price: {packages: [{price: 5}]}}"), NAME ":1:41: ", "a package needs both `units` and `price`"},
+        {TREAT("botox: {price: {packages: [{units: 5, cost: 1}]}}"), NAME ":1:52: ",
+         "unknown key `cost` in `treatments.botox.price.packages[0]`; valid keys are: units, price"},
+        {TREAT("botox: {price: {packages: [{units: 0, price: 1}]}}"), NAME ":1:49: ",
+         "`treatments.botox.price.packages[0].units` must be an integer in [1, 1000000], got 0"},
+        {TREAT("botox: {price: {packages: [{units: 2.5, price: 1}]}}"), NAME ":1:49: ",
+         "`treatments.botox.price.packages[0].units`: expected an integer, got `2.5`"},
+        {TREAT("botox: {price: {packages: [{units: 1000001, price: 1}]}}"), NAME ":1:49: ",
+         "must be an integer in [1, 1000000], got 1000001"},
+        {TREAT("botox: {price: {packages: [{units: 5, price: -3}]}}"), NAME ":1:59: ",
+         "`treatments.botox.price.packages[0].price` must be in [0, 1000000000000], got -3"},
+        {TREAT("botox: {price: {packages: [{units: 5, price: 1e13}]}}"), NAME ":1:59: ",
+         "must be in [0, 1000000000000], got 1e13"},
+        {TREAT("botox: {price: {packages: [{units: 5, price: 1}, {units: 5, price: 2}]}}"), NAME ":1:71: ",
+         "`treatments.botox.price.packages`: a package of 5 units is listed twice (packages[0] and packages[1])"},
+        {TREAT("botox: {price: {packages: [{units: 1, price: 1}, {units: 2, price: 1}, {units: 3, price: 1}, "
+               "{units: 4, price: 1}, {units: 5, price: 1}, {units: 6, price: 1}, {units: 7, price: 1}, "
+               "{units: 8, price: 1}, {units: 9, price: 1}]}}"),
+         NAME ":1:40: ", "`treatments.botox.price.packages`: expected at most 8 packages, got 9"},
+        {TREAT("botox: {price: {vial_units: 0}}"), NAME ":1:42: ",
+         "`treatments.botox.price.vial_units` must be an integer in [1, 1000000], got 0"},
+        {TREAT("botox: {price: {vial_price: -0.5}}"), NAME ":1:42: ",
+         "`treatments.botox.price.vial_price` must be in [0, 1000000000000], got -0.5"},
+        {TREAT("botox: {session_cost: -1}"), NAME ":1:36: ",
+         "`treatments.botox.session_cost` must be in [0, 1000000000000], got -1"},
+        {TREAT("botox: {session_cost: 2e12}"), NAME ":1:36: ", "got 2e12"},
+        {TREAT("botox: {session_cost: \"3000\"}"), NAME ":1:36: ",
+         "`treatments.botox.session_cost`: expected a number, got the quoted string \"3000\""},
+        /* a drug price needs a dose */
+        {TREAT("placebo: {price: {model: per_unit, per_unit: 10}}"), NAME ":1:39: ",
+         "`treatments.placebo`: price model `per_unit` on a treatment that has no dose "
+         "(dose.units_per_level is 0)"},
+        {TREAT("botox: {dose: {units_per_level: 0}}"), NAME ":1:46: ",
+         "`treatments.botox`: price model `packages` on a treatment that has no dose"},
+        {TREAT("b2: {base: botox, dose: {units_per_level: 0}, price: {per_unit: 1}}"), NAME ":1:56: ",
+         "`treatments.b2`: price model `packages` on a treatment that has no dose"},
+        /* what each model needs */
+        {TREAT("x: {base: placebo, dose: {units_per_level: 5}, price: {model: per_unit}}"), NAME ":1:76: ",
+         "`treatments.x`: price model `per_unit` needs `price.per_unit` (currency per unit)"},
+        {TREAT("x: {base: placebo, dose: {units_per_level: 5}, price: {model: packages}}"), NAME ":1:76: ",
+         "`treatments.x`: price model `packages` needs at least one package in `price.packages` or a "
+         "`price.per_unit`"},
+        {TREAT("x: {base: placebo, dose: {units_per_level: 5}, price: {model: vials, vial_price: 5}}"),
+         NAME ":1:76: ", "`treatments.x`: price model `vials` needs `price.vial_units` (units per vial)"},
+        {TREAT("x: {base: placebo, dose: {units_per_level: 5}, price: {model: vials, vial_units: 100}}"),
+         NAME ":1:76: ", "`treatments.x`: price model `vials` needs `price.vial_price` (currency per vial)"},
+        {TREAT("x: {base: botox, price: {model: per_unit, per_unit: 0, packages: []}}"), NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (!cases[i].where) { /* a valid neighbour of the errors above */
+            psim_scenario *s = load_ok(cases[i].text);
+            psim_scenario_destroy(s);
+            continue;
+        }
+        expect_error(cases[i].text, cases[i].where, cases[i].phrase);
+    }
+    /* the model's needs are checked after the base: a botox-derived per_unit model inherits 380 */
+    psim_scenario *s = load_ok(TREAT("x: {base: botox, price: {model: per_unit, packages: []}}"));
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_ae, decrements_costs_and_defaults)
+{
+    psim_scenario *s = load_ok("treatments:\n"
+                               "  botox:\n"
+                               "    adverse_events:\n"
+                               "      flu_like: {cost: 2500}\n"
+                               "      local: {utility_decrement: 0.5}\n"
+                               "      rash: {p: 0.01, days: 2}\n"
+                               "      severe: {p: 0.001, days: 36525, utility_decrement: 2, cost: 1e12}\n"
+                               "strategies: [{name: a, treatment: botox, schedule: {days: [0]}}]\n");
+    const psim_treatment *b = treatment_of(s, "botox");
+    cr_assert_eq(b->n_ae, 4);
+    cr_assert_eq(b->ae[0].p, 0.05);               /* kept */
+    cr_assert_eq(b->ae[0].utility_decrement, 0.10); /* kept */
+    cr_assert_eq(b->ae[0].cost, 2500);
+    cr_assert_eq(b->ae[1].utility_decrement, 0.5);
+    cr_assert_eq(b->ae[1].cost, 0);
+    cr_assert_str_eq(b->ae[2].name, "rash");
+    cr_assert_eq(b->ae[2].utility_decrement, 0); /* new kinds: 0 */
+    cr_assert_eq(b->ae[2].cost, 0);
+    cr_assert_eq(b->ae[3].days, 36525);
+    cr_assert_eq(b->ae[3].utility_decrement, 2);
+    cr_assert_eq(b->ae[3].cost, 1e12);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_ae, errors)
+{
+    static const struct {
+        const char *text, *where, *phrase;
+    } cases[] = {
+        {TREAT("botox: {adverse_events: {local: {utility_decrement: 2.5}}}"), NAME ":1:66: ",
+         "`treatments.botox.adverse_events.local.utility_decrement` must be in [0, 2], got 2.5"},
+        {TREAT("botox: {adverse_events: {local: {utility_decrement: -0.1}}}"), NAME ":1:66: ",
+         "must be in [0, 2], got -0.1"},
+        {TREAT("botox: {adverse_events: {local: {cost: -1}}}"), NAME ":1:53: ",
+         "`treatments.botox.adverse_events.local.cost` must be in [0, 1000000000000], got -1"},
+        {TREAT("botox: {adverse_events: {local: {cost: 1.1e12}}}"), NAME ":1:53: ", "got 1.1e12"},
+        {TREAT("botox: {adverse_events: {local: {costs: 5}}}"), NAME ":1:47: ",
+         "unknown key `costs` in `treatments.botox.adverse_events.local`; did you mean `cost`?"},
+        {TREAT("botox: {adverse_events: {local: {days: 36526}}}"), NAME ":1:53: ",
+         "`treatments.botox.adverse_events.local.days` must be an integer in [1, 36525], got 36526"},
+        {TREAT("botox: {adverse_events: {rash: {utility_decrement: 0.1, cost: 5}}}"), NAME ":1:39: ",
+         "`treatments.botox.adverse_events.rash`: a new adverse event (not one of base `botox`) needs both `p` and `days`"},
+        {TREAT("botox: {adverse_events: {session: {p: 0.1, days: 1}}}"), NAME ":1:39: ",
+         "`treatments.botox.adverse_events`: `session` is reserved (it is an event-kind label in the output)"},
+        {TREAT("botox: {adverse_events: {antibody_positive: {p: 0.1, days: 1}}}"), NAME ":1:39: ",
+         "`antibody_positive` is reserved"},
+        {TREAT("botox: {adverse_events: {'.': {p: 0.1, days: 1}}}"), NAME ":1:39: ",
+         "`treatments.botox.adverse_events`: `.` cannot be an adverse-event name (it names an HDF5 group or dataset"},
+        {TREAT("botox: {adverse_events: {'..': {p: 0.1, days: 1}}}"), NAME ":1:39: ",
+         "`..` cannot be an adverse-event name"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(cases[i].text, cases[i].where, cases[i].phrase);
+    /* names that only contain dots elsewhere are fine */
+    psim_scenario *s = load_ok(TREAT("botox: {adverse_events: {'...': {p: 0, days: 1}, a.b: {p: 0, days: 1}}}"));
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_errors, strategy_names_dot_and_dotdot)
+{
+    expect_error("strategies:\n  - {name: '.', treatment: none}\n", NAME ":2:12: ",
+                 "`strategies[0].name`: `.` cannot be a strategy name (it names an HDF5 group or dataset in "
+                 "the output, where `.` and `..` are not usable)");
+    expect_error("strategies:\n  - {name: a, treatment: none}\n  - {name: .., treatment: none}\n", NAME ":3:12: ",
+                 "`strategies[1].name`: `..` cannot be a strategy name");
+    const char *set[] = {"strategies.standard_care.name=.."};
+    expect_error_set(BASE, set, 1, "--set strategies.standard_care.name=..:1:31: ",
+                     "`..` cannot be a strategy name");
+    psim_scenario *s = load_ok("strategies:\n  - {name: ..., treatment: none}\n  - {name: .a, treatment: none}\n");
+    psim_scenario_destroy(s);
+}
+
+/* ------------------------------------------ continue_if and on_relapse */
+
+Test(scenario_schedule, continue_if_and_on_relapse)
+{
+    psim_scenario *s = load_ok(
+        "strategies:\n"
+        "  - {name: a, treatment: botox, schedule: {days: [0, 84, 168], continue_if: responded_previous}}\n"
+        "  - {name: b, treatment: botox, schedule: {every_days: 84, sessions: 3, continue_if: responded_first,"
+        " assess_after_days: 83}}\n"
+        "  - {name: c, treatment: botox, schedule: {on_relapse: {}}}\n"
+        "  - {name: d, treatment: botox, schedule: {on_relapse: {threshold: 0.75, max_sessions: 64}, start_day: 30,"
+        " continue_if: responded_first, assess_after_days: 200}}\n"
+        "  - {name: e, treatment: placebo, schedule: {on_relapse: {threshold: 2}}}\n"
+        "  - {name: f, treatment: botox, schedule: {days: [0], continue_if: always, assess_after_days: 36525}}\n");
+    const psim_schedule *sc = &s->strategies[0].schedule;
+    cr_assert_eq(sc->kind, PSIM_SCHEDULE_DAYS);
+    cr_assert_eq(sc->continue_if, PSIM_CONTINUE_RESPONDED_PREVIOUS);
+    sc = &s->strategies[1].schedule;
+    cr_assert_eq(sc->kind, PSIM_SCHEDULE_EVERY);
+    cr_assert_eq(sc->continue_if, PSIM_CONTINUE_RESPONDED_FIRST);
+    cr_assert_eq(sc->assess_after_days, 83);
+    sc = &s->strategies[2].schedule;
+    cr_assert_eq(sc->kind, PSIM_SCHEDULE_RELAPSE);
+    cr_assert_eq(sc->relapse_threshold, 0.5);
+    cr_assert_eq(sc->relapse_max_sessions, 4);
+    cr_assert_eq(sc->start_day, 0);
+    cr_assert_eq(sc->continue_if, PSIM_CONTINUE_ALWAYS);
+    cr_assert_eq(sc->assess_after_days, 21);
+    sc = &s->strategies[3].schedule;
+    cr_assert_eq(sc->kind, PSIM_SCHEDULE_RELAPSE);
+    cr_assert_eq(sc->relapse_threshold, 0.75);
+    cr_assert_eq(sc->relapse_max_sessions, 64);
+    cr_assert_eq(sc->start_day, 30);
+    cr_assert_eq(sc->continue_if, PSIM_CONTINUE_RESPONDED_FIRST);
+    cr_assert_eq(sc->assess_after_days, 200); /* no planned gaps to check */
+    int days[PSIM_MAX_SESSIONS];
+    cr_assert_eq(psim_schedule_planned_days(sc, days, PSIM_MAX_SESSIONS), 1);
+    cr_assert_eq(days[0], 30);
+    /* on_relapse with a treatment without a minimum interval is allowed */
+    cr_assert_eq(s->strategies[4].schedule.kind, PSIM_SCHEDULE_RELAPSE);
+    cr_assert_eq(s->strategies[4].schedule.relapse_threshold, 2);
+    cr_assert_eq(s->strategies[5].schedule.assess_after_days, 36525);
+    check_round_trip(s);
+    char *y = to_yaml(s);
+    cr_assert(strstr(y, "    schedule:\n      days: [0, 84, 168]\n      continue_if: responded_previous\n"
+                        "      assess_after_days: 21\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "    schedule:\n      every_days: 84\n      sessions: 3\n      start_day: 0\n"
+                        "      continue_if: responded_first\n      assess_after_days: 83\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "    schedule:\n      on_relapse:\n        threshold: 0.5\n        max_sessions: 4\n"
+                        "      start_day: 0\n      continue_if: always\n      assess_after_days: 21\n") != NULL,
+              "%s", y);
+    free(y);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_schedule, errors)
+{
+    const char *pre = "strategies:\n  - name: a\n    treatment: botox\n";
+    const char *pre_placebo = "strategies:\n  - name: a\n    treatment: placebo\n";
+    struct {
+        const char *pre, *sched, *where, *phrase;
+    } cases[] = {
+        {pre, "    schedule: {every_days: 84, sessions: 3, continue_if: responded_first, assess_after_days: 84}\n",
+         NAME ":4:58: ",
+         "`strategies.a.schedule.continue_if`: continue_if needs the assessment (day +84) before the next "
+         "session (day +84): session 2 on day 84 comes 84 days after session 1 on day 0"},
+        {pre_placebo, "    schedule: {days: [0, 100, 110], continue_if: responded_previous}\n", NAME ":4:50: ",
+         "continue_if needs the assessment (day +21) before the next session (day +10): session 3 on day 110"},
+        {pre_placebo, "    schedule: {days: [0, 21], continue_if: responded_first}\n", NAME ":4:44: ",
+         "continue_if needs the assessment (day +21) before the next session (day +21)"},
+        {pre, "    schedule: {days: [0], continue_if: responded}\n", NAME ":4:40: ",
+         "`strategies.a.schedule.continue_if`: expected one of always, responded_first, responded_previous, "
+         "got `responded`"},
+        {pre, "    schedule: {days: [0], continue_if: true}\n", NAME ":4:40: ", "expected one of always"},
+        {pre, "    schedule: {days: [0], on_relapse: {}}\n", NAME ":4:27: ",
+         "`strategies.a.schedule`: give only one of `days`, `every_days` and `on_relapse`, not both `days` and "
+         "`on_relapse`"},
+        {pre, "    schedule: {on_relapse: {}, every_days: 90, sessions: 2}\n", NAME ":4:32: ",
+         "not both `on_relapse` and `every_days`"},
+        {pre, "    schedule: {on_relapse: {threshold: 0}}\n", NAME ":4:40: ",
+         "`strategies.a.schedule.on_relapse.threshold` must be in (0, 2], got 0"},
+        {pre, "    schedule: {on_relapse: {threshold: 2.5}}\n", NAME ":4:40: ", "must be in (0, 2], got 2.5"},
+        {pre, "    schedule: {on_relapse: {max_sessions: 0}}\n", NAME ":4:43: ",
+         "`strategies.a.schedule.on_relapse.max_sessions` must be an integer in [1, 64], got 0"},
+        {pre, "    schedule: {on_relapse: {max_sessions: 65}}\n", NAME ":4:43: ", "got 65"},
+        {pre, "    schedule: {on_relapse: 0.5}\n", NAME ":4:28: ",
+         "`strategies.a.schedule.on_relapse`: expected a mapping, got `0.5`"},
+        {pre, "    schedule: {on_relapse: {treshold: 0.5}}\n", NAME ":4:29: ",
+         "unknown key `treshold` in `strategies.a.schedule.on_relapse`; did you mean `threshold`?"},
+        {pre, "    schedule: {on_relapse: {}, sessions: 3}\n", NAME ":4:32: ",
+         "`strategies.a.schedule`: `sessions` goes with `every_days`; with `on_relapse` give "
+         "`on_relapse.max_sessions`"},
+        {pre, "    schedule: {on_relapse: {}, start_day: 426}\n", NAME ":4:43: ",
+         "`strategies.a.schedule.start_day`: day 426 runs past the horizon (horizon_days is 426, so the last day is 425)"},
+        {pre, "    schedule: {on_relapse: {}, start_day: -1}\n", NAME ":4:43: ",
+         "`strategies.a.schedule.start_day` must be an integer >= 0, got -1"},
+        {pre, "    schedule: {days: [0], assess_after_days: 36526}\n", NAME ":4:46: ",
+         "`strategies.a.schedule.assess_after_days` must be an integer in [1, 36525], got 36526"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = concat(cases[i].pre, cases[i].sched);
+        expect_error(text, cases[i].where, cases[i].phrase);
+        free(text);
+    }
+    /* the rule is checked against the assessment given by --set too */
+    const char *set[] = {"strategies.0.schedule.assess_after_days=120"};
+    expect_error_set("strategies:\n  - {name: a, treatment: botox, schedule: {every_days: 120, sessions: 2, "
+                     "continue_if: responded_first}}\n",
+                     set, 1, NAME ":2:87: ", "continue_if needs the assessment (day +120) before the next session (day +120)");
+    /* one session has no gap to check */
+    psim_scenario *s = load_ok("strategies: [{name: a, treatment: botox, schedule: {days: [5], continue_if: "
+                               "responded_first, assess_after_days: 400}}]\n");
+    psim_scenario_destroy(s);
+}
+
+/* -------------------------------------------------------------- economics */
+
+Test(scenario_economics, values_merge_with_the_defaults)
+{
+    psim_scenario *s = load_ok_set("economics:\n"
+                                   "  currency: EUR\n"
+                                   "  discount: {costs: 0.03}\n"
+                                   "  utility: {u0: 0.9, min: -1}\n"
+                                   "  wtp: [20000]\n"
+                                   "strategies: [{name: sc, treatment: none}]\n",
+                                   NULL, 0);
+    const psim_economics *e = &s->economics;
+    cr_assert_str_eq(e->currency, "EUR");
+    cr_assert_eq(e->discount_costs, 0.03);
+    cr_assert_eq(e->discount_qalys, 0.035);
+    cr_assert_eq(e->utility_u0, 0.9);
+    cr_assert_eq(e->utility_slope, -0.041);
+    cr_assert_eq(e->utility_min, -1);
+    cr_assert_eq(e->utility_max, 1);
+    cr_assert_eq(e->n_wtp, 1);
+    cr_assert_eq(e->wtp[0], 20000);
+    check_round_trip(s);
+    char *y = to_yaml(s);
+    cr_assert(strstr(y, "economics:\n  currency: \"EUR\"\n  discount:\n    costs: 0.03\n    qalys: 0.035\n"
+                        "  utility:\n    u0: 0.9\n    slope_per_cm: -0.041\n    min: -1\n    max: 1\n"
+                        "  wtp: [20000]\n") != NULL, "%s", y);
+    free(y);
+    psim_scenario_destroy(s);
+
+    /* bounds are inclusive; --set reaches every key */
+    const char *set[] = {"economics.currency=abcdefghijklmno", "economics.discount={costs: 1, qalys: 0}",
+                         "economics.utility.slope_per_cm=-10", "economics.utility.u0=10",
+                         "economics.wtp=[0, 1, 1e12]"};
+    s = load_ok_set(BASE, set, 5);
+    cr_assert_str_eq(s->economics.currency, "abcdefghijklmno");
+    cr_assert_eq(s->economics.discount_costs, 1);
+    cr_assert_eq(s->economics.discount_qalys, 0);
+    cr_assert_eq(s->economics.utility_slope, -10);
+    cr_assert_eq(s->economics.n_wtp, 3);
+    cr_assert_eq(s->economics.wtp[2], 1e12);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_economics, errors)
+{
+    static const struct {
+        const char *prefix, *where, *phrase;
+    } cases[] = {
+        {"economics: 5\n", NAME ":1:12: ", "`economics`: expected a mapping, got `5`"},
+        {"economics: {discount_rate: 0.03}\n", NAME ":1:13: ",
+         "unknown key `discount_rate` in `economics`; valid keys are: currency, discount, utility, wtp"},
+        {"economics: {currency: RUB1}\n", NAME ":1:23: ",
+         "`economics.currency`: expected a currency code of 1-15 letters (such as RUB), got `RUB1`"},
+        {"economics: {currency: abcdefghijklmnop}\n", NAME ":1:23: ", "expected a currency code of 1-15 letters"},
+        {"economics: {currency: ''}\n", NAME ":1:23: ", "expected a currency code"},
+        {"economics: {currency: }\n", NAME ":1:23: ", "expected a currency code of 1-15 letters (such as RUB), got an empty value (null)"},
+        {"economics: {currency: \"\\u00e9\"}\n", NAME ":1:23: ", "expected a currency code"},
+        {"economics: {discount: 0.035}\n", NAME ":1:23: ", "`economics.discount`: expected a mapping, got `0.035`"},
+        {"economics: {discount: {costs: 1.5}}\n", NAME ":1:31: ", "`economics.discount.costs` must be in [0, 1], got 1.5"},
+        {"economics: {discount: {qalys: -0.01}}\n", NAME ":1:31: ", "`economics.discount.qalys` must be in [0, 1], got -0.01"},
+        {"economics: {discount: {cost: 0.1}}\n", NAME ":1:24: ", "did you mean `costs`?"},
+        {"economics: {utility: {u0: 11}}\n", NAME ":1:27: ", "`economics.utility.u0` must be in [-10, 10], got 11"},
+        {"economics: {utility: {slope_per_cm: .inf}}\n", NAME ":1:37: ",
+         "`economics.utility.slope_per_cm`: expected a finite number, got `.inf`"},
+        {"economics: {utility: {slope: -0.04}}\n", NAME ":1:23: ", "did you mean `slope_per_cm`?"},
+        {"economics: {utility: {min: 1}}\n", NAME ":1:28: ", "`economics.utility`: min (1) must be less than max (1)"},
+        {"economics: {utility: {min: 0.5, max: -0.5}}\n", NAME ":1:38: ", "min (0.5) must be less than max (-0.5)"},
+        {"economics: {utility: {max: -10.5}}\n", NAME ":1:28: ", "`economics.utility.max` must be in [-10, 10], got -10.5"},
+        {"economics: {wtp: []}\n", NAME ":1:18: ", "`economics.wtp`: expected 1 to 32 willingness-to-pay values, got 0"},
+        {"economics: {wtp: 100000}\n", NAME ":1:18: ", "`economics.wtp`: expected a sequence, got `100000`"},
+        {"economics: {wtp: [0, 100, 100]}\n", NAME ":1:27: ",
+         "`economics.wtp[2]`: values must be strictly increasing, got 100 after 100"},
+        {"economics: {wtp: [5, 1]}\n", NAME ":1:22: ", "got 1 after 5"},
+        {"economics: {wtp: [-1]}\n", NAME ":1:19: ", "`economics.wtp[0]` must be in [0, 1000000000000], got -1"},
+        {"economics: {wtp: [2e12]}\n", NAME ":1:19: ", "got 2e12"},
+        {"economics: {wtp: [x]}\n", NAME ":1:19: ", "`economics.wtp[0]`: expected a number, got `x`"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error_pre(cases[i].prefix, cases[i].where, cases[i].phrase);
+    char text[1024];
+    size_t o = (size_t)sprintf(text, "economics: {wtp: [");
+    for (int i = 0; i <= PSIM_MAX_WTP; i++)
+        o += (size_t)sprintf(text + o, "%s%d", i ? ", " : "", i);
+    sprintf(text + o, "]}\n");
+    expect_error_pre(text, NAME ":1:18: ", "expected 1 to 32 willingness-to-pay values, got 33");
+}
+
+/* ------------------------------------------------------------------ caps */
+
+Test(scenario_caps, upper_bounds)
+{
+    static const struct {
+        const char *prefix, *where, *phrase;
+    } cases[] = {
+        {"treatments: {botox: {onset_days: 36526}}\n", NAME ":1:34: ",
+         "`treatments.botox.onset_days` must be in [0, 36525], got 36526"},
+        {"treatments: {botox: {peak_days: 36525.5}}\n", NAME ":1:33: ",
+         "`treatments.botox.peak_days` must be in [0, 36525], got 36525.5"},
+        {"treatments: {botox: {half_life_days: 1e5}}\n", NAME ":1:38: ",
+         "`treatments.botox.half_life_days` must be in (0, 36525], got 1e5"},
+        {"treatments: {botox: {duration: {median_days: 36526}}}\n", NAME ":1:46: ",
+         "`treatments.botox.duration.median_days` must be in (0, 36525], got 36526"},
+        {"treatments: {botox: {duration: {sigma: 5.01}}}\n", NAME ":1:40: ",
+         "`treatments.botox.duration.sigma` must be in [0, 5], got 5.01"},
+        {"cohort: {aspirin_delay_days: 36526}\n", NAME ":1:30: ",
+         "`cohort.aspirin_delay_days` must be an integer in [0, 36525], got 36526"},
+        {"cohort: {aspirin_delay_days: 2147483648}\n", NAME ":1:30: ", "must be an integer in [0, 36525]"},
+        {"cohort: {noise: {sd: 10.5}}\n", NAME ":1:22: ", "`cohort.noise.sd` must be in [0, 10], got 10.5"},
+        {"cohort: {baseline_vas: {sd: 1000.5}}\n", NAME ":1:29: ",
+         "`cohort.baseline_vas.sd` must be in [0, 1000], got 1000.5"},
+        {"cohort: {pain_duration_months: {sd: 1e300}}\n", NAME ":1:37: ",
+         "`cohort.pain_duration_months.sd` must be in [0, 1000], got 1e300"},
+        {"cohort: {baseline_vas: {mean: 1e7}}\n", NAME ":1:31: ",
+         "`cohort.baseline_vas.mean` must be in [-1000000, 1000000], got 1e7"},
+        {"cohort: {pain_duration_months: {mean: -1000001}}\n", NAME ":1:39: ",
+         "`cohort.pain_duration_months.mean` must be in [-1000000, 1000000], got -1000001"},
+        {"cohort: {baseline_vas: {mean: -.inf}}\n", NAME ":1:31: ", "expected a finite number, got `-.inf`"},
+        {"treatments: {botox: {dose: {units_per_level: 1000001}}}\n", NAME ":1:46: ",
+         "`treatments.botox.dose.units_per_level` must be an integer in [0, 1000000], got 1000001"},
+        {"treatments: {botox: {dose: {max_units_per_session: 1000001}}}\n", NAME ":1:52: ",
+         "`treatments.botox.dose.max_units_per_session` must be an integer in [0, 1000000], got 1000001"},
+        {"treatments: {botox: {min_interval_days: 36526}}\n", NAME ":1:41: ",
+         "`treatments.botox.min_interval_days` must be an integer in [0, 36525], got 36526"},
+        {"treatments: {botox: {price: {per_unit: 1000000000001}}}\n", NAME ":1:40: ",
+         "must be in [0, 1000000000000], got 1000000000001"},
+        {"treatments: {botox: {price: {vial_price: 1e13}}}\n", NAME ":1:42: ",
+         "`treatments.botox.price.vial_price` must be in [0, 1000000000000], got 1e13"},
+        {"treatments: {botox: {price: {vial_units: 1000001}}}\n", NAME ":1:42: ",
+         "`treatments.botox.price.vial_units` must be an integer in [1, 1000000], got 1000001"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error_pre(cases[i].prefix, cases[i].where, cases[i].phrase);
+}
+
+Test(scenario_caps, bounds_are_inclusive_and_round_trip)
+{
+    psim_scenario *s = load_ok(
+        "horizon_days: 36525\n"
+        "block_size: 58794\n"
+        "cohort:\n"
+        "  baseline_vas: {mean: -1000000, sd: 1000}\n"
+        "  pain_duration_months: {mean: 1000000, sd: 1000}\n"
+        "  aspirin_delay_days: 36525\n"
+        "  noise: {sd: 10}\n"
+        "treatments:\n"
+        "  botox:\n"
+        "    onset_days: 36525\n"
+        "    peak_days: 36525\n"
+        "    duration: {median_days: 36525, sigma: 5}\n"
+        "    half_life_days: 36525\n"
+        "    dose: {units_per_level: 1000000, max_units_per_session: 1000000}\n"
+        "    min_interval_days: 36525\n"
+        "    price: {per_unit: 1e12, packages: [{units: 1000000, price: 1e12}], vial_units: 1000000,"
+        " vial_price: 1e12}\n"
+        "    session_cost: 1e12\n"
+        "strategies:\n"
+        "  - {name: a, treatment: botox, schedule: {days: [0], assess_after_days: 36525}}\n");
+    const psim_treatment *t = treatment_of(s, "botox");
+    cr_assert_eq(t->units_per_level, 1000000);
+    cr_assert_eq(t->price.package_price[0], 1e12);
+    cr_assert_eq(s->cohort.baseline_vas.mean, -1000000);
+    cr_assert_eq(s->block_size, 58794);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_caps, chunk_of_trajectories_below_4_gib)
+{
+    /* 1048576 x 2048 = 2^31 values: the largest chunk allowed */
+    psim_scenario *s = load_ok("block_size: 1048576\nhorizon_days: 2048\n"
+                               "strategies: [{name: a, treatment: none}]\n");
+    psim_scenario_destroy(s);
+    s = load_ok("block_size: 1048576\nhorizon_days: 4096\noutput: {record_every_days: 2}\n"
+                "strategies: [{name: a, treatment: none}]\n");
+    psim_scenario_destroy(s);
+    expect_error("block_size: 1048576\nhorizon_days: 2049\nstrategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:13: ",
+                 "`block_size` 1048576 is too large for 2049 recorded days per patient (horizon_days 2049, "
+                 "record_every_days 1): a chunk of the trajectories would hold 2148532224 values, more than "
+                 "2^31 (HDF5 chunks must stay below 4 GiB); use a block_size of at most 1048064 or a larger "
+                 "record_every_days");
+    /* ceil(4097 / 2) = 2049 recorded days */
+    expect_error("block_size: 1048576\nhorizon_days: 4097\noutput: {record_every_days: 2}\n"
+                 "strategies: [{name: a, treatment: none}]\n",
+                 NAME ":1:13: ", "too large for 2049 recorded days per patient (horizon_days 4097, record_every_days 2)");
+    expect_error_pre("block_size: 1048576\nhorizon_days: 36525\n", NAME ":1:13: ",
+                     "use a block_size of at most 58794");
+    /* reported at block_size, wherever the other settings came from */
+    const char *set[] = {"horizon_days=3000"};
+    expect_error_set("block_size: 1000000\nstrategies: [{name: a, treatment: none}]\n", set, 1, NAME ":1:13: ",
+                     "`block_size` 1000000 is too large");
+    const char *set2[] = {"block_size=1048576", "horizon_days=3000"};
+    expect_error_set("strategies: [{name: a, treatment: none}]\n", set2, 2, "--set block_size=1048576:1:12: ",
+                     "`block_size` 1048576 is too large");
+}
+
+/* ------------------------------------------------------ --set robustness */
+
+Test(scenario_set, line_breaks_are_errors)
+{
+    expect_set_error("name=a\nb", "--set name=a b:1:7: ",
+                     "a --set argument must be one line, found a newline");
+    expect_set_error("name=a\rb", "--set name=a b:1:7: ", "found a carriage return");
+    expect_set_error("description=\"x\ny\"", "--set description=\"x y\":1:15: ", "must be one line");
+    expect_set_error("cohort.\nnoise.sd=1", "--set cohort. noise.sd=1:1:8: ", "must be one line, found a newline");
+}
+
+Test(scenario_set, only_canonical_indices_address_by_position)
+{
+    expect_set_error("strategies.00.name=x", "--set strategies.00.name=x:1:12: ",
+                     "no item of `strategies` is named `00`");
+    expect_set_error("strategies.01.name=x", "--set strategies.01.name=x:1:12: ",
+                     "no item of `strategies` is named `01`");
+    const char *base = "strategies:\n"
+                       "  - {name: '007', treatment: none}\n"
+                       "  - {name: '1', treatment: none}\n"
+                       "  - {name: '5', treatment: none}\n";
+    const char *set[] = {"strategies.007.fallback=physio", "strategies.1.name=one"};
+    psim_scenario *s = load_ok_set(base, set, 2);
+    cr_assert_str_eq(s->strategies[0].name, "007");
+    cr_assert_str_eq(s->strategies[0].fallback, "physio");
+    cr_assert_str_eq(s->strategies[1].name, "one"); /* index 1, which happens to be named `1` */
+    psim_scenario_destroy(s);
+    /* `0` is canonical: index 0, not a name lookup */
+    const char *set0[] = {"strategies.0.fallback=physio"};
+    s = load_ok_set(base, set0, 1);
+    cr_assert_str_eq(s->strategies[0].fallback, "physio");
+    psim_scenario_destroy(s);
+    /* a canonical number is always an index, even when an item is named so */
+    const char *set5[] = {"strategies.5.fallback=physio"};
+    expect_error_set(base, set5, 1, "--set strategies.5.fallback=physio:1:12: ",
+                     "index 5 is out of range: `strategies` has 3 items (0-based indices 0 to 2); a segment "
+                     "that is a number is an index, so address an item named by a number by its index");
+}
+
 /* ----------------------------------------------------------- round trip */
 
 static const char RICH[] =
@@ -927,7 +1613,14 @@ static const char RICH[] =
     "  aspirin_delay_days: 0\n"
     "  noise: {sd: 0, phi: 0.99999999999999989}\n"
     "treatments:\n"
-    "  botox: {p_first: 0.1, adverse_events: {new_one: {p: 0.2, days: 3}}}\n"
+    "  botox:\n"
+    "    p_first: 0.1\n"
+    "    price: {per_unit: 0.1, packages: [{units: 7, price: 1e-7}, {units: 3, price: 0}]}\n"
+    "    session_cost: 1234.5\n"
+    "    adverse_events:\n"
+    "      new_one: {p: 0.2, days: 3, utility_decrement: 1.9999999999999998, cost: 1e12}\n"
+    "      flu_like: {cost: 0.30000000000000004}\n"
+    "  botox_vials: {base: botox, price: {model: vials, vial_units: 1000000, vial_price: 0}}\n"
     "  \"0odd\": {base: lidocaine_tpi, min_interval_days: 10, injection: false}\n"
     "  true: {base: physio}\n"
     "  unused: {base: placebo}\n"
@@ -935,13 +1628,21 @@ static const char RICH[] =
     "  - name: s1\n"
     "    treatment: botox\n"
     "    fallback: \"0odd\"\n"
-    "    schedule: {days: [0, 100, 300, 729], assess_after_days: 42}\n"
+    "    schedule: {days: [0, 100, 300, 729], assess_after_days: 42, continue_if: responded_first}\n"
     "  - name: '2'\n"
     "    treatment: 'true'\n"
     "    schedule: {every_days: 30, sessions: 20, start_day: 5}\n"
     "  - {name: none, treatment: none, fallback: physio}\n"
+    "  - name: r\n"
+    "    treatment: botox_vials\n"
+    "    schedule: {on_relapse: {threshold: 2, max_sessions: 64}, start_day: 729, continue_if: responded_previous}\n"
     "reference: '2'\n"
-    "output: {record_every_days: 30, trajectories: false, compression: 6}\n";
+    "output: {record_every_days: 30, trajectories: false, compression: 6}\n"
+    "economics:\n"
+    "  currency: usd\n"
+    "  discount: {costs: 0, qalys: 1}\n"
+    "  utility: {u0: -10, slope_per_cm: 10, min: -10, max: 9.999999999999998}\n"
+    "  wtp: [0.5, 1e12]\n";
 
 Test(scenario_round_trip, defaults)
 {
@@ -956,7 +1657,18 @@ Test(scenario_round_trip, rich_scenario)
     cr_assert_str_eq(s->description,
                      "quotes \" backslash \\ tab \t newline \n unicode \xc3\xa9\xe2\x80\xa8 \x01 end ");
     cr_assert_eq(s->cohort.pain_duration_months.mean, 1e-300);
-    cr_assert_eq(s->n_treatments, 5); /* botox, 0odd, true, none, physio */
+    cr_assert_eq(s->n_treatments, 6); /* botox, 0odd, true, none, physio, botox_vials */
+    const psim_treatment *b = treatment_of(s, "botox");
+    cr_assert_eq(b->price.model, PSIM_PRICE_PACKAGES);
+    cr_assert_eq(b->price.n_packages, 2);
+    cr_assert_eq(b->price.package_units[1], 3);
+    cr_assert_eq(b->ae[0].cost, 0.30000000000000004);
+    cr_assert_eq(b->ae[2].utility_decrement, 1.9999999999999998);
+    cr_assert_eq(treatment_of(s, "botox_vials")->price.vial_units, 1000000);
+    cr_assert_eq(s->strategies[3].schedule.kind, PSIM_SCHEDULE_RELAPSE);
+    cr_assert_eq(s->strategies[3].schedule.relapse_max_sessions, 64);
+    cr_assert_str_eq(s->economics.currency, "usd");
+    cr_assert_eq(s->economics.n_wtp, 2);
     cr_assert_str_eq(s->reference, "2");
     cr_assert_eq(s->reference_index, 1);
     check_round_trip(s);
@@ -999,7 +1711,11 @@ Test(scenario_round_trip, every_key_present)
         "half_life_days:", "dose:", "units_per_level:", "max_units_per_session:",
         "min_interval_days:", "adverse_events:", "strategies:", "treatment:", "fallback:",
         "schedule:", "every_days:", "sessions:", "start_day:", "assess_after_days:",
-        "reference:", "output:", "record_every_days:", "trajectories:", "compression:", NULL};
+        "reference:", "output:", "record_every_days:", "trajectories:", "compression:",
+        "price:", "model:", "per_unit:", "packages:", "vial_units:", "vial_price:",
+        "session_cost:", "utility_decrement:", "cost:", "continue_if:", "economics:",
+        "currency:", "discount:", "costs:", "qalys:", "utility:", "u0:", "slope_per_cm:",
+        "wtp:", NULL};
     for (size_t i = 0; keys[i]; i++)
         cr_assert(strstr(t, keys[i]) != NULL, "missing `%s` in:\n%s", keys[i], t);
     /* standard care (treatment none) takes no schedule */
@@ -1074,6 +1790,40 @@ Test(scenario_file, errors_name_the_path)
     cr_assert(strncmp(msg, PAINSIM_TEST_DATA "/scenario_bad_key.yaml:4:3: ", strlen(PAINSIM_TEST_DATA) + 27) == 0,
               "%s", msg);
     cr_assert(strstr(msg, "did you mean `myofascial`?") != NULL, "%s", msg);
+}
+
+Test(scenario_file, economics_and_schedule_kinds_from_file)
+{
+    const char *path = PAINSIM_TEST_DATA "/scenario_economics.yaml";
+    psim_scenario *s = NULL;
+    psim_error err;
+    psim_status st = psim_scenario_load(path, NULL, 0, &s, &err);
+    cr_assert_eq(st, PSIM_OK, "%s", err.message);
+    const psim_treatment *b = treatment_of(s, "botox");
+    cr_assert_eq(b->price.per_unit, 390);
+    cr_assert_eq(b->price.n_packages, 3);
+    cr_assert_eq(b->session_cost, 3500);
+    cr_assert_eq(b->ae[0].cost, 1200);
+    cr_assert_eq(b->ae[2].utility_decrement, 0.05);
+    const psim_treatment *v = treatment_of(s, "botox_vials");
+    cr_assert_eq(v->price.model, PSIM_PRICE_VIALS);
+    cr_assert_eq(v->price.vial_price, 45000);
+    const psim_treatment *p = treatment_of(s, "botox_packs");
+    cr_assert_eq(p->price.n_packages, 2);
+    cr_assert_eq(p->price.package_units[1], 200);
+    cr_assert_eq(treatment_of(s, "tpi")->session_cost, 2000);
+    cr_assert_eq(s->strategies[0].schedule.continue_if, PSIM_CONTINUE_RESPONDED_FIRST);
+    cr_assert_eq(s->strategies[1].schedule.continue_if, PSIM_CONTINUE_RESPONDED_PREVIOUS);
+    cr_assert_eq(s->strategies[2].schedule.kind, PSIM_SCHEDULE_RELAPSE);
+    cr_assert_eq(s->strategies[2].schedule.relapse_threshold, 0.6);
+    cr_assert_eq(s->strategies[2].schedule.relapse_max_sessions, 5);
+    cr_assert_eq(s->strategies[2].schedule.start_day, 7);
+    cr_assert_eq(s->economics.discount_costs, 0.05);
+    cr_assert_eq(s->economics.utility_min, -0.594);
+    cr_assert_eq(s->economics.n_wtp, 5);
+    cr_assert_str_eq(s->reference, "standard_care");
+    check_round_trip(s);
+    psim_scenario_destroy(s);
 }
 
 /* ------------------------------------------------------------------ fuzz */

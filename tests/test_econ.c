@@ -1,0 +1,247 @@
+/* Costs, QALYs and the response-guided and relapse-driven schedules
+ * (MODEL.md sections 4-5), on patients whose course is known exactly. */
+#include "testutil.h"
+
+#include "painsim/model.h"
+
+typedef struct one {
+    psim_patient p;
+    psim_patient_out out;
+    int32_t day[PSIM_MAX_SESSIONS];
+    int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
+    uint16_t ae[PSIM_MAX_STRATEGY_AE];
+    double eps[1000], effect[1000], vas[1000];
+} one;
+
+static void simulate(const psim_model *m, int s, int64_t i, one *o)
+{
+    memset(o, 0, sizeof *o);
+    psim_cohort_draw(m, 0, i, &o->p);
+    psim_noise_path(m, 0, i, o->eps);
+    o->out.session_day = o->day;
+    o->out.latent = o->latent;
+    o->out.observed = o->observed;
+    o->out.ae_count = o->ae;
+    o->out.effect = o->effect;
+    o->out.vas = o->vas;
+    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+static psim_model *model_of(const psim_scenario *scn)
+{
+    psim_model *m = NULL;
+    psim_error err;
+    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK, "%s", err.message);
+    return m;
+}
+
+/* A trial-like cohort without noise: B = 7 exactly, five lumbar levels. */
+#define EXACT_COHORT                                                                             \
+    "cohort:\n"                                                                                  \
+    "  baseline_vas: {mean: 7.0, sd: 0, min: 4, max: 10}\n"                                      \
+    "  lumbar_levels: [0, 0, 0, 0, 1]\n"                                                         \
+    "  myofascial: 1\n"                                                                          \
+    "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0,\n"             \
+    "    hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}\n"                       \
+    "  aspirin_recent: 0\n"                                                                      \
+    "  noise: {sd: 0, phi: 0.9}\n"
+
+#define SURE_BOTOX(extra)                                                                        \
+    "  sure:\n"                                                                                  \
+    "    base: botox\n"                                                                          \
+    "    p_first: 1\n"                                                                           \
+    "    p_persist: 1\n"                                                                         \
+    "    antibody_risk: 0\n"                                                                     \
+    "    relief: {responder: {mean: 0.7, sd: 0}, non_responder: {mean: 0.1, sd: 0}}\n"           \
+    "    duration: {median_days: 90, sigma: 0}\n"                                                \
+    "    adverse_events: {flu_like: {p: 0}, local: {p: 0}}\n" extra
+
+Test(econ, utility_and_qalys_without_treatment)
+{
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 365\n" EXACT_COHORT
+                                 "economics: {discount: {costs: 0, qalys: 0}}\n"
+                                 "strategies: [{name: care, treatment: none}]\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    simulate(m, 0, 0, o);
+    double u = 0.80 - 0.041 * 7.0;
+    cr_assert_float_eq(o->out.qaly, u * 365.0 / 365.25, 1e-12, "qaly %.15f", o->out.qaly);
+    cr_assert_eq(o->out.cost, 0.0);
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(econ, session_costs_by_price_model_and_discounting)
+{
+    /* 5 levels x 50 U = 250 U per session */
+    struct { const char *price; double drug; } cases[] = {
+        {"{model: per_unit, per_unit: 100}", 25000.0},
+        /* clinic list: cheapest cover of 250 U is 150 U + 100 U = 49,800 RUB */
+        {"{model: packages, per_unit: 380, packages: [{units: 50, price: 14900}, {units: 100, price: 19900}, {units: 150, price: 29900}]}", 49800.0},
+        /* 3 vials of 100 U, the opened third wasted */
+        {"{model: vials, vial_units: 100, vial_price: 600}", 1800.0},
+        {"{model: none}", 0.0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "patients: 1\nhorizon_days: 200\n" EXACT_COHORT
+                 "economics: {discount: {costs: 0.035, qalys: 0}}\n"
+                 "treatments:\n" SURE_BOTOX("    session_cost: 3000\n    price: %s\n")
+                 "strategies: [{name: s, treatment: sure, schedule: {days: [0, 120]}}]\n",
+                 cases[k].price);
+        psim_scenario *scn = tu_load(text);
+        psim_model *m = model_of(scn);
+        one *o = calloc(1, sizeof *o);
+        simulate(m, 0, 0, o);
+        cr_assert_eq(o->out.sessions, 2);
+        cr_assert_eq(o->out.units, 500u);
+        double per_session = cases[k].drug + 3000.0;
+        double expect = per_session + per_session * pow(1.035, -120.0 / 365.25);
+        cr_assert_float_eq(o->out.cost, expect, 1e-9 * expect, "%s: cost %.6f, expected %.6f", cases[k].price,
+                           o->out.cost, expect);
+        free(o);
+        psim_model_destroy(m);
+        psim_scenario_destroy(scn);
+    }
+}
+
+Test(econ, adverse_events_cost_and_utility_decrement)
+{
+    psim_scenario *base = tu_load("patients: 1\nhorizon_days: 100\n" EXACT_COHORT
+                                  "economics: {discount: {costs: 0, qalys: 0}}\n"
+                                  "treatments:\n" SURE_BOTOX("    session_cost: 0\n    price: {model: none}\n")
+                                  "strategies: [{name: s, treatment: sure, schedule: {days: [10]}}]\n");
+    /* the same treatment with a certain flu-like reaction: 4 days at -0.1, 1000 per event */
+    psim_scenario *ae = tu_load("patients: 1\nhorizon_days: 100\n" EXACT_COHORT
+                 "economics: {discount: {costs: 0, qalys: 0}}\n"
+                 "treatments:\n"
+                 "  sure:\n    base: botox\n    p_first: 1\n    antibody_risk: 0\n"
+                 "    relief: {responder: {mean: 0.7, sd: 0}, non_responder: {mean: 0.1, sd: 0}}\n"
+                 "    duration: {median_days: 90, sigma: 0}\n"
+                 "    session_cost: 0\n    price: {model: none}\n"
+                 "    adverse_events: {flu_like: {p: 1, days: 4, utility_decrement: 0.1, cost: 1000}, local: {p: 0}}\n"
+                 "strategies: [{name: s, treatment: sure, schedule: {days: [10]}}]\n");
+    psim_model *m0 = model_of(base), *m1 = model_of(ae);
+    one *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    simulate(m0, 0, 0, a);
+    simulate(m1, 0, 0, b);
+    cr_assert_eq(b->ae[0], 1);
+    cr_assert_float_eq(b->out.cost - a->out.cost, 1000.0, 1e-9);
+    cr_assert_float_eq(a->out.qaly - b->out.qaly, 0.1 * 4.0 / 365.25, 1e-12, "QALY loss %.15f",
+                       a->out.qaly - b->out.qaly);
+    free(a);
+    free(b);
+    psim_model_destroy(m0);
+    psim_model_destroy(m1);
+    psim_scenario_destroy(base);
+    psim_scenario_destroy(ae);
+}
+
+Test(econ, continue_if_responded_first)
+{
+    const char *fmt = "patients: 1\nhorizon_days: 426\n" EXACT_COHORT
+                      "treatments:\n  t:\n    base: botox\n    p_first: %s\n    p_persist: 1\n    p_recover: 0\n"
+                      "    antibody_risk: 0\n"
+                      "    relief: {responder: {mean: 0.7, sd: 0}, non_responder: {mean: 0.1, sd: 0}}\n"
+                      "    duration: {median_days: 90, sigma: 0}\n"
+                      "strategies: [{name: s, treatment: t, schedule: {every_days: 120, sessions: 4, continue_if: %s}}]\n";
+    struct { const char *p_first, *rule; int sessions; } cases[] = {
+        {"1", "responded_first", 4},    /* VAS 2.1 <= 3.5 on day 21: continue */
+        {"0", "responded_first", 1},    /* VAS 6.3 > 3.5: stop after the first */
+        {"0", "always", 4},
+        {"1", "responded_previous", 4},
+        {"0", "responded_previous", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[4096];
+        snprintf(text, sizeof text, fmt, cases[k].p_first, cases[k].rule);
+        psim_scenario *scn = tu_load(text);
+        psim_model *m = model_of(scn);
+        one *o = calloc(1, sizeof *o);
+        simulate(m, 0, 0, o);
+        cr_assert_eq(o->out.sessions, cases[k].sessions, "p_first %s, %s: %d sessions", cases[k].p_first,
+                     cases[k].rule, o->out.sessions);
+        cr_assert_eq(o->observed[0], cases[k].p_first[0] == '1');
+        free(o);
+        psim_model_destroy(m);
+        psim_scenario_destroy(scn);
+    }
+}
+
+Test(econ, on_relapse_reinjects_when_pain_returns)
+{
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 426\n" EXACT_COHORT
+                                 "treatments:\n" SURE_BOTOX("")
+                                 "strategies: [{name: s, treatment: sure,\n"
+                                 "  schedule: {on_relapse: {threshold: 0.5, max_sessions: 4}}}]\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    simulate(m, 0, 0, o);
+    /* E = 0.7 up to day 90, then 0.7 x 2^-((t - 90) / 14); VAS = 7 (1 - E) > 3.5
+     * first when 2^-((t-90)/14) < 5/7, i.e. t - 90 > 14 log2(1.4) = 6.80: day 97 */
+    cr_assert_eq(o->out.sessions, 4);
+    int expect[] = {0, 97, 194, 291};
+    for (int j = 0; j < 4; j++)
+        cr_assert_eq(o->day[j], expect[j], "session %d on day %d, expected %d", j + 1, o->day[j], expect[j]);
+    cr_assert_leq(o->vas[96], 3.5, "day 96: VAS %.6f, not yet relapsed", o->vas[96]);
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+Test(econ, on_relapse_respects_the_minimum_interval)
+{
+    /* a non-responder relapses at once: sessions every 84 days (min interval) */
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 426\n" EXACT_COHORT
+                                 "treatments:\n  t:\n    base: botox\n    p_first: 0\n    p_recover: 0\n"
+                                 "    antibody_risk: 0\n"
+                                 "    relief: {non_responder: {mean: 0.1, sd: 0}}\n"
+                                 "strategies: [{name: s, treatment: t,\n"
+                                 "  schedule: {on_relapse: {threshold: 0.5, max_sessions: 6}}}]\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    simulate(m, 0, 0, o);
+    cr_assert_eq(o->out.sessions, 6);
+    for (int j = 0; j < 6; j++)
+        cr_assert_eq(o->day[j], 84 * j);
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
+/* Common random numbers make the paired differences more precise than the
+ * difference of two independent means: Var(d) = Var(a) + Var(b) - 2 Cov(a, b),
+ * and the shared baseline and noise make Cov(a, b) > 0.  Were the streams
+ * independent, the ratio paired / unpaired SE would be 1 within about
+ * 1 / sqrt(2n) = 0.011 (n = 4000); 0.9 is nine of those below. */
+Test(econ, paired_differences_have_small_standard_errors)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/default.yaml", PAINSIM_SOURCE_DIR);
+    const char *set[] = {"patients=4000"};
+    psim_scenario *scn = tu_load_file(path, set, 1);
+    psim_results *r = tu_run(scn, 2, NULL);
+    const psim_strategy_summary *ref = &r->strategies[scn->reference_index];
+    double n = (double)ref->patients;
+    double var_ref = (ref->qaly_sumsq - ref->qaly_sum * ref->qaly_sum / n) / (n - 1);
+    int checked = 0;
+    for (int s = 0; s < r->n_strategies; s++) {
+        if (s == scn->reference_index)
+            continue;
+        const psim_strategy_summary *ss = &r->strategies[s];
+        double var_s = (ss->qaly_sumsq - ss->qaly_sum * ss->qaly_sum / n) / (n - 1);
+        double var_d = (ss->dqaly_sumsq - ss->dqaly_sum * ss->dqaly_sum / n) / (n - 1);
+        double se_unpaired = sqrt((var_s + var_ref) / n), se_paired = sqrt(var_d / n);
+        cr_log_info("%s: SE of dQALY paired %.6f, unpaired %.6f", ss->name, se_paired, se_unpaired);
+        cr_assert_lt(se_paired, 0.9 * se_unpaired, "%s: paired %.6f vs unpaired %.6f", ss->name, se_paired,
+                     se_unpaired);
+        /* the paired sums agree with the difference of the means */
+        cr_assert_float_eq(ss->dqaly_sum / n, ss->qaly_sum / n - ref->qaly_sum / n, 1e-9);
+        checked++;
+    }
+    cr_assert_gt(checked, 0);
+    psim_results_destroy(r);
+    psim_scenario_destroy(scn);
+}
