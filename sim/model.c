@@ -420,7 +420,9 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     for (int k = 0; k < sc->n_ae; k++)
         out->ae_count[k] = 0;
 
-    const double B = p->baseline_vas;
+    /* a trial arm may start from a different baseline (strategy baseline_shift) */
+    double B = p->baseline_vas + scn->strategies[strategy].baseline_shift;
+    B = B < 0.0 ? 0.0 : (B > 10.0 ? 10.0 : B);
     const double half_B = 0.5 * B;
     double *E = out->effect, *V = out->vas;
     memset(E, 0, (size_t)H * sizeof *E);

@@ -67,7 +67,7 @@ static const char *const price_keys[] = {"model", "per_unit", "packages", "vial_
                                          "vial_price", NULL};
 static const char *const package_keys[] = {"units", "price", NULL};
 static const char *const ae_keys[] = {"p", "days", "utility_decrement", "cost", NULL};
-static const char *const strategy_keys[] = {"name", "treatment", "fallback", "schedule", NULL};
+static const char *const strategy_keys[] = {"name", "treatment", "fallback", "baseline_shift", "schedule", NULL};
 static const char *const schedule_keys[] = {"days",      "every_days",        "sessions",
                                             "start_day", "assess_after_days", "continue_if",
                                             "on_relapse", NULL};
@@ -1501,6 +1501,16 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
     st = use_treatment(c, fv ? fv : m, &fb, &s->fallback_index);
     if (st != PSIM_OK)
         return st;
+
+    const yd_node *bv = yd_map_get(m, "baseline_shift");
+    s->baseline_shift = 0.0;
+    if (bv) {
+        static const range shift_range = {-10.0, 10.0, 0, 0};
+        join(fp, sizeof fp, path, "baseline_shift");
+        st = rd_double(c, bv, fp, shift_range, &s->baseline_shift);
+        if (st != PSIM_OK)
+            return st;
+    }
 
     const yd_node *sv = yd_map_get(m, "schedule");
     memset(&s->schedule, 0, sizeof s->schedule);

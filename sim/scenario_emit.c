@@ -371,6 +371,7 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
     sb_puts(b, "\n");
     kv_str(b, 2, "treatment", s->treatment);
     kv_str(b, 2, "fallback", s->fallback);
+    kv_num(b, 2, "baseline_shift", s->baseline_shift);
     if (none_based(scn, s))
         return;
     section(b, 2, "schedule");

@@ -245,3 +245,21 @@ Test(econ, paired_differences_have_small_standard_errors)
     psim_results_destroy(r);
     psim_scenario_destroy(scn);
 }
+
+Test(econ, baseline_shift_moves_one_arm)
+{
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 10\n" EXACT_COHORT
+                                 "strategies:\n  - {name: a, treatment: none}\n"
+                                 "  - {name: b, treatment: none, baseline_shift: -0.6}\n"
+                                 "  - {name: c, treatment: none, baseline_shift: 5}\n");
+    psim_model *m = model_of(scn);
+    one *o = calloc(1, sizeof *o);
+    double expect[] = {7.0, 6.4, 10.0}; /* B = 7 shifted, clamped to 10 */
+    for (int s = 0; s < 3; s++) {
+        simulate(m, s, 0, o);
+        cr_assert_float_eq(o->vas[5], expect[s], 1e-12, "strategy %d: %.15f", s, o->vas[5]);
+    }
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}

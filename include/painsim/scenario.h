@@ -152,6 +152,8 @@ typedef struct psim_strategy {
     char fallback[PSIM_NAME_MAX];   /* treatment for ineligible patients, default "none" */
     int treatment_index;            /* into psim_scenario.treatments */
     int fallback_index;
+    double baseline_shift;          /* cm added to B for this strategy's patients (trial arms
+                                     * with unequal baselines), clamped to [0, 10]; default 0 */
     psim_schedule schedule;
 } psim_strategy;
 
