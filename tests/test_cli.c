@@ -233,8 +233,8 @@ Test(cli, validate_output_is_accepted_back_unchanged)
     cr_assert_eq(painsim("run resolved.yaml -o r.h5 --quiet", &out), 0, "%s", out);
     free(out);
     /* the shipped scenarios validate */
-    const char *shipped[] = {"default", "foster2001", "jabbari2006"};
-    for (size_t k = 0; k < 3; k++) {
+    const char *shipped[] = {"default", "foster2001", "jabbari2006", "ney2006", "porta2000"};
+    for (size_t k = 0; k < sizeof shipped / sizeof shipped[0]; k++) {
         char args[1024];
         snprintf(args, sizeof args, "validate '%s/scenarios/%s.yaml'", PAINSIM_SOURCE_DIR, shipped[k]);
         cr_assert_eq(painsim(args, &out), 0, "%s: %s", shipped[k], out);

@@ -73,3 +73,49 @@ Test(published, jabbari2006_first_series_persistence_and_flu_like)
     psim_results_destroy(r);
     psim_scenario_destroy(scn);
 }
+
+Test(published, ney2006_single_injection_benefit_at_4_and_6_months)
+{
+    psim_scenario *scn;
+    psim_results *r = run_scenario("ney2006.yaml", &scn);
+    const psim_strategy_summary *bx = strategy(r, "botox_once");
+    double se, v;
+    v = psim_summary_observed_response(bx, 21, &se);
+    check_figure("Ney response at 3 weeks", v, se, 0.60);
+    v = psim_summary_observed_response(bx, 122, &se);
+    check_figure("Ney benefit still present at 4 months (day 122)", v, se, 0.167);
+    v = psim_summary_observed_response(bx, 183, &se);
+    check_figure("Ney benefit still present at 6 months (day 183)", v, se, 0.083);
+    psim_results_destroy(r);
+    psim_scenario_destroy(scn);
+}
+
+/* Means: the larger of 4 Monte Carlo SE and 0.3 VAS points. */
+static void check_mean(const char *what, double est, double se, double published)
+{
+    double tol = fmax(4.0 * se, 0.3);
+    cr_log_info("%s: %.3f cm (SE %.3f), published %.2f, tolerance %.3f", what, est, se, published, tol);
+    cr_expect(fabs(est - published) <= tol, "%s: simulated %.2f cm (SE %.3f), published %.2f +- %.2f", what,
+              est, se, published, tol);
+}
+
+Test(published, porta2000_mean_vas_at_days_0_30_60)
+{
+    psim_scenario *scn;
+    psim_results *r = run_scenario("porta2000.yaml", &scn);
+    const psim_strategy_summary *bx = strategy(r, "botox"), *st = strategy(r, "steroid_bupivacaine");
+    const int days[] = {0, 30, 60};
+    const double bx_pub[] = {7.9, 7.9 - 3.9, 2.3}, st_pub[] = {7.3, 7.3 - 3.5, 4.9};
+    for (int k = 0; k < 3; k++) {
+        char what[96];
+        double se, v;
+        v = psim_summary_mean_vas(bx, days[k], &se);
+        snprintf(what, sizeof what, "Porta BoNT-A mean VAS day %d", days[k]);
+        check_mean(what, v, se, bx_pub[k]);
+        v = psim_summary_mean_vas(st, days[k], &se);
+        snprintf(what, sizeof what, "Porta methylprednisolone + bupivacaine mean VAS day %d", days[k]);
+        check_mean(what, v, se, st_pub[k]);
+    }
+    psim_results_destroy(r);
+    psim_scenario_destroy(scn);
+}
