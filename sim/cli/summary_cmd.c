@@ -1,0 +1,165 @@
+/* painsim summary: read the results of a finished run back and print them. */
+#include "summary_cmd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "painsim/error.h"
+#include "painsim/report.h"
+
+enum { SUMMARY_OK = 0, SUMMARY_RUNTIME = 1, SUMMARY_INPUT = 2 };
+
+static const char summary_help[] =
+    "usage: painsim summary FILE.h5 [--format table|csv|json]\n"
+    "\n"
+    "Print the results stored in FILE.h5, a file written by `painsim run`, without\n"
+    "simulating again: per strategy the response figures, mean VAS, sessions, dose\n"
+    "and adverse events, the mean discounted cost and QALYs, and against the\n"
+    "reference strategy the incremental cost and QALYs (paired differences), the\n"
+    "ICER, the net monetary benefit NMB = WTP x QALY - cost, dominance and the\n"
+    "efficient frontier.  Every estimate comes with its Monte Carlo standard error.\n"
+    "\n"
+    "options:\n"
+    "  -f, --format FMT   table (default): aligned text, estimate (SE), units on\n"
+    "                       every row; NMB at up to three WTP values\n"
+    "                     csv: one row per strategy, units in the column names\n"
+    "                       (cost_RUB, icer_RUB_per_QALY, mean_vas_day21_cm, ...),\n"
+    "                       NMB at every WTP value; empty cells are undefined values\n"
+    "                     json: one object: scenario, seed, patients, reference,\n"
+    "                       currency and strategies[] (cost, qaly, incremental\n"
+    "                       {cost, qaly, icer, nmb}, dominated, ...); undefined\n"
+    "                       values are null\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "examples:\n"
+    "  painsim run scenarios/default.yaml            # writes output/default.h5\n"
+    "  painsim summary output/default.h5\n"
+    "  painsim summary output/default.h5 --format csv > default.csv\n"
+    "  painsim summary output/default.h5 --format json | python3 -m json.tool\n"
+    "\n"
+    "exit status: 0 success, 1 failure while reading or writing (such as a full\n"
+    "disk), 2 bad usage or a file that is not a finished painsim file (no /results).\n";
+
+void painsim_summary_print_help(FILE *fp)
+{
+    fputs(summary_help, fp);
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+    fputs("painsim summary: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\ntry `painsim summary --help` for more information\n", stderr);
+    return SUMMARY_INPUT;
+}
+
+static int parse_format(const char *v, psim_report_format *fmt)
+{
+    if (strcmp(v, "table") == 0)
+        *fmt = PSIM_REPORT_TABLE;
+    else if (strcmp(v, "csv") == 0)
+        *fmt = PSIM_REPORT_CSV;
+    else if (strcmp(v, "json") == 0)
+        *fmt = PSIM_REPORT_JSON;
+    else
+        return 0;
+    return 1;
+}
+
+/* Read and print; returns the exit status. */
+static int summarise(const char *path, psim_report_format fmt)
+{
+    psim_error err;
+    psim_error_clear(&err);
+    psim_report *rep = NULL;
+    psim_status st = psim_report_read_h5(path, &rep, &err);
+    if (st == PSIM_OK)
+        st = psim_report_print(rep, fmt, stdout, &err);
+    psim_report_destroy(rep);
+    if (st == PSIM_OK)
+        return SUMMARY_OK;
+    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+    psim_error_format(&err, buf, sizeof buf);
+    fprintf(stderr, "painsim summary: error: %s\n", buf);
+    return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE ? SUMMARY_INPUT : SUMMARY_RUNTIME;
+}
+
+/* HDF5 1.10 checks most of a file's structure, but some corrupted metadata
+ * (such as a variable-length string whose global-heap entry has a damaged
+ * length) makes the library itself read out of bounds.  The file is
+ * therefore read in a child process: if that dies on a signal, the file is
+ * reported as damaged instead of the command crashing.  Without fork the
+ * file is read in this process. */
+static int run_isolated(const char *path, psim_report_format fmt)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return summarise(path, fmt);
+    if (pid == 0) {
+        int rc = summarise(path, fmt);
+        if (fflush(stdout) != 0 && rc == SUMMARY_OK)
+            rc = SUMMARY_RUNTIME;
+        _exit(rc);
+    }
+    int status = 0;
+    pid_t w;
+    do
+        w = waitpid(pid, &status, 0);
+    while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        fprintf(stderr, "painsim summary: error: cannot wait for the reader process: %s\n", strerror(errno));
+        return SUMMARY_RUNTIME;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGPIPE || sig == SIGKILL) {
+        /* not the file's fault: end the way the reader ended */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    fprintf(stderr,
+            "painsim summary: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
+            path, sig);
+    return SUMMARY_INPUT;
+}
+
+int painsim_summary_command(int argc, char **argv)
+{
+    const char *path = NULL;
+    psim_report_format fmt = PSIM_REPORT_TABLE;
+    int only_files = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_files && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+            fputs(summary_help, stdout);
+            return SUMMARY_OK;
+        } else if (!only_files && strcmp(arg, "--") == 0) {
+            only_files = 1;
+        } else if (!only_files && (strcmp(arg, "-f") == 0 || strcmp(arg, "--format") == 0)) {
+            if (i + 1 >= argc)
+                return usage("option %s needs a value: table, csv or json", arg);
+            if (!parse_format(argv[++i], &fmt))
+                return usage("--format expects table, csv or json, got '%s'", argv[i]);
+        } else if (!only_files && strncmp(arg, "--format=", 9) == 0) {
+            if (!parse_format(arg + 9, &fmt))
+                return usage("--format expects table, csv or json, got '%s'", arg + 9);
+        } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
+            return usage("unknown option '%s'", arg);
+        } else if (!path) {
+            path = arg;
+        } else {
+            return usage("unexpected argument '%s' (one file at a time)", arg);
+        }
+    }
+    if (!path)
+        return usage("%s", "missing the FILE.h5 written by `painsim run`");
+
+    return run_isolated(path, fmt);
+}
