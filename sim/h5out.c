@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "painsim/report.h"
 #include "painsim/scenario.h"
 
 #ifndef PAINSIM_VERSION
@@ -592,29 +593,15 @@ static herr_t daily_ds(psim_h5 *h, hid_t g, const char *name, const double *v, c
     return rc;
 }
 
-static herr_t column_ds(hid_t g, const char *name, hid_t filetype, hid_t memtype, hsize_t n, const void *v,
-                        const char *units, const char *description)
-{
-    hid_t d = make_ds(g, name, filetype, 1, &n, 0, 0, units, description);
-    if (d < 0)
-        return -1;
-    herr_t rc = write_all(d, memtype, v);
-    H5Dclose(d);
-    return rc;
-}
-
-psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err)
+psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report *rep, psim_error *err)
 {
     psim_status st = PSIM_OK;
     h5_quiet();
     const char *out_path = h->path;
     const int H = h->H, S = r->n_strategies;
     double *a = malloc((size_t)H * sizeof *a), *b = malloc((size_t)H * sizeof *b);
-    double *cols = malloc((size_t)S * 16 * sizeof *cols);
-    int64_t *icols = malloc((size_t)S * 6 * sizeof *icols);
-    const char **names = malloc((size_t)S * 2 * sizeof *names);
-    hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID;
-    if (!a || !b || !cols || !icols || !names) {
+    hid_t g = H5I_INVALID_HID;
+    if (!a || !b) {
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
         goto cleanup;
     }
@@ -647,86 +634,16 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err)
         h->s[s].events = H5I_INVALID_HID;
     }
 
-    /* /summary: one row per strategy, one dataset per column */
-    g = H5Gcreate2(h->file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    CHECK(g, "create /summary");
-    str = str_type();
-    CHECK(str, "create a string type");
-    for (int s = 0; s < S; s++) {
-        names[s] = r->strategies[s].name;
-        names[S + s] = r->strategies[s].treatment;
-    }
-    hsize_t n = (hsize_t)S;
-    CHECK(column_ds(g, "strategy", str, str, n, names, "name", "strategy of each row"), "write /summary");
-    CHECK(column_ds(g, "treatment", str, str, n, names + S, "name", "treatment of each strategy"),
-          "write /summary");
-    for (int s = 0; s < S; s++) {
-        const psim_strategy_summary *ss = &r->strategies[s];
-        icols[0 * S + s] = ss->patients;
-        icols[1 * S + s] = ss->eligible;
-        icols[2 * S + s] = ss->treated;
-        icols[3 * S + s] = ss->with_session;
-        icols[4 * S + s] = ss->first_responders;
-        icols[5 * S + s] = ss->antibody;
-        cols[0 * S + s] = psim_summary_first_response(ss, &cols[1 * S + s]);
-        cols[2 * S + s] = psim_summary_mean_sessions(ss, &cols[3 * S + s]);
-        cols[4 * S + s] = psim_summary_mean_units(ss, &cols[5 * S + s]);
-        double pr = ss->persist_den ? (double)ss->persist_num / (double)ss->persist_den : NAN;
-        double pn = ss->recover_den ? (double)ss->recover_num / (double)ss->recover_den : NAN;
-        cols[6 * S + s] = pr;
-        cols[7 * S + s] = ss->persist_den ? sqrt(pr * (1 - pr) / (double)ss->persist_den) : NAN;
-        cols[8 * S + s] = pn;
-        cols[9 * S + s] = ss->recover_den ? sqrt(pn * (1 - pn) / (double)ss->recover_den) : NAN;
-        int64_t total = 0;
-        for (int k = 0; k < ss->n_ae; k++)
-            total += ss->ae_count[k];
-        cols[10 * S + s] = ss->patients ? (double)total / (double)ss->patients : NAN;
-        cols[11 * S + s] = ss->sessions_sum > 0 ? (double)total / ss->sessions_sum : NAN;
-    }
-    static const char *const inames[] = {"patients", "eligible", "treated", "with_session",
-                                         "first_responders", "antibody_positive"};
-    static const char *const idesc[] = {
-        "patients in the cohort", "patients eligible for injection treatments",
-        "patients who received the strategy's own treatment", "treated patients with at least one session",
-        "treated patients with R_1 = 1", "patients who turned antibody-positive"};
-    for (int c = 0; c < 6; c++)
-        CHECK(column_ds(g, inames[c], H5T_STD_I64LE, H5T_NATIVE_INT64, n, icols + c * S, "count", idesc[c]),
-              "write /summary");
-    static const char *const dnames[] = {
-        "first_response", "first_response_se", "sessions", "sessions_se", "units", "units_se",
-        "persistence_given_response", "persistence_given_response_se", "persistence_given_no_response",
-        "persistence_given_no_response_se", "adverse_events_per_patient", "adverse_events_per_session"};
-    static const char *const dunits[] = {"1 (fraction)", "1 (fraction)", "count", "count", "U", "U",
-                                         "1 (fraction)", "1 (fraction)", "1 (fraction)", "1 (fraction)",
-                                         "count", "count"};
-    static const char *const ddesc[] = {
-        "latent first-session response over treated patients with a session",
-        "Monte Carlo standard error of first_response",
-        "mean sessions per patient (all patients)",
-        "Monte Carlo standard error of sessions",
-        "mean dose per patient (all patients)",
-        "Monte Carlo standard error of units",
-        "P(R_j = 1 at every later session | R_1 = 1, >= 2 sessions)",
-        "Monte Carlo standard error of persistence_given_response",
-        "P(R_j = 1 at some later session | R_1 = 0, >= 2 sessions)",
-        "Monte Carlo standard error of persistence_given_no_response",
-        "adverse events per patient over the horizon (all kinds)",
-        "adverse events per session (all kinds)"};
-    for (int c = 0; c < 12; c++)
-        CHECK(column_ds(g, dnames[c], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, cols + c * S, dunits[c], ddesc[c]),
-              "write /summary");
-    close_id(&g);
+    /* /results: the economics and summary tables */
+    st = psim_report_write_h5(h->file, rep, err);
+    if (st != PSIM_OK)
+        goto cleanup;
     CHECK(H5Fflush(h->file, H5F_SCOPE_GLOBAL), "flush the output file");
 
 cleanup:
     close_id(&g);
-    if (str >= 0)
-        H5Tclose(str);
     free(a);
     free(b);
-    free(cols);
-    free(icols);
-    free(names);
     if (st == PSIM_OK) {
         /* Closing writes the last metadata: a failure here (disk full) is an error. */
         psim_h5 *hh = h;

@@ -5,6 +5,7 @@
 #include "block.h"
 #include "painsim/error.h"
 #include "painsim/model.h"
+#include "painsim/report.h"
 #include "painsim/run.h"
 
 typedef struct psim_h5 psim_h5;
@@ -20,8 +21,9 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
 /* Write one block (blocks arrive in index order). */
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err) PSIM_MUST_CHECK;
 
-/* Write the per-day summaries and the summary table, then close the file. */
-psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, psim_error *err) PSIM_MUST_CHECK;
+/* Write the per-day summaries and /results (from rep), then close the file. */
+psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report *rep,
+                           psim_error *err) PSIM_MUST_CHECK;
 
 /* Close without finishing (after an error); accepts NULL. */
 void psim_h5_close(psim_h5 *h);

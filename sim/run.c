@@ -12,6 +12,7 @@
 #include "block.h"
 #include "h5out.h"
 #include "painsim/model.h"
+#include "painsim/report.h"
 
 psim_run_options psim_run_options_default(void)
 {
@@ -501,7 +502,12 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
         goto cleanup;
 
     if (h5) {
-        st = psim_h5_finish(h5, res, err);
+        psim_report *rep = NULL;
+        st = psim_report_from_results(res, scn, &rep, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+        st = psim_h5_finish(h5, res, rep, err);
+        psim_report_destroy(rep);
         h5 = NULL;
         if (st != PSIM_OK)
             goto cleanup;

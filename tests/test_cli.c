@@ -118,7 +118,8 @@ Test(cli, run_writes_the_file_and_prints_the_table)
     const char *need[] = {"/time/day", "/cohort/eligible", "/cohort/baseline_vas", "/strategies/botox/vas_mm",
                           "/strategies/botox/events", "/strategies/botox/daily/mean_vas",
                           "/strategies/botox/daily/observed_response", "/strategies/care/vas_mm",
-                          "/scenario/text", "/summary/first_response"};
+                          "/scenario/text", "/results/first_response", "/results/icer",
+                          "/strategies/botox/cost", "/strategies/botox/qaly"};
     for (size_t k = 0; k < sizeof need / sizeof need[0]; k++)
         cr_assert(H5Lexists(f, need[k], H5P_DEFAULT) > 0, "dataset %s", need[k]);
     /* a units attribute on every dataset */
@@ -216,6 +217,30 @@ Test(cli, runtime_failure_exits_1_without_partial_file)
     cr_assert(strstr(out, "no/such/dir/x.h5"), "message names the file: %s", out);
     free(out);
     cr_assert(!exists("no/such/dir/x.h5.partial"));
+}
+
+Test(cli, summary_reads_a_finished_file)
+{
+    write_file("small.yaml", small);
+    char *run_out, *out;
+    cr_assert_eq(painsim("run small.yaml -o small.h5 --quiet", &run_out), 0, "%s", run_out);
+    /* the same table as at the end of the run */
+    cr_assert_eq(painsim("summary small.h5", &out), 0, "%s", out);
+    cr_assert_str_eq(out, run_out);
+    cr_assert(strstr(out, "ICER vs reference (RUB/QALY)"), "%s", out);
+    free(out);
+    free(run_out);
+    cr_assert_eq(painsim("summary small.h5 --format json", &out), 0, "%s", out);
+    cr_assert(strstr(out, "\"reference\": \"care\"") || strstr(out, "\"reference\":\"care\""), "%s", out);
+    cr_assert(strstr(out, "\"incremental\""), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("summary small.h5 --format csv", &out), 0, "%s", out);
+    cr_assert(strstr(out, "strategy,treatment"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("summary small.yaml", &out), 2, "a YAML file is not a painsim file: %s", out);
+    free(out);
+    cr_assert_eq(painsim("summary small.h5 --format xml", &out), 2, "%s", out);
+    free(out);
 }
 
 Test(cli, validate_output_is_accepted_back_unchanged)

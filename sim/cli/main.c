@@ -12,7 +12,9 @@
 #include "painsim/error.h"
 #include "painsim/run.h"
 #include "painsim/scenario.h"
+#include "painsim/report.h"
 #include "progress.h"
+#include "summary_cmd.h"
 
 #ifndef PAINSIM_VERSION
 #define PAINSIM_VERSION "unknown"
@@ -38,6 +40,7 @@ static const char main_help[] =
     "  run SCENARIO       simulate every patient under every strategy of SCENARIO,\n"
     "                     write the HDF5 file and print the summary table\n"
     "  validate SCENARIO  check SCENARIO and print it with every default filled in\n"
+    "  summary FILE.h5    print the results of a finished run (table, csv or json)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -48,6 +51,7 @@ static const char main_help[] =
     "  painsim run scenarios/default.yaml                 # writes output/default.h5\n"
     "  painsim run scenarios/foster2001.yaml --patients 20000 -o /tmp/foster.h5\n"
     "  painsim validate scenarios/default.yaml > resolved.yaml\n"
+    "  painsim summary output/default.h5 --format json\n"
     "\n"
     "The model is described in docs/model.md, scenario files in docs/scenario-format.md\n"
     "and the output file in docs/output-format.md.\n";
@@ -309,6 +313,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_error_clear(&err);
     psim_scenario *scn = NULL;
     psim_results *res = NULL;
+    psim_report *rep = NULL;
     char *cmdline = NULL;
     char default_out[PSIM_NAME_MAX + 16];
     psim_status st = load_scenario(&a, &scn, &err);
@@ -349,7 +354,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cli_progress_finish(&prog);
     if (st != PSIM_OK)
         goto done;
-    psim_results_print_table(res, stdout);
+    st = psim_report_from_results(res, scn, &rep, &err);
+    if (st != PSIM_OK)
+        goto done;
+    st = psim_report_print(rep, PSIM_REPORT_TABLE, stdout, &err);
+    if (st != PSIM_OK)
+        goto done;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write the summary table: %s",
                             strerror(errno));
@@ -370,6 +380,7 @@ done:
     if (st != PSIM_OK)
         print_error(&err);
     free(cmdline);
+    psim_report_destroy(rep);
     psim_results_destroy(res);
     psim_scenario_destroy(scn);
     return exit_code_for(st);
@@ -395,6 +406,8 @@ int main(int argc, char **argv)
             fputs(run_help, stdout);
         else if (argc > 2 && strcmp(argv[2], "validate") == 0)
             fputs(validate_help, stdout);
+        else if (argc > 2 && strcmp(argv[2], "summary") == 0)
+            painsim_summary_print_help(stdout);
         else
             fputs(main_help, stdout);
         return EXIT_OK;
@@ -403,6 +416,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2, argc, argv);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, help)\n", cmd);
+    if (strcmp(cmd, "summary") == 0)
+        return painsim_summary_command(argc - 2, argv + 2);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, help)\n", cmd);
     return EXIT_INPUT;
 }
