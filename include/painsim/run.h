@@ -96,9 +96,6 @@ double psim_summary_first_response(const psim_strategy_summary *s, double *se);
 double psim_summary_mean_sessions(const psim_strategy_summary *s, double *se);
 double psim_summary_mean_units(const psim_strategy_summary *s, double *se);
 
-/* Write the summary table (text, units on every number) to fp. */
-void psim_results_print_table(const psim_results *r, FILE *fp);
-
 #ifdef __cplusplus
 }
 #endif
