@@ -119,3 +119,35 @@ Test(published, porta2000_mean_vas_at_days_0_30_60)
     psim_results_destroy(r);
     psim_scenario_destroy(scn);
 }
+
+/* De Andres 2003 (n = 77): 83.1% had no clinically significant adverse event
+ * after BoNT-A.  With the default BoNT-A events (flu-like 5%, local 12.5%,
+ * independent) one session leaves 1 - 0.95 x 0.875 = 16.9% with any. */
+Test(published, de_andres2003_no_adverse_event_after_one_session)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/jabbari2006.yaml", PAINSIM_SOURCE_DIR);
+    const char *set[] = {"strategies.botox_q4m.schedule.sessions=1"};
+    psim_scenario *scn = tu_load_file(path, set, 1);
+    char out[256];
+    tu_tmpname(out, sizeof out, "deandres");
+    psim_results *r = tu_run(scn, 0, out);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    size_t n1, n2;
+    unsigned char *flu = tu_read_raw(f, "/strategies/botox_q4m/adverse_events/flu_like", &n1);
+    unsigned char *loc = tu_read_raw(f, "/strategies/botox_q4m/adverse_events/local", &n2);
+    cr_assert(flu && loc && n1 == n2 && n1 == 2 * (size_t)scn->patients, "uint16 per patient");
+    const uint16_t *a = (const uint16_t *)flu, *b = (const uint16_t *)loc;
+    size_t none = 0, n = (size_t)scn->patients;
+    for (size_t i = 0; i < n; i++)
+        none += a[i] == 0 && b[i] == 0;
+    double v = (double)none / (double)n;
+    check_figure("De Andres: no adverse event after BoNT-A", v, sqrt(v * (1 - v) / (double)n), 0.831);
+    free(flu);
+    free(loc);
+    H5Fclose(f);
+    unlink(out);
+    psim_results_destroy(r);
+    psim_scenario_destroy(scn);
+}
