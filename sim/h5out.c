@@ -1,5 +1,6 @@
 /* The HDF5 writer: layout in docs/output-format.md.  One thread calls it. */
 #include "h5out.h"
+#include "h5util.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -40,112 +41,27 @@ struct psim_h5 {
 
 /* ---- errors ----------------------------------------------------------- */
 
-/* The innermost error (where HDF5 detected it): it carries the system's
- * reason, such as "No space left on device". */
-static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    char *buf = data;
-    if (n != 0 || !e->desc)
-        return 0;
-    /* system errors read "... errno = 28, error message = 'No space left on
-     * device', ...": keep the system's message, else the first line */
-    const char *msg = strstr(e->desc, "error message = '");
-    if (msg) {
-        msg += strlen("error message = '");
-        const char *end = strchr(msg, '\'');
-        int len = end ? (int)(end - msg) : (int)strlen(msg);
-        snprintf(buf, 256, "%.*s", len, msg);
-    } else {
-        int len = (int)strcspn(e->desc, "\n");
-        snprintf(buf, 256, "%.*s", len, e->desc);
-    }
-    return 0;
-}
-
-/* HDF5 keeps error-printing settings per thread, and the writer runs on
- * whichever thread of the team writes: silence them on every entry. */
-static void h5_quiet(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static psim_status h5_fail(psim_error *err, const char *path, const char *what)
-{
-    char detail[256] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, detail);
-    H5Eclear2(H5E_DEFAULT);
-    if (detail[0])
-        return psim_error_set(err, PSIM_ERR_HDF5, path, 0, 0, "cannot %s: %s", what, detail);
-    return psim_error_set(err, PSIM_ERR_HDF5, path, 0, 0, "cannot %s", what);
-}
-
-#define CHECK(expr, what)                                                                          \
-    do {                                                                                           \
-        if ((expr) < 0) {                                                                          \
-            st = h5_fail(err, out_path, what);                                                     \
-            goto cleanup;                                                                          \
-        }                                                                                          \
+#define CHECK(expr, what)                                                  \
+    do {                                                                   \
+        if ((expr) < 0) {                                                  \
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, out_path, what);         \
+            goto cleanup;                                                  \
+        }                                                                  \
     } while (0)
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static hid_t str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
-static herr_t attr_str(hid_t obj, const char *name, const char *value)
-{
-    herr_t rc = -1;
-    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    if (t >= 0 && sp >= 0) {
-        a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-        if (a >= 0)
-            rc = H5Awrite(a, t, &value);
-    }
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
-static herr_t attr_num(hid_t obj, const char *name, hid_t type, const void *value)
-{
-    herr_t rc = -1;
-    hid_t sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    if (sp >= 0) {
-        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        if (a >= 0)
-            rc = H5Awrite(a, type, value);
-    }
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    return rc;
-}
 
 /* A scalar variable-length string dataset. */
 static herr_t dataset_str(hid_t loc, const char *name, const char *value, const char *units,
                           const char *description)
 {
     herr_t rc = -1;
-    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
+    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
     if (t >= 0 && sp >= 0) {
         d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 &&
-            attr_str(d, "units", units) >= 0)
-            rc = attr_str(d, "description", description);
+            psim_h5_attr_str(d, "units", units) >= 0)
+            rc = psim_h5_attr_str(d, "description", description);
     }
     if (d >= 0)
         H5Dclose(d);
@@ -186,7 +102,7 @@ static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hs
     if (dapl < 0 || H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0)
         goto done;
     d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl);
-    if (d >= 0 && (attr_str(d, "units", units) < 0 || attr_str(d, "description", description) < 0)) {
+    if (d >= 0 && (psim_h5_attr_str(d, "units", units) < 0 || psim_h5_attr_str(d, "description", description) < 0)) {
         H5Dclose(d);
         d = H5I_INVALID_HID;
     }
@@ -279,7 +195,7 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
      * full disk): HDF5 1.10 can crash there.  The writer closes what it opens. */
     H5dont_atexit();
     /* The library reports HDF5 failures through psim_error, not on stderr. */
-    h5_quiet();
+    psim_h5_quiet();
     psim_h5 *h = calloc(1, sizeof *h);
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -328,19 +244,19 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
     /* root attributes */
     char created_at[32];
     iso_now(created_at, sizeof created_at);
-    CHECK(attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
-    CHECK(attr_str(h->file, "model_version", "1"), "write attributes");
-    CHECK(attr_str(h->file, "scenario_name", scn->name), "write attributes");
-    CHECK(attr_str(h->file, "created", created_at), "write attributes");
-    CHECK(attr_str(h->file, "command_line", command_line ? command_line : ""), "write attributes");
-    CHECK(attr_num(h->file, "seed", H5T_NATIVE_UINT64, &scn->seed), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "model_version", "1"), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "scenario_name", scn->name), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "created", created_at), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "command_line", command_line ? command_line : ""), "write attributes");
+    CHECK(psim_h5_attr_num(h->file, "seed", H5T_NATIVE_UINT64, &scn->seed), "write attributes");
     int64_t patients = scn->patients;
-    CHECK(attr_num(h->file, "patients", H5T_NATIVE_INT64, &patients), "write attributes");
-    CHECK(attr_num(h->file, "horizon_days", H5T_NATIVE_INT, &scn->horizon_days), "write attributes");
-    CHECK(attr_num(h->file, "record_every_days", H5T_NATIVE_INT, &scn->output.record_every_days),
+    CHECK(psim_h5_attr_num(h->file, "patients", H5T_NATIVE_INT64, &patients), "write attributes");
+    CHECK(psim_h5_attr_num(h->file, "horizon_days", H5T_NATIVE_INT, &scn->horizon_days), "write attributes");
+    CHECK(psim_h5_attr_num(h->file, "record_every_days", H5T_NATIVE_INT, &scn->output.record_every_days),
           "write attributes");
-    CHECK(attr_num(h->file, "block_size", H5T_NATIVE_INT, &scn->block_size), "write attributes");
-    CHECK(attr_str(h->file, "reference", scn->reference), "write attributes");
+    CHECK(psim_h5_attr_num(h->file, "block_size", H5T_NATIVE_INT, &scn->block_size), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "reference", scn->reference), "write attributes");
 
     /* the scenario, as given and as resolved */
     g = H5Gcreate2(h->file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -354,7 +270,7 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
     CHECK(dataset_str(g, "resolved", resolved, "YAML text",
                       "the scenario with every default filled in and --set applied (painsim validate)"),
           "write /scenario/resolved");
-    CHECK(attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
+    CHECK(psim_h5_attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
     close_id(&g);
 
     /* time */
@@ -419,8 +335,8 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
         sd->n_ae = psim_model_n_ae(m, s);
         sd->group = H5Gcreate2(sg, stg->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         CHECK(sd->group, "create a strategy group");
-        CHECK(attr_str(sd->group, "treatment", stg->treatment), "write strategy attributes");
-        CHECK(attr_str(sd->group, "fallback", stg->fallback), "write strategy attributes");
+        CHECK(psim_h5_attr_str(sd->group, "treatment", stg->treatment), "write strategy attributes");
+        CHECK(psim_h5_attr_str(sd->group, "fallback", stg->fallback), "write strategy attributes");
         if (scn->output.trajectories) {
             hsize_t dims[2] = {h->N, (hsize_t)h->R};
             sd->vas = make_ds(sd->group, "vas_mm", H5T_STD_U8LE, 2, dims, bs, scn->output.compression,
@@ -503,9 +419,9 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
         if (esp >= 0)
             H5Sclose(esp);
         CHECK(sd->events, "create the events table");
-        CHECK(attr_str(sd->events, "units", "patient: index; day: day; session: 1-based number; kind: enum"),
+        CHECK(psim_h5_attr_str(sd->events, "units", "patient: index; day: day; session: 1-based number; kind: enum"),
               "write events attributes");
-        CHECK(attr_str(sd->events, "description",
+        CHECK(psim_h5_attr_str(sd->events, "description",
                        "one row per session, adverse event and antibody conversion, in patient order"),
               "write events attributes");
     }
@@ -530,7 +446,7 @@ cleanup:
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
 {
     psim_status st = PSIM_OK;
-    h5_quiet();
+    psim_h5_quiet();
     const char *out_path = h->path;
     const hsize_t first = (hsize_t)b->first, n = (hsize_t)b->n;
     const size_t bs = (size_t)h->scn->block_size;
@@ -596,7 +512,7 @@ static herr_t daily_ds(psim_h5 *h, hid_t g, const char *name, const double *v, c
 psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report *rep, psim_error *err)
 {
     psim_status st = PSIM_OK;
-    h5_quiet();
+    psim_h5_quiet();
     const char *out_path = h->path;
     const int H = h->H, S = r->n_strategies;
     double *a = malloc((size_t)H * sizeof *a), *b = malloc((size_t)H * sizeof *b);
@@ -663,7 +579,7 @@ cleanup:
         close_id(&hh->day_scale);
         close_id(&hh->simday_scale);
         if (H5Fclose(hh->file) < 0)
-            st = h5_fail(err, hh->path, "close the output file");
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, hh->path, "close the output file");
         hh->file = H5I_INVALID_HID;
         free(hh);
     } else {

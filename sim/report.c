@@ -164,17 +164,6 @@ int psim_econ_frontier(int n, const double *cost, const double *effect, psim_dom
 
 /* ---- building the report ---------------------------------------------- */
 
-static double prop_se(int64_t k, int64_t n, double *se)
-{
-    if (n <= 0) {
-        *se = NAN;
-        return NAN;
-    }
-    double p = (double)k / (double)n;
-    *se = sqrt(p * (1.0 - p) / (double)n);
-    return p;
-}
-
 void psim_report_destroy(psim_report *rep)
 {
     if (!rep)
@@ -337,11 +326,11 @@ psim_status psim_report_from_results(const psim_results *r, const psim_scenario 
         rs->with_session = ss->with_session;
         rs->first_responders = ss->first_responders;
         rs->antibody = ss->antibody;
-        rs->first_response.mean = prop_se(ss->first_responders, ss->with_session, &rs->first_response.se);
+        rs->first_response.mean = psim_summary_proportion(ss->first_responders, ss->with_session, &rs->first_response.se);
         rs->persistence_given_response.mean =
-            prop_se(ss->persist_num, ss->persist_den, &rs->persistence_given_response.se);
+            psim_summary_proportion(ss->persist_num, ss->persist_den, &rs->persistence_given_response.se);
         rs->persistence_given_no_response.mean =
-            prop_se(ss->recover_num, ss->recover_den, &rs->persistence_given_no_response.se);
+            psim_summary_proportion(ss->recover_num, ss->recover_den, &rs->persistence_given_no_response.se);
         rs->sessions.mean = psim_econ_mean_se(ss->sessions_sum, ss->sessions_sumsq, n, &rs->sessions.se);
         rs->units.mean = psim_econ_mean_se(ss->units_sum, ss->units_sumsq, n, &rs->units.se);
         rs->cost.mean = psim_econ_mean_se(ss->cost_sum, ss->cost_sumsq, n, &rs->cost.se);

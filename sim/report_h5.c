@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5util.h"
+
 /* The public header passes the file as int64_t to stay free of hdf5.h. */
 _Static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is expected to be int64_t (HDF5 >= 1.10)");
 
@@ -18,45 +20,13 @@ void psim_report_finish_economics_(psim_report *rep);
 /* A horizon or strategy count beyond these in a file is damage, not data. */
 #define MAX_HORIZON_READ (1 << 24)
 
-/* ---- errors ----------------------------------------------------------- */
-
-static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    char *buf = data;
-    if (n == 0 && e->desc)
-        snprintf(buf, 256, "%s", e->desc);
-    return 0;
-}
-
-static psim_status h5_fail(psim_error *err, psim_status code, const char *path, const char *what)
-{
-    char detail[256] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, detail);
-    H5Eclear2(H5E_DEFAULT);
-    if (detail[0])
-        return psim_error_set(err, code, path, 0, 0, "cannot %s: %s", what, detail);
-    return psim_error_set(err, code, path, 0, 0, "cannot %s", what);
-}
-
-/* ---- small helpers (the style of h5out.c) ----------------------------- */
-
-static hid_t str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
+/* ---- small helpers (more in h5util.c) --------------------------------- */
 
 /* A variable-length string memory type with the character set of the file
  * type ft (HDF5 does not convert between ASCII and UTF-8). */
 static hid_t str_type_like(hid_t ft)
 {
-    hid_t t = str_type();
+    hid_t t = psim_h5_str_type();
     H5T_cset_t cset = H5Tget_cset(ft);
     if (t >= 0 && (cset < 0 || H5Tset_cset(t, cset) < 0)) {
         H5Tclose(t);
@@ -65,23 +35,6 @@ static hid_t str_type_like(hid_t ft)
     return t;
 }
 
-static herr_t attr_str(hid_t obj, const char *name, const char *value)
-{
-    herr_t rc = -1;
-    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    if (t >= 0 && sp >= 0) {
-        a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-        if (a >= 0)
-            rc = H5Awrite(a, t, &value);
-    }
-    if (a >= 0 && H5Aclose(a) < 0)
-        rc = -1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
 
 /* A dataset of rank 1 or 2, written whole, with units and description. */
 static herr_t write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
@@ -98,9 +51,9 @@ static herr_t write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtyp
             npts *= dims[k];
         rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
         if (rc >= 0)
-            rc = attr_str(d, "units", units);
+            rc = psim_h5_attr_str(d, "units", units);
         if (rc >= 0)
-            rc = attr_str(d, "description", description);
+            rc = psim_h5_attr_str(d, "description", description);
         if (H5Dclose(d) < 0)
             rc = -1;
     }
@@ -122,7 +75,7 @@ static herr_t col_i64(hid_t g, const char *name, hsize_t n, const int64_t *v, co
 static herr_t col_str(hid_t g, const char *name, hsize_t n, const char **v, const char *units,
                       const char *description)
 {
-    hid_t t = str_type();
+    hid_t t = psim_h5_str_type();
     if (t < 0)
         return -1;
     herr_t rc = write_ds(g, name, t, t, 1, &n, v, units, description);
@@ -135,7 +88,7 @@ static herr_t col_str(hid_t g, const char *name, hsize_t n, const char **v, cons
 #define WCHECK(expr, what)                                                                                   \
     do {                                                                                                     \
         if ((expr) < 0) {                                                                                    \
-            st = h5_fail(err, PSIM_ERR_HDF5, NULL, what);                                                    \
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, NULL, what);                                                    \
             goto cleanup;                                                                                    \
         }                                                                                                    \
     } while (0)
@@ -166,7 +119,7 @@ static int valid_link_name(const char *s)
 psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_error *err)
 {
     psim_status st = PSIM_OK;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    psim_h5_quiet();
     if (!rep || rep->n_strategies < 1)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "psim_report_write_h5: empty report");
     const int S = rep->n_strategies, W = rep->n_wtp, K = rep->n_ae_kinds;
@@ -191,8 +144,8 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
 
     g = H5Gcreate2((hid_t)file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     WCHECK(g, "create /results");
-    WCHECK(attr_str(g, "reference", rep->reference), "write /results attributes");
-    WCHECK(attr_str(g, "currency", rep->currency), "write /results attributes");
+    WCHECK(psim_h5_attr_str(g, "reference", rep->reference), "write /results attributes");
+    WCHECK(psim_h5_attr_str(g, "currency", rep->currency), "write /results attributes");
 
     for (int s = 0; s < S; s++) {
         names[s] = rep->strategies[s].name;
@@ -347,9 +300,9 @@ cleanup:
     if (gk >= 0)
         H5Gclose(gk);
     if (ga >= 0 && H5Gclose(ga) < 0 && st == PSIM_OK)
-        st = h5_fail(err, PSIM_ERR_HDF5, NULL, "close /results/adverse_events");
+        st = psim_h5_fail(err, PSIM_ERR_HDF5, NULL, "close /results/adverse_events");
     if (g >= 0 && H5Gclose(g) < 0 && st == PSIM_OK)
-        st = h5_fail(err, PSIM_ERR_HDF5, NULL, "close /results");
+        st = psim_h5_fail(err, PSIM_ERR_HDF5, NULL, "close /results");
     H5Eclear2(H5E_DEFAULT);
     free(names);
     free(buf);
@@ -620,7 +573,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     if (!out)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "psim_report_read_h5: out is NULL");
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    psim_h5_quiet();
     reader rdr = {.path = path, .file = H5I_INVALID_HID, .err = err}, *rd = &rdr;
     psim_report *rep = NULL;
     hid_t g = H5I_INVALID_HID, gs = H5I_INVALID_HID, gd = H5I_INVALID_HID, ga = H5I_INVALID_HID;

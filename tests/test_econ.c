@@ -4,37 +4,6 @@
 
 #include "painsim/model.h"
 
-typedef struct one {
-    psim_patient p;
-    psim_patient_out out;
-    int32_t day[PSIM_MAX_SESSIONS];
-    int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
-    uint16_t ae[PSIM_MAX_STRATEGY_AE];
-    double eps[1000], effect[1000], vas[1000];
-} one;
-
-static void simulate(const psim_model *m, int s, int64_t i, one *o)
-{
-    memset(o, 0, sizeof *o);
-    psim_cohort_draw(m, 0, i, &o->p);
-    psim_noise_path(m, 0, i, o->eps);
-    o->out.session_day = o->day;
-    o->out.latent = o->latent;
-    o->out.observed = o->observed;
-    o->out.ae_count = o->ae;
-    o->out.effect = o->effect;
-    o->out.vas = o->vas;
-    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
-}
-
-static psim_model *model_of(const psim_scenario *scn)
-{
-    psim_model *m = NULL;
-    psim_error err;
-    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK, "%s", err.message);
-    return m;
-}
-
 /* A trial-like cohort without noise: B = 7 exactly, five lumbar levels. */
 #define EXACT_COHORT                                                                             \
     "cohort:\n"                                                                                  \
@@ -61,9 +30,9 @@ Test(econ, utility_and_qalys_without_treatment)
     psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 365\n" EXACT_COHORT
                                  "economics: {discount: {costs: 0, qalys: 0}}\n"
                                  "strategies: [{name: care, treatment: none}]\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
-    simulate(m, 0, 0, o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    tu_simulate(m, 0, 0, o);
     double u = 0.80 - 0.041 * 7.0;
     cr_assert_float_eq(o->out.qaly, u * 365.0 / 365.25, 1e-12, "qaly %.15f", o->out.qaly);
     cr_assert_eq(o->out.cost, 0.0);
@@ -92,9 +61,9 @@ Test(econ, session_costs_by_price_model_and_discounting)
                  "strategies: [{name: s, treatment: sure, schedule: {days: [0, 120]}}]\n",
                  cases[k].price);
         psim_scenario *scn = tu_load(text);
-        psim_model *m = model_of(scn);
-        one *o = calloc(1, sizeof *o);
-        simulate(m, 0, 0, o);
+        psim_model *m = tu_model(scn);
+        tu_one *o = calloc(1, sizeof *o);
+        tu_simulate(m, 0, 0, o);
         cr_assert_eq(o->out.sessions, 2);
         cr_assert_eq(o->out.units, 500u);
         double per_session = cases[k].drug + 3000.0;
@@ -123,10 +92,10 @@ Test(econ, adverse_events_cost_and_utility_decrement)
                  "    session_cost: 0\n    price: {model: none}\n"
                  "    adverse_events: {flu_like: {p: 1, days: 4, utility_decrement: 0.1, cost: 1000}, local: {p: 0}}\n"
                  "strategies: [{name: s, treatment: sure, schedule: {days: [10]}}]\n");
-    psim_model *m0 = model_of(base), *m1 = model_of(ae);
-    one *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-    simulate(m0, 0, 0, a);
-    simulate(m1, 0, 0, b);
+    psim_model *m0 = tu_model(base), *m1 = tu_model(ae);
+    tu_one *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    tu_simulate(m0, 0, 0, a);
+    tu_simulate(m1, 0, 0, b);
     cr_assert_eq(b->ae[0], 1);
     cr_assert_float_eq(b->out.cost - a->out.cost, 1000.0, 1e-9);
     cr_assert_float_eq(a->out.qaly - b->out.qaly, 0.1 * 4.0 / 365.25, 1e-12, "QALY loss %.15f",
@@ -158,9 +127,9 @@ Test(econ, continue_if_responded_first)
         char text[4096];
         snprintf(text, sizeof text, fmt, cases[k].p_first, cases[k].rule);
         psim_scenario *scn = tu_load(text);
-        psim_model *m = model_of(scn);
-        one *o = calloc(1, sizeof *o);
-        simulate(m, 0, 0, o);
+        psim_model *m = tu_model(scn);
+        tu_one *o = calloc(1, sizeof *o);
+        tu_simulate(m, 0, 0, o);
         cr_assert_eq(o->out.sessions, cases[k].sessions, "p_first %s, %s: %d sessions", cases[k].p_first,
                      cases[k].rule, o->out.sessions);
         cr_assert_eq(o->observed[0], cases[k].p_first[0] == '1');
@@ -176,9 +145,9 @@ Test(econ, on_relapse_reinjects_when_pain_returns)
                                  "treatments:\n" SURE_BOTOX("")
                                  "strategies: [{name: s, treatment: sure,\n"
                                  "  schedule: {on_relapse: {threshold: 0.5, max_sessions: 4}}}]\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
-    simulate(m, 0, 0, o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    tu_simulate(m, 0, 0, o);
     /* E = 0.7 up to day 90, then 0.7 x 2^-((t - 90) / 14); VAS = 7 (1 - E) > 3.5
      * first when 2^-((t-90)/14) < 5/7, i.e. t - 90 > 14 log2(1.4) = 6.80: day 97 */
     cr_assert_eq(o->out.sessions, 4);
@@ -200,9 +169,9 @@ Test(econ, on_relapse_respects_the_minimum_interval)
                                  "    relief: {non_responder: {mean: 0.1, sd: 0}}\n"
                                  "strategies: [{name: s, treatment: t,\n"
                                  "  schedule: {on_relapse: {threshold: 0.5, max_sessions: 6}}}]\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
-    simulate(m, 0, 0, o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    tu_simulate(m, 0, 0, o);
     cr_assert_eq(o->out.sessions, 6);
     for (int j = 0; j < 6; j++)
         cr_assert_eq(o->day[j], 84 * j);
@@ -252,11 +221,11 @@ Test(econ, baseline_shift_moves_one_arm)
                                  "strategies:\n  - {name: a, treatment: none}\n"
                                  "  - {name: b, treatment: none, baseline_shift: -0.6}\n"
                                  "  - {name: c, treatment: none, baseline_shift: 5}\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
     double expect[] = {7.0, 6.4, 10.0}; /* B = 7 shifted, clamped to 10 */
     for (int s = 0; s < 3; s++) {
-        simulate(m, s, 0, o);
+        tu_simulate(m, s, 0, o);
         cr_assert_float_eq(o->vas[5], expect[s], 1e-12, "strategy %d: %.15f", s, o->vas[5]);
     }
     free(o);

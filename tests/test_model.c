@@ -6,42 +6,6 @@
 #include "painsim/rng.h"
 
 /* One patient's outputs, with storage. */
-typedef struct one {
-    psim_patient p;
-    psim_patient_out out;
-    int32_t day[PSIM_MAX_SESSIONS];
-    int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
-    uint16_t ae[PSIM_MAX_STRATEGY_AE];
-    double sum[1000], sumsq[1000];
-    double eps[1000], effect[1000], vas[1000];
-} one;
-
-static void simulate(const psim_model *m, int s, int64_t i, one *o)
-{
-    memset(o, 0, sizeof *o);
-    psim_cohort_draw(m, 0, i, &o->p);
-    psim_noise_path(m, 0, i, o->eps);
-    o->out.session_day = o->day;
-    o->out.latent = o->latent;
-    o->out.observed = o->observed;
-    o->out.ae_count = o->ae;
-    o->out.sum_vas_treated = o->sum;
-    o->out.sumsq_vas_treated = o->sumsq;
-    o->out.sum_vas_untreated = o->sum;
-    o->out.sumsq_vas_untreated = o->sumsq;
-    o->out.effect = o->effect;
-    o->out.vas = o->vas;
-    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
-}
-
-static psim_model *model_of(const psim_scenario *scn)
-{
-    psim_model *m = NULL;
-    psim_error err;
-    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK);
-    return m;
-}
-
 /* Within max(4 SE) of the expected value; the SE comes from the model's own
  * variance, not from a tolerance picked to pass. */
 #define ASSERT_NEAR_SE(est, expected, se, what)                                                     \
@@ -75,9 +39,9 @@ static const char *const exact_scn =
 Test(model, time_course_is_exact_without_noise)
 {
     psim_scenario *scn = tu_load(exact_scn);
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
-    simulate(m, 0, 0, o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    tu_simulate(m, 0, 0, o);
     cr_assert_eq(o->out.sessions, 1);
     cr_assert_eq(o->day[0], 10);
     cr_assert_eq(o->latent[0], 1);
@@ -109,9 +73,9 @@ Test(model, dose_is_capped_and_aspirin_delays_the_first_session)
         "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
         "treatments: {big: {base: botox, dose: {units_per_level: 150, max_units_per_session: 500}}}\n"
         "strategies:\n  - {name: big, treatment: big, schedule: {days: [0, 84]}}\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
-    simulate(m, 0, 0, o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    tu_simulate(m, 0, 0, o);
     cr_assert_eq(o->p.aspirin_recent, 1);
     cr_assert_eq(o->out.sessions, 2);
     cr_assert_eq(o->day[0], 3, "aspirin delays the first session by 3 days");
@@ -128,7 +92,7 @@ Test(model, noise_is_ar1_with_the_given_sd_and_phi)
 {
     psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 100\n"
                                  "strategies: [{name: none, treatment: none}]\n");
-    psim_model *m = model_of(scn);
+    psim_model *m = tu_model(scn);
     const int n = 40000;
     double s0 = 0, s00 = 0, s01 = 0, s1 = 0, s11 = 0;
     double eps[100];
@@ -156,7 +120,7 @@ Test(model, noise_is_ar1_with_the_given_sd_and_phi)
 Test(model, cohort_follows_model_defaults)
 {
     psim_scenario *scn = tu_load("patients: 1\nstrategies: [{name: none, treatment: none}]\n");
-    psim_model *m = model_of(scn);
+    psim_model *m = tu_model(scn);
     const int n = 50000;
     int eligible = 0, level5 = 0, myo = 0;
     double sb = 0;
@@ -188,12 +152,12 @@ Test(model, response_is_a_two_state_markov_chain)
         "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
         "treatments: {chain: {base: botox, p_first: 0.55, p_persist: 0.8, p_recover: 0.2, antibody_risk: 0}}\n"
         "strategies: [{name: chain, treatment: chain, schedule: {every_days: 90, sessions: 2}}]\n");
-    psim_model *m = model_of(scn);
+    psim_model *m = tu_model(scn);
     const int n = 30000;
     int r1 = 0, r11 = 0, r0 = 0, r01 = 0, flu = 0, sessions = 0;
-    one *o = calloc(1, sizeof *o);
+    tu_one *o = calloc(1, sizeof *o);
     for (int i = 0; i < n; i++) {
-        simulate(m, 0, i, o);
+        tu_simulate(m, 0, i, o);
         cr_assert_eq(o->out.sessions, 2);
         sessions += 2;
         if (o->latent[0]) {
@@ -223,10 +187,10 @@ Test(model, antibodies_cause_secondary_non_response)
         "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
         "treatments: {ab: {base: botox, p_first: 1, p_persist: 1, p_recover: 1, antibody_risk: 1}}\n"
         "strategies: [{name: ab, treatment: ab, schedule: {every_days: 100, sessions: 4}}]\n");
-    psim_model *m = model_of(scn);
-    one *o = calloc(1, sizeof *o);
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
     for (int i = 0; i < 200; i++) {
-        simulate(m, 0, i, o);
+        tu_simulate(m, 0, i, o);
         cr_assert_eq(o->latent[0], 1, "the session where antibodies form still responds");
         cr_assert_eq(o->out.antibody, 1);
         for (int j = 1; j < o->out.sessions; j++)
@@ -291,7 +255,7 @@ Test(model, common_random_numbers_across_strategies)
         free(rb);
     }
     /* baseline + noise: the none strategy is clamp(B + eps) in every patient */
-    psim_model *m = model_of(scn);
+    psim_model *m = tu_model(scn);
     size_t nb;
     double *B = tu_read_double(f, "/cohort/baseline_vas", &nb);
     unsigned char *vas = tu_read_raw(f, "/strategies/none/vas_mm", &n1);

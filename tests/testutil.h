@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "painsim/model.h"
 #include "painsim/run.h"
 #include "painsim/scenario.h"
 
@@ -152,6 +153,46 @@ static inline double *tu_read_double(hid_t file, const char *name, size_t *n_out
 static inline void tu_tmpname(char *buf, size_t size, const char *tag)
 {
     snprintf(buf, size, "/tmp/painsim-test-%ld-%s.h5", (long)getpid(), tag);
+}
+
+/* One patient under one strategy, with the storage psim_simulate_patient
+ * needs (horizons up to 1000 days). */
+typedef struct tu_one {
+    psim_patient p;
+    psim_patient_out out;
+    int32_t day[PSIM_MAX_SESSIONS];
+    int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
+    uint16_t ae[PSIM_MAX_STRATEGY_AE];
+    double sum[1000], sumsq[1000];
+    double eps[1000], effect[1000], vas[1000];
+} tu_one;
+
+static inline void tu_simulate(const psim_model *m, int s, int64_t i, tu_one *o)
+{
+    cr_assert_leq(psim_model_scenario(m)->horizon_days, 1000);
+    memset(o, 0, sizeof *o);
+    psim_cohort_draw(m, 0, i, &o->p);
+    psim_noise_path(m, 0, i, o->eps);
+    o->out.session_day = o->day;
+    o->out.latent = o->latent;
+    o->out.observed = o->observed;
+    o->out.ae_count = o->ae;
+    o->out.sum_vas_treated = o->sum;
+    o->out.sumsq_vas_treated = o->sumsq;
+    o->out.sum_vas_untreated = o->sum;
+    o->out.sumsq_vas_untreated = o->sumsq;
+    o->out.effect = o->effect;
+    o->out.vas = o->vas;
+    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+static inline psim_model *tu_model(const psim_scenario *scn)
+{
+    psim_model *m = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK, "%s", err.message);
+    return m;
 }
 
 #endif

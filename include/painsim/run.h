@@ -88,7 +88,8 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt, psim
 
 void psim_results_destroy(psim_results *r);
 
-/* Derived figures. */
+/* Derived figures.  A proportion k / n with its binomial standard error. */
+double psim_summary_proportion(int64_t k, int64_t n, double *se);
 double psim_summary_mean_vas(const psim_strategy_summary *s, int day, double *se);
 double psim_summary_mean_vas_treated(const psim_strategy_summary *s, int day, double *se);
 double psim_summary_observed_response(const psim_strategy_summary *s, int day, double *se);

@@ -1,0 +1,86 @@
+#include "h5util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+hid_t psim_h5_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+herr_t psim_h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+    herr_t rc = -1;
+    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    if (t >= 0 && sp >= 0) {
+        a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0)
+            rc = H5Awrite(a, t, &value);
+    }
+    if (a >= 0 && H5Aclose(a) < 0)
+        rc = -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+herr_t psim_h5_attr_num(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    herr_t rc = -1;
+    hid_t sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    if (sp >= 0) {
+        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0)
+            rc = H5Awrite(a, type, value);
+    }
+    if (a >= 0 && H5Aclose(a) < 0)
+        rc = -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
+void psim_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* The innermost error (where HDF5 detected it): system errors read "...
+ * errno = 28, error message = 'No space left on device', ...": keep the
+ * system's message, else the first line. */
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n != 0 || !e->desc)
+        return 0;
+    const char *msg = strstr(e->desc, "error message = '");
+    if (msg) {
+        msg += strlen("error message = '");
+        const char *end = strchr(msg, '\'');
+        int len = end ? (int)(end - msg) : (int)strlen(msg);
+        snprintf(buf, 256, "%.*s", len, msg);
+    } else {
+        int len = (int)strcspn(e->desc, "\n");
+        snprintf(buf, 256, "%.*s", len, e->desc);
+    }
+    return 0;
+}
+
+psim_status psim_h5_fail(psim_error *err, psim_status code, const char *path, const char *what)
+{
+    char detail[256] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, detail);
+    H5Eclear2(H5E_DEFAULT);
+    if (detail[0])
+        return psim_error_set(err, code, path, 0, 0, "cannot %s: %s", what, detail);
+    return psim_error_set(err, code, path, 0, 0, "cannot %s", what);
+}
