@@ -15,7 +15,7 @@ case "$what" in
   *) echo "usage: ./setup.sh run|test" >&2; exit 2 ;;
 esac
 
-packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools"
+packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools python3"
 missing=""
 for p in $packages; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
