@@ -362,7 +362,6 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
 
 /* ---- the run ---------------------------------------------------------- */
 
-
 psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
                      psim_results **results, psim_error *err)
 {
@@ -411,8 +410,8 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     if (threads < 1)
         threads = 1;
     int64_t n_blocks = (scn->patients + c.bs - 1) / c.bs;
-    /* A batch is a few blocks per thread; two batches are in memory (one being
-     * written while the next is simulated). */
+    /* A batch is two blocks per thread; two batches are in memory (one being
+     * written while the next is simulated), whatever the cohort size. */
     int batch = 2 * threads;
     if (batch > n_blocks)
         batch = (int)n_blocks;
