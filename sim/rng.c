@@ -7,7 +7,7 @@
  * Reproducibility: every function below consumes a documented, fixed number
  * and order of raw outputs.  Draws are always taken in separate statements
  * (C leaves the evaluation order of operands and arguments unspecified), and
- * the library is built with -ffp-contract=off and without -ffast-math, so
+ * the library is built with -ffp-contract=off and without fast-math, so
  * the same key gives bit-identical results on any conforming build.
  */
 #include "painsim/rng.h"

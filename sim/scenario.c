@@ -285,6 +285,16 @@ static psim_status expect(const conv *c, const yd_node *v, const char *path, yd_
                 what);
 }
 
+/* A mapping whose keys are all in `valid`. */
+static psim_status expect_keys(const conv *c, const yd_node *m, const char *path,
+                               const char *const *valid)
+{
+    psim_status st = expect(c, m, path, YD_MAPPING);
+    if (st == PSIM_OK)
+        st = check_keys(c, m, path, valid);
+    return st;
+}
+
 /* A plain, non-null scalar without NUL bytes, else a wrong-type error. */
 static psim_status expect_plain(const conv *c, const yd_node *v, const char *path,
                                 const char *expected)
@@ -643,10 +653,7 @@ static psim_status rd_currency(const conv *c, const yd_node *v, const char *path
 static psim_status conv_truncnorm(const conv *c, const yd_node *m, const char *path,
                                   psim_truncnorm *t, double upper)
 {
-    psim_status st = expect(c, m, path, YD_MAPPING);
-    if (st != PSIM_OK)
-        return st;
-    st = check_keys(c, m, path, truncnorm_keys);
+    psim_status st = expect_keys(c, m, path, truncnorm_keys);
     if (st != PSIM_OK)
         return st;
     static const range mean_range = {-MEAN_MAX, MEAN_MAX, 0, 0};
@@ -698,11 +705,8 @@ static psim_status conv_levels(const conv *c, const yd_node *v, const char *path
 static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_params *co)
 {
     const char *path = "cohort";
-    psim_status st = expect(c, m, path, YD_MAPPING);
+    psim_status st = expect_keys(c, m, path, cohort_keys);
     const yd_node *sub;
-    if (st != PSIM_OK)
-        return st;
-    st = check_keys(c, m, path, cohort_keys);
     if (st != PSIM_OK)
         return st;
     OPT(m, path, "baseline_vas", conv_truncnorm(c, v_, p_, &co->baseline_vas, 10.0));
@@ -718,10 +722,7 @@ static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_para
         for (int i = 0; i < PSIM_N_CONTRA; i++)
             list[i] = names[i];
         list[PSIM_N_CONTRA] = NULL;
-        st = expect(c, sub, cpath, YD_MAPPING);
-        if (st != PSIM_OK)
-            goto cleanup;
-        st = check_keys(c, sub, cpath, list);
+        st = expect_keys(c, sub, cpath, list);
         if (st != PSIM_OK)
             goto cleanup;
         for (int i = 0; i < PSIM_N_CONTRA; i++)
@@ -734,10 +735,7 @@ static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_para
         range phi = {0.0, 1.0, 0, 1};
         range sd = {0.0, NOISE_SD_MAX, 0, 0};
         path = "cohort.noise";
-        st = expect(c, sub, path, YD_MAPPING);
-        if (st != PSIM_OK)
-            goto cleanup;
-        st = check_keys(c, sub, path, noise_keys);
+        st = expect_keys(c, sub, path, noise_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(sub, path, "sd", rd_double(c, v_, p_, sd, &co->noise_sd));
@@ -793,10 +791,7 @@ static const yd_node *first_of(const yd_node *a, const yd_node *b, const yd_node
 static psim_status conv_meansd(const conv *c, const yd_node *m, const char *path, psim_meansd *r,
                                range mean_range)
 {
-    psim_status st = expect(c, m, path, YD_MAPPING);
-    if (st != PSIM_OK)
-        return st;
-    st = check_keys(c, m, path, meansd_keys);
+    psim_status st = expect_keys(c, m, path, meansd_keys);
     if (st != PSIM_OK)
         return st;
     OPT(m, path, "mean", rd_double(c, v_, p_, mean_range, &r->mean));
@@ -816,10 +811,7 @@ static psim_status conv_relief(const conv *c, const yd_node *m, const char *path
     join(rp, sizeof rp, path, "responder");
     join(np, sizeof np, path, "non_responder");
     if (m) {
-        st = expect(c, m, path, YD_MAPPING);
-        if (st != PSIM_OK)
-            return st;
-        st = check_keys(c, m, path, relief_keys);
+        st = expect_keys(c, m, path, relief_keys);
         if (st != PSIM_OK)
             return st;
         r = yd_map_get(m, "responder");
@@ -868,10 +860,7 @@ static psim_status conv_adverse_events(const conv *c, const yd_node *m, const ch
                             "choose another adverse-event name",
                             path, k->text);
         join(ap, sizeof ap, path, k->text);
-        st = expect(c, v, ap, YD_MAPPING);
-        if (st != PSIM_OK)
-            return st;
-        st = check_keys(c, v, ap, ae_keys);
+        st = expect_keys(c, v, ap, ae_keys);
         if (st != PSIM_OK)
             return st;
         int j = 0;
@@ -924,9 +913,7 @@ static psim_status conv_packages(const conv *c, const yd_node *v, const char *pa
         char ep[PATH_MAX_LEN + 24];
         int k = (int)i;
         snprintf(ep, sizeof ep, "%s[%zu]", path, i);
-        st = expect(c, e, ep, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, e, ep, package_keys);
+        st = expect_keys(c, e, ep, package_keys);
         if (st != PSIM_OK)
             return st;
         if (!yd_map_get(e, "units") || !yd_map_get(e, "price"))
@@ -952,9 +939,7 @@ static psim_status conv_price(const conv *c, const yd_node *m, const char *path,
                               price_nodes *pn)
 {
     static const range money = {0.0, MONEY_MAX, 0, 0};
-    psim_status st = expect(c, m, path, YD_MAPPING);
-    if (st == PSIM_OK)
-        st = check_keys(c, m, path, price_keys);
+    psim_status st = expect_keys(c, m, path, price_keys);
     if (st != PSIM_OK)
         return st;
     pn->map = m;
@@ -1061,9 +1046,7 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
     if (sub) {
         char dp[PATH_MAX_LEN];
         join(dp, sizeof dp, path, "duration");
-        st = expect(c, sub, dp, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, sub, dp, duration_keys);
+        st = expect_keys(c, sub, dp, duration_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(sub, dp, "median_days", rd_double(c, v_, p_, pos_days, &t->duration_median_days));
@@ -1074,9 +1057,7 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
     if (sub) {
         char dp[PATH_MAX_LEN];
         join(dp, sizeof dp, path, "dose");
-        st = expect(c, sub, dp, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, sub, dp, dose_keys);
+        st = expect_keys(c, sub, dp, dose_keys);
         if (st != PSIM_OK)
             goto cleanup;
         upl_node = yd_map_get(sub, "units_per_level");
@@ -1113,9 +1094,7 @@ static psim_status conv_treatments(conv *c, const yd_node *m)
             return fail(c, k, "`treatments`: more than %d treatments defined",
                         PSIM_MAX_TREATMENTS);
         join(path, sizeof path, "treatments", k->text);
-        st = expect(c, v, path, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, v, path, treatment_keys);
+        st = expect_keys(c, v, path, treatment_keys);
         if (st != PSIM_OK)
             return st;
         const yd_node *bv = yd_map_get(v, "base");
@@ -1390,9 +1369,7 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
         s->kind = PSIM_SCHEDULE_RELAPSE;
         s->start_day = 0;
         join(sp, sizeof sp, path, "on_relapse");
-        st = expect(c, relapse, sp, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, relapse, sp, relapse_keys);
+        st = expect_keys(c, relapse, sp, relapse_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(relapse, sp, "threshold", rd_double(c, v_, p_, threshold, &s->relapse_threshold));
@@ -1441,9 +1418,7 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
     psim_treatment t, fb;
     psim_status st;
     snprintf(path, sizeof path, "strategies[%d]", idx);
-    st = expect(c, m, path, YD_MAPPING);
-    if (st == PSIM_OK)
-        st = check_keys(c, m, path, strategy_keys);
+    st = expect_keys(c, m, path, strategy_keys);
     if (st != PSIM_OK)
         return st;
 
@@ -1544,18 +1519,14 @@ static psim_status conv_economics(const conv *c, const yd_node *m, psim_economic
     static const range money = {0.0, MONEY_MAX, 0, 0};
     const char *path = "economics";
     const yd_node *sub;
-    psim_status st = expect(c, m, path, YD_MAPPING);
-    if (st == PSIM_OK)
-        st = check_keys(c, m, path, economics_keys);
+    psim_status st = expect_keys(c, m, path, economics_keys);
     if (st != PSIM_OK)
         return st;
     OPT(m, path, "currency", rd_currency(c, v_, p_, e->currency, sizeof e->currency));
     sub = yd_map_get(m, "discount");
     if (sub) {
         const char *dp = "economics.discount";
-        st = expect(c, sub, dp, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, sub, dp, discount_keys);
+        st = expect_keys(c, sub, dp, discount_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(sub, dp, "costs", rd_double(c, v_, p_, rate, &e->discount_costs));
@@ -1564,9 +1535,7 @@ static psim_status conv_economics(const conv *c, const yd_node *m, psim_economic
     sub = yd_map_get(m, "utility");
     if (sub) {
         const char *up = "economics.utility";
-        st = expect(c, sub, up, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, sub, up, utility_keys);
+        st = expect_keys(c, sub, up, utility_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(sub, up, "u0", rd_double(c, v_, p_, util, &e->utility_u0));
@@ -1737,9 +1706,7 @@ static psim_status convert(conv *c, const yd_node *root)
     sub = yd_map_get(root, "output");
     if (sub) {
         path = "output";
-        st = expect(c, sub, path, YD_MAPPING);
-        if (st == PSIM_OK)
-            st = check_keys(c, sub, path, output_keys);
+        st = expect_keys(c, sub, path, output_keys);
         if (st != PSIM_OK)
             goto cleanup;
         OPT(sub, path, "record_every_days",
