@@ -208,7 +208,7 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
     h->N = (hsize_t)h->scn->patients;
     const psim_scenario *scn = h->scn;
     const hsize_t bs = (hsize_t)scn->block_size;
-    hid_t g = H5I_INVALID_HID, str = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    hid_t g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
     int *days = NULL;
     char *resolved = NULL;
 
@@ -433,7 +433,6 @@ cleanup:
     close_id(&g);
     if (fapl >= 0)
         H5Pclose(fapl);
-    (void)str;
     free(days);
     free(resolved);
     if (h)
