@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "painsim/rng.h"
-#include "ziggurat_tables.h"
+#include "core/ziggurat_tables.h"
 
 #define NSAMP 1000000
 #define NSE 4.0

@@ -1,5 +1,5 @@
 /*
- * Scenario files (sim/yamldoc.c, sim/scenario.c, sim/scenario_emit.c):
+ * Scenario files (sim/scenario/yamldoc.c, scenario.c, scenario_emit.c):
  * defaults from MODEL.md, every class of input error with its exact
  * file:line:column, --set overrides, the YAML round trip, and a small
  * deterministic mutation fuzz loop (no crash, OK or an input error).

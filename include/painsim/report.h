@@ -163,7 +163,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
 typedef enum {
     PSIM_REPORT_TABLE = 0, /* aligned text table, estimate (SE), units on every row */
     PSIM_REPORT_CSV = 1,   /* one row per strategy, units in the column names */
-    PSIM_REPORT_JSON = 2   /* the JSON contract (keys documented in sim/report_print.c) */
+    PSIM_REPORT_JSON = 2   /* the JSON contract (keys documented in sim/output/report_print.c) */
 } psim_report_format;
 
 /* Print the report.  The table shows NMB at no more than three WTP values

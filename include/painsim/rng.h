@@ -76,7 +76,7 @@ void psim_rng_normal2(psim_rng *rng, double *z0, double *z1);
 double psim_rng_normal(psim_rng *rng);
 
 /* One standard normal by the 256-layer ziggurat (Marsaglia and Tsang 2000,
- * tables in sim/ziggurat_tables.h): about 99% of draws take one 64-bit output
+ * tables in sim/core/ziggurat_tables.h): about 99% of draws take one 64-bit output
  * and no transcendental function.  Used for the long noise paths. */
 double psim_rng_normal_zig(psim_rng *rng);
 

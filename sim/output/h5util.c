@@ -1,4 +1,4 @@
-#include "h5util.h"
+#include "output/h5util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yamldoc.h"
+#include "scenario/yamldoc.h"
 
 #define PATIENTS_MAX ((int64_t)1 << 40)
 #define HORIZON_MAX 36525

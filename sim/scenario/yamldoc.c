@@ -1,5 +1,5 @@
 /* A YAML document as a small tree of nodes with their places (see yamldoc.h). */
-#include "yamldoc.h"
+#include "scenario/yamldoc.h"
 
 #include <stdint.h>
 #include <stdio.h>

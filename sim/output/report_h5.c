@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h5util.h"
+#include "output/h5util.h"
 
 /* The public header passes the file as int64_t to stay free of hdf5.h. */
 _Static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is expected to be int64_t (HDF5 >= 1.10)");

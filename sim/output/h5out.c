@@ -1,6 +1,6 @@
 /* The HDF5 writer: layout in docs/output-format.md.  One thread calls it. */
-#include "h5out.h"
-#include "h5util.h"
+#include "output/h5out.h"
+#include "output/h5util.h"
 
 #include <hdf5.h>
 #include <math.h>

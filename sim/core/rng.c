@@ -11,7 +11,7 @@
  * the same key gives bit-identical results on any conforming build.
  */
 #include "painsim/rng.h"
-#include "ziggurat_tables.h"
+#include "core/ziggurat_tables.h"
 
 #include <math.h>
 

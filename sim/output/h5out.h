@@ -2,7 +2,7 @@
 #ifndef PAINSIM_H5OUT_H
 #define PAINSIM_H5OUT_H
 
-#include "block.h"
+#include "model/block.h"
 #include "painsim/error.h"
 #include "painsim/model.h"
 #include "painsim/report.h"

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block.h"
-#include "h5out.h"
+#include "model/block.h"
+#include "output/h5out.h"
 #include "painsim/model.h"
 #include "painsim/report.h"
 
