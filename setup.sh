@@ -15,7 +15,12 @@ case "$what" in
   *) echo "usage: ./setup.sh run|test" >&2; exit 2 ;;
 esac
 
-packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools python3"
+packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools python3
+  liblapacke-dev liblapack-dev libblas-dev"
+# The test suite also cross-checks the EVPPI regressions against R's mgcv.
+if [ "$what" = test ]; then
+  packages="$packages r-base-core r-cran-mgcv"
+fi
 missing=""
 for p in $packages; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -165,6 +165,66 @@ typedef struct psim_output_params {
 
 #define PSIM_MAX_WTP 32
 
+/* ---- parameter uncertainty (MODEL.md section 6) ------------------------
+ * Any numeric (floating-point) parameter of the cohort, the treatments,
+ * prices, costs, utilities and strategies may be given in the scenario as a
+ * distribution, `{dist: beta, alpha: 40, beta: 35}`.  The scenario then holds
+ * the distribution's mean in the parameter itself (the base case) and lists
+ * the parameter in psim_scenario.uncertain; a PSA run draws every listed
+ * parameter per iteration (sim/model/psa.c). */
+typedef enum {
+    PSIM_DIST_FIXED = 0,     /* {dist: fixed, value: x}: documented as certain */
+    PSIM_DIST_BETA = 1,      /* {dist: beta, alpha: a, beta: b}, a, b > 0; on [0, 1] */
+    PSIM_DIST_GAMMA = 2,     /* {dist: gamma, shape: k, scale: theta}, k, theta > 0 */
+    PSIM_DIST_NORMAL = 3,    /* {dist: normal, mean: m, sd: s}, s > 0 */
+    PSIM_DIST_LOGNORMAL = 4, /* {dist: lognormal, median: m, sigma: s}, m > 0, s > 0 */
+    PSIM_DIST_UNIFORM = 5,   /* {dist: uniform, min: a, max: b}, a < b */
+    PSIM_DIST_DIRICHLET = 6  /* {dist: dirichlet, alpha: [a1, ...]}, every a > 0 (cohort.lumbar_levels) */
+} psim_dist_kind;
+
+#define PSIM_DIST_MAX_DIM PSIM_LUMBAR_LEVELS
+
+typedef struct psim_dist {
+    psim_dist_kind kind;
+    /* fixed: value; beta: alpha, beta; gamma: shape, scale; normal: mean, sd;
+     * lognormal: median, sigma; uniform: min, max.  Unused for dirichlet. */
+    double p1, p2;
+    int dim;                          /* values drawn: 1, or the dirichlet's length */
+    double alpha[PSIM_DIST_MAX_DIM];  /* dirichlet concentrations */
+} psim_dist;
+
+#define PSIM_MAX_UNCERTAIN 96
+#define PSIM_PARAM_NAME_MAX 160
+
+/* One parameter given as a distribution. */
+typedef struct psim_uncertain {
+    char name[PSIM_PARAM_NAME_MAX]; /* its scenario key: "treatments.botox.p_first",
+                                     * "strategies.botox_q4m.baseline_shift", "cohort.lumbar_levels" */
+    char unit[32];                  /* "probability", "days", "cm", "QALY/cm", the currency, ... */
+    psim_dist dist;
+    size_t offset;                  /* byte offset in psim_scenario of the (first) double it sets;
+                                     * dist.dim consecutive doubles for a dirichlet */
+    double lo, hi;                  /* the parameter's valid range (draws are kept inside it) */
+    int line, column;               /* where the distribution was given (1-based) */
+} psim_uncertain;
+
+#define PSIM_MAX_EVPPI_GROUPS 16
+#define PSIM_EVPPI_GROUP_MAX 4      /* regression columns of a group (a dirichlet of length 5 counts 4) */
+
+typedef struct psim_evppi_group {
+    char name[PSIM_NAME_MAX];
+    int n;                          /* parameters in the group */
+    int param[PSIM_EVPPI_GROUP_MAX]; /* indices into psim_scenario.uncertain */
+} psim_evppi_group;
+
+typedef struct psim_psa_settings {
+    int iterations;       /* 0: base case, every distribution at its mean */
+    int common_patients;  /* `patients: common`: iteration 0's patients in every iteration;
+                           * 0 (`per_iteration`, the default): fresh patients per iteration */
+    int n_groups;
+    psim_evppi_group groups[PSIM_MAX_EVPPI_GROUPS];
+} psim_psa_settings;
+
 typedef struct psim_economics {
     char currency[16];          /* ISO 4217-like code used as the unit of costs, default "RUB" */
     double discount_costs;      /* annual rate r, costs discounted by (1 + r)^(-t / 365.25) */
@@ -174,6 +234,9 @@ typedef struct psim_economics {
     double utility_min, utility_max;
     int n_wtp;
     double wtp[PSIM_MAX_WTP];   /* willingness to pay, currency per QALY, increasing */
+    double population;          /* patients per year who face the decision, for population EVPI;
+                                 * 0: not given (population figures are not reported) */
+    double horizon_years;       /* years the decision holds, for population EVPI (default 10) */
 } psim_economics;
 
 typedef struct psim_scenario {
@@ -192,6 +255,9 @@ typedef struct psim_scenario {
     int reference_index;
     psim_output_params output;
     psim_economics economics;
+    int n_uncertain;         /* parameters given as distributions, in order of appearance */
+    psim_uncertain uncertain[PSIM_MAX_UNCERTAIN];
+    psim_psa_settings psa;
     char *source_text;       /* the scenario file as read (owned), NUL-terminated */
     char source_path[PSIM_ERROR_FILE_MAX];
 } psim_scenario;
@@ -224,6 +290,12 @@ int psim_treatment_builtin(const char *name, psim_treatment *t);
 
 /* MODEL.md section 5 defaults: RUB, 3.5% discounting, u0 0.80, slope -0.041. */
 void psim_economics_default(psim_economics *e);
+
+/* The mean of a distribution (dirichlet: alpha_k / sum alpha, into mean[0..dim)). */
+void psim_dist_mean(const psim_dist *d, double *mean);
+
+/* Name of a distribution kind ("beta", ...; never NULL). */
+const char *psim_dist_name(psim_dist_kind k);
 
 /* Names of the built-in treatments, NULL-terminated. */
 extern const char *const psim_builtin_treatment_names[];

@@ -1,0 +1,2 @@
+/* Probabilistic sensitivity analysis: being written. */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* Value of information (include/painsim/voi.h): being written. */
+#include <criterion/criterion.h>
