@@ -195,6 +195,7 @@ typedef struct psim_dist {
 
 #define PSIM_MAX_UNCERTAIN 96
 #define PSIM_PARAM_NAME_MAX 160
+#define PSIM_SOURCE_MAX 256         /* bytes of psim_uncertain.source, with the NUL */
 
 /* One parameter given as a distribution. */
 typedef struct psim_uncertain {
@@ -206,6 +207,8 @@ typedef struct psim_uncertain {
                                      * dist.dim consecutive doubles for a dirichlet */
     double lo, hi;                  /* the parameter's valid range (draws are kept inside it) */
     int line, column;               /* where the distribution was given (1-based) */
+    char source[PSIM_SOURCE_MAX];   /* optional `source: "..."` text (where the distribution
+                                     * comes from), "" when not given */
 } psim_uncertain;
 
 #define PSIM_MAX_EVPPI_GROUPS 16
@@ -255,6 +258,9 @@ typedef struct psim_scenario {
     int reference_index;
     psim_output_params output;
     psim_economics economics;
+    /* The uncertain list is sorted by offset, which is the order in which
+     * psim_scenario_write_yaml prints the parameters: reading that text back
+     * gives the same list with the same indices. */
     int n_uncertain;         /* parameters given as distributions, in order of appearance */
     psim_uncertain uncertain[PSIM_MAX_UNCERTAIN];
     psim_psa_settings psa;

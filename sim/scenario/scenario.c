@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,9 @@
 #define SIGMA_MAX 5.0           /* LogNormal sigma of the duration */
 #define UTILITY_ABS_MAX 10.0    /* |u0|, |slope|, |min|, |max| */
 #define AE_DECREMENT_MAX 2.0    /* utility decrement of an adverse event */
+#define POPULATION_MAX 1e10     /* economics.population, patients per year */
+#define HORIZON_YEARS_MAX 100.0 /* economics.horizon_years */
+#define PSA_ITERATIONS_MAX 10000000
 /* vas_mm is written in chunks of block_size x recorded days (1 byte each);
  * HDF5 chunks must stay below 4 GiB. */
 #define CHUNK_VALUES_MAX ((int64_t)1 << 31)
@@ -47,7 +51,7 @@
 static const char *const top_keys[] = {"name",       "description", "seed",     "patients",
                                        "horizon_days", "block_size", "cohort", "treatments",
                                        "strategies", "reference",   "output",   "economics",
-                                       NULL};
+                                       "psa",        NULL};
 static const char *const cohort_keys[] = {"baseline_vas",     "pain_duration_months",
                                           "lumbar_levels",    "myofascial",
                                           "contraindications", "aspirin_recent",
@@ -74,9 +78,22 @@ static const char *const schedule_keys[] = {"days",      "every_days",        "s
 static const char *const relapse_keys[] = {"threshold", "max_sessions", NULL};
 static const char *const output_keys[] = {"record_every_days", "trajectories", "compression",
                                           NULL};
-static const char *const economics_keys[] = {"currency", "discount", "utility", "wtp", NULL};
+static const char *const economics_keys[] = {"currency", "discount",   "utility", "wtp",
+                                             "population", "horizon_years", NULL};
 static const char *const discount_keys[] = {"costs", "qalys", NULL};
 static const char *const utility_keys[] = {"u0", "slope_per_cm", "min", "max", NULL};
+static const char *const psa_keys[] = {"iterations", "patients", "evppi_groups", NULL};
+static const char *const psa_patients_names[] = {"per_iteration", "common", NULL};
+
+/* Distributions of MODEL.md section 6, in the order of psim_dist_kind, and
+ * the keys of each: `dist`, `source`, then its parameters (p1, p2). */
+static const char *const dist_names[] = {"fixed",     "beta",    "gamma",     "normal",
+                                         "lognormal", "uniform", "dirichlet", NULL};
+static const char *const dist_keys[][5] = {
+    {"dist", "source", "value", NULL, NULL},   {"dist", "source", "alpha", "beta", NULL},
+    {"dist", "source", "shape", "scale", NULL}, {"dist", "source", "mean", "sd", NULL},
+    {"dist", "source", "median", "sigma", NULL}, {"dist", "source", "min", "max", NULL},
+    {"dist", "source", "alpha", NULL, NULL}};
 
 /* Values of the enumerated keys, in the order of their C enums. */
 static const char *const price_model_names[] = {"none", "per_unit", "packages", "vials", NULL};
@@ -93,12 +110,35 @@ typedef struct tdef {
     psim_treatment t;     /* fully resolved */
 } tdef;
 
+/* A parameter given as a distribution, as read.  Treatments are resolved
+ * into conv.def first and copied into the scenario only when a strategy uses
+ * them, so the double is located either in the scenario (def < 0, offset in
+ * psim_scenario) or in def[def].t (offset in psim_treatment) until the
+ * strategies are converted. */
+typedef struct pending {
+    psim_uncertain u;
+    int def;
+    int money;            /* unit: the scenario's currency (known only at the end) */
+    const yd_node *at;    /* the distribution's mapping */
+} pending;
+
+/* Distributions on treatments that no strategy uses are dropped at the end,
+ * so more than PSIM_MAX_UNCERTAIN may be pending. */
+#define PENDING_MAX (4 * PSIM_MAX_UNCERTAIN)
+
+typedef struct ulist {
+    int n;
+    pending p[PENDING_MAX];
+} ulist;
+
 typedef struct conv {
     psim_error *err;
     psim_scenario *scn;
     int n_def;
     tdef def[PSIM_MAX_TREATMENTS];
     const yd_node *strategy_name_node[PSIM_MAX_STRATEGIES];
+    ulist *ul;            /* points at ul_store: written through a const conv * */
+    ulist ul_store;
 } conv;
 
 static void set_str(char *dst, size_t size, const char *src)
@@ -159,8 +199,8 @@ static const yd_node *key_node(const yd_node *map, const char *key)
 
 static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {
-    size_t row[PSIM_NAME_MAX + 1];
-    if (la > PSIM_NAME_MAX || lb > PSIM_NAME_MAX)
+    size_t row[PSIM_PARAM_NAME_MAX + 1];
+    if (la > PSIM_PARAM_NAME_MAX || lb > PSIM_PARAM_NAME_MAX)
         return SIZE_MAX;
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
@@ -300,6 +340,12 @@ static psim_status expect_plain(const conv *c, const yd_node *v, const char *pat
                                 const char *expected)
 {
     char what[DESCRIBE_MAX];
+    if (v->kind == YD_MAPPING && yd_map_get(v, "dist"))
+        return fail(c, v,
+                    "`%s`: expected %s, got a distribution; `%s` takes no distribution (only "
+                    "floating-point model parameters do, not willingness-to-pay values, "
+                    "integers or names)",
+                    path, expected, path);
     if (v->kind == YD_SCALAR && v->plain && !yd_is_null(v) && strlen(v->text) == v->len)
         return PSIM_OK;
     yd_describe(v, what, sizeof what);
@@ -400,10 +446,12 @@ static psim_status rd_number(const conv *c, const yd_node *v, const char *path, 
 typedef struct range {
     double lo, hi;
     int lo_open, hi_open;
+    int cap;  /* 1: hi is a sanity cap of this program, not a bound of the quantity (a gamma
+               * or lognormal may be given; draws above the cap are the PSA engine's to reject) */
 } range;
 
-static const range R_PROB = {0.0, 1.0, 0, 0};
-static const range R_NONNEG = {0.0, HUGE_VAL, 0, 1};
+static const range R_PROB = {0.0, 1.0, 0, 0, 0};
+static const range R_NONNEG = {0.0, HUGE_VAL, 0, 1, 0};
 
 static void range_text(const range *r, char *buf, size_t size)
 {
@@ -425,8 +473,9 @@ static int in_range(const range *r, double x)
     return 1;
 }
 
-static psim_status rd_double(const conv *c, const yd_node *v, const char *path, range r,
-                             double *out)
+/* A plain number in r (no distribution). */
+static psim_status rd_value(const conv *c, const yd_node *v, const char *path, range r,
+                            double *out)
 {
     double d = 0.0;
     char rt[96];
@@ -563,6 +612,9 @@ static psim_status check_name_node(const conv *c, const yd_node *v, const char *
     char what[DESCRIBE_MAX];
     if (v->kind == YD_SCALAR && !yd_is_null(v) && valid_name(v->text, v->len))
         return PSIM_OK;
+    if (v->kind == YD_MAPPING && yd_map_get(v, "dist"))
+        return fail(c, v, "`%s`: expected a name, got a distribution; names take no distribution",
+                    path);
     yd_describe(v, what, sizeof what);
     return fail(c, v,
                 "`%s`: expected a name of 1-%d letters, digits, `_`, `.` or `-`, got %s", path,
@@ -635,6 +687,293 @@ static psim_status rd_currency(const conv *c, const yd_node *v, const char *path
                 path, size - 1, what);
 }
 
+/* --------------------------------------------------- uncertain parameters */
+
+/* The unit of a parameter from its scenario key; NULL for money (the
+ * scenario's currency, known only once `economics` is read). */
+static const char *unit_for(const char *name)
+{
+    static const struct {
+        const char *prefix, *unit;
+    } by_prefix[] = {
+        {"cohort.baseline_vas.", "cm"},
+        {"cohort.pain_duration_months.", "months"},
+        {"cohort.noise.sd", "cm"},
+        {"cohort.noise.phi", "1"},
+        {"cohort.", "probability"}, /* lumbar_levels, myofascial, contraindications, aspirin */
+        {"economics.discount.", "per year"},
+        {"economics.utility.slope_per_cm", "QALY per cm"},
+        {"economics.utility.", "QALY"},
+    };
+    static const struct {
+        const char *key, *unit;
+    } by_key[] = {
+        {"p_first", "probability"},
+        {"p_persist", "probability"},
+        {"p_recover", "probability"},
+        {"antibody_risk", "probability"},
+        {"p", "probability"},
+        {"mean", "fraction of baseline VAS"}, /* relief */
+        {"sd", "fraction of baseline VAS"},
+        {"threshold", "fraction of baseline VAS"},
+        {"baseline_shift", "cm"},
+        {"onset_days", "days"},
+        {"peak_days", "days"},
+        {"median_days", "days"},
+        {"half_life_days", "days"},
+        {"sigma", "1"},
+        {"utility_decrement", "QALY"},
+    };
+    for (size_t i = 0; i < sizeof by_prefix / sizeof *by_prefix; i++)
+        if (strncmp(name, by_prefix[i].prefix, strlen(by_prefix[i].prefix)) == 0)
+            return by_prefix[i].unit;
+    const char *last = strrchr(name, '.');
+    last = last ? last + 1 : name;
+    for (size_t i = 0; i < sizeof by_key / sizeof *by_key; i++)
+        if (strcmp(last, by_key[i].key) == 0)
+            return by_key[i].unit;
+    return NULL; /* prices, session and adverse-event costs */
+}
+
+/* Where the double at `out` lives: in the scenario (*def = -1, offset in
+ * psim_scenario) or in a treatment being resolved (*def = k, offset in
+ * psim_treatment).  Returns 0 for anything else. */
+static int locate(const conv *c, const double *out, int *def, size_t *offset)
+{
+    uintptr_t p = (uintptr_t)out, s = (uintptr_t)c->scn, d = (uintptr_t)c->def;
+    if (p >= s && p - s < sizeof *c->scn) {
+        *def = -1;
+        *offset = (size_t)(p - s);
+        return 1;
+    }
+    if (p >= d && p - d < sizeof c->def) {
+        size_t k = (size_t)(p - d) / sizeof(tdef);
+        *def = (int)k;
+        *offset = (size_t)(p - (uintptr_t)&c->def[k].t);
+        return 1;
+    }
+    return 0;
+}
+
+static int find_pending(const ulist *ul, int def, size_t offset)
+{
+    for (int i = 0; i < ul->n; i++)
+        if (ul->p[i].def == def && ul->p[i].u.offset == offset)
+            return i;
+    return -1;
+}
+
+/* The double at `out` was given as a plain value: it is certain. */
+static void forget(const conv *c, const double *out)
+{
+    ulist *ul = c->ul;
+    int def = 0;
+    size_t offset = 0;
+    if (!locate(c, out, &def, &offset))
+        return;
+    int i = find_pending(ul, def, offset);
+    if (i < 0)
+        return;
+    memmove(&ul->p[i], &ul->p[i + 1], (size_t)(ul->n - i - 1) * sizeof ul->p[0]);
+    ul->n--;
+}
+
+/* List the double at `out` (dist->dim of them) as given by distribution d. */
+static psim_status remember(const conv *c, const yd_node *m, const char *path, range r,
+                            const double *out, const psim_dist *d, const char *source)
+{
+    ulist *ul = c->ul;
+    int def = 0;
+    size_t offset = 0;
+    if (!locate(c, out, &def, &offset))
+        return psim_error_set(c->err, PSIM_ERR_INTERNAL, NULL, 0, 0,
+                              "`%s`: the parameter is not part of the scenario", path);
+    if (strlen(path) >= PSIM_PARAM_NAME_MAX)
+        return fail(c, m,
+                    "`%s`: the key of a parameter given as a distribution must be shorter than "
+                    "%d characters (use shorter treatment or adverse-event names)",
+                    path, PSIM_PARAM_NAME_MAX);
+    int i = find_pending(ul, def, offset);
+    if (i < 0) {
+        if (ul->n >= PENDING_MAX)
+            return fail(c, m, "`%s`: more than %d parameters are given as distributions", path,
+                        PENDING_MAX);
+        i = ul->n++;
+    }
+    pending *p = &ul->p[i];
+    const char *unit = unit_for(path);
+    memset(p, 0, sizeof *p);
+    set_str(p->u.name, sizeof p->u.name, path);
+    set_str(p->u.unit, sizeof p->u.unit, unit ? unit : "");
+    p->money = unit == NULL;
+    p->u.dist = *d;
+    p->u.offset = offset;
+    p->u.lo = r.lo;
+    p->u.hi = r.hi;
+    p->u.line = m->line;
+    p->u.column = m->column;
+    set_str(p->u.source, sizeof p->u.source, source);
+    p->def = def;
+    p->at = m;
+    return PSIM_OK;
+}
+
+/* `{dist: ..., ...}` for the dim doubles at out, whose valid range is r: the
+ * doubles receive the mean (the base case) and the parameter is listed. */
+static psim_status rd_dist(const conv *c, const yd_node *m, const char *path, range r,
+                           double *out, int dim)
+{
+    static const range pos = {0.0, HUGE_VAL, 1, 1, 0};
+    char kp[PATH_MAX_LEN + 24], rt[96], src[PSIM_SOURCE_MAX] = "";
+    const yd_node *dn = yd_map_get(m, "dist"), *n1, *n2, *sn;
+    double mean[PSIM_DIST_MAX_DIM];
+    psim_dist d;
+    int kind = 0;
+    psim_status st;
+    memset(&d, 0, sizeof d);
+    if (!dn)
+        return fail(c, m,
+                    "`%s`: expected a number or a distribution such as `{dist: beta, alpha: 40, "
+                    "beta: 35}`, got a mapping without `dist`",
+                    path);
+    join(kp, sizeof kp, path, "dist");
+    st = rd_enum(c, dn, kp, dist_names, &kind);
+    if (st != PSIM_OK)
+        return st;
+    const char *name = dist_names[kind];
+    if (dim > 1 && kind != PSIM_DIST_DIRICHLET)
+        return fail(c, dn,
+                    "`%s` is a vector of %d probabilities: as a distribution it takes "
+                    "`{dist: dirichlet, alpha: [...]}` with %d concentrations, not `%s`",
+                    path, dim, dim, name);
+    if (dim == 1 && kind == PSIM_DIST_DIRICHLET)
+        return fail(c, dn,
+                    "`%s`: a dirichlet distribution is for a vector of probabilities "
+                    "(cohort.lumbar_levels), and `%s` is one number; use beta, gamma, normal, "
+                    "lognormal, uniform or fixed",
+                    path, path);
+    const char *const *keys = dist_keys[kind];
+    st = check_keys(c, m, path, keys);
+    if (st != PSIM_OK)
+        return st;
+    n1 = yd_map_get(m, keys[2]);
+    n2 = keys[3] ? yd_map_get(m, keys[3]) : NULL;
+    if (!n1 || (keys[3] && !n2)) {
+        if (keys[3])
+            return fail(c, m, "`%s`: a %s distribution needs `%s` and `%s`", path, name, keys[2],
+                        keys[3]);
+        return fail(c, m, "`%s`: a %s distribution needs `%s`", path, name, keys[2]);
+    }
+    sn = yd_map_get(m, "source");
+    if (sn) {
+        join(kp, sizeof kp, path, "source");
+        st = rd_string(c, sn, kp, src, sizeof src);
+        if (st != PSIM_OK)
+            return st;
+    }
+    d.kind = (psim_dist_kind)kind;
+    d.dim = dim;
+    join(kp, sizeof kp, path, keys[2]);
+    if (kind == PSIM_DIST_DIRICHLET) {
+        st = expect(c, n1, kp, YD_SEQUENCE);
+        if (st != PSIM_OK)
+            return st;
+        if (n1->n != (size_t)dim)
+            return fail(c, n1, "`%s`: expected %d concentrations (one per lumbar level), got %zu",
+                        kp, dim, n1->n);
+        for (size_t i = 0; i < n1->n; i++) {
+            char ep[PATH_MAX_LEN + 48];
+            snprintf(ep, sizeof ep, "%s[%zu]", kp, i);
+            st = rd_value(c, n1->items[i], ep, pos, &d.alpha[i]);
+            if (st != PSIM_OK)
+                return st;
+        }
+    } else {
+        int p1_pos = kind == PSIM_DIST_BETA || kind == PSIM_DIST_GAMMA ||
+                     kind == PSIM_DIST_LOGNORMAL;
+        st = p1_pos ? rd_value(c, n1, kp, pos, &d.p1) : rd_number(c, n1, kp, &d.p1);
+        if (st != PSIM_OK)
+            return st;
+        if (n2) {
+            join(kp, sizeof kp, path, keys[3]);
+            st = kind == PSIM_DIST_UNIFORM ? rd_number(c, n2, kp, &d.p2)
+                                           : rd_value(c, n2, kp, pos, &d.p2);
+            if (st != PSIM_OK)
+                return st;
+        }
+    }
+    /* The distribution's values must be valid values of the parameter. */
+    range_text(&r, rt, sizeof rt);
+    switch (d.kind) {
+    case PSIM_DIST_BETA:
+        if (r.lo > 0.0 || r.hi < 1.0)
+            return fail(c, dn,
+                        "`%s`: a beta distribution takes values in [0, 1], but `%s` must be %s; "
+                        "use a uniform on that range, or a normal well inside it",
+                        path, path, rt);
+        break;
+    case PSIM_DIST_GAMMA:
+    case PSIM_DIST_LOGNORMAL:
+        if (r.lo > 0.0 || (r.hi != HUGE_VAL && !r.cap))
+            return fail(c, dn,
+                        "`%s`: a %s distribution takes values in (0, inf), but `%s` must be %s; "
+                        "%s",
+                        path, name, path, rt,
+                        r.lo <= 0.0 && r.hi >= 1.0 ? "use a beta (values in [0, 1]), a uniform "
+                                                     "or a normal well inside the range"
+                                                   : "use a uniform on that range, or a normal "
+                                                     "well inside it");
+        break;
+    case PSIM_DIST_NORMAL: {
+        double a = d.p1 - 8.0 * d.p2, b = d.p1 + 8.0 * d.p2;
+        if (!in_range(&r, a) || !in_range(&r, b))
+            return fail(c, n2,
+                        "`%s` must be %s, so a normal distribution needs mean - 8 sd (%.15g) and "
+                        "mean + 8 sd (%.15g) inside that range (then the chance of a draw "
+                        "outside is below 1e-15); use a smaller sd, or beta, gamma or lognormal",
+                        path, rt, a, b);
+        break;
+    }
+    case PSIM_DIST_UNIFORM:
+        if (!(d.p1 < d.p2))
+            return fail(c, n2, "`%s`: a uniform distribution needs min < max, got min %.15g and "
+                               "max %.15g",
+                        path, d.p1, d.p2);
+        if (!in_range(&r, d.p1))
+            return fail(c, n1, "`%s` must be %s, so the uniform's min must be too, got %.15g",
+                        path, rt, d.p1);
+        if (!in_range(&r, d.p2))
+            return fail(c, n2, "`%s` must be %s, so the uniform's max must be too, got %.15g",
+                        path, rt, d.p2);
+        break;
+    default:
+        break;
+    }
+    psim_dist_mean(&d, mean);
+    for (int k = 0; k < dim; k++) {
+        if (!isfinite(mean[k]) || (dim == 1 && !in_range(&r, mean[k])))
+            return fail(c, m,
+                        "`%s`: the mean of this %s distribution is %.15g, but `%s` must be %s "
+                        "(the mean is the base-case value)",
+                        path, name, mean[k], path, rt);
+    }
+    for (int k = 0; k < dim; k++)
+        out[k] = mean[k];
+    return remember(c, m, path, r, out, &d, src);
+}
+
+/* A floating-point parameter: a number in r, or a distribution over r. */
+static psim_status rd_double(const conv *c, const yd_node *v, const char *path, range r,
+                             double *out)
+{
+    if (v->kind == YD_MAPPING)
+        return rd_dist(c, v, path, r, out, 1);
+    psim_status st = rd_value(c, v, path, r, out);
+    if (st == PSIM_OK)
+        forget(c, out);
+    return st;
+}
+
 /* Optional fields: look the key up and read it only when present. */
 #define OPT(map, path, key, call)                                                              \
     do {                                                                                       \
@@ -656,9 +995,9 @@ static psim_status conv_truncnorm(const conv *c, const yd_node *m, const char *p
     psim_status st = expect_keys(c, m, path, truncnorm_keys);
     if (st != PSIM_OK)
         return st;
-    static const range mean_range = {-MEAN_MAX, MEAN_MAX, 0, 0};
-    static const range sd_range = {0.0, SD_MAX, 0, 0};
-    range lim = {0.0, upper, 0, 0};
+    static const range mean_range = {-MEAN_MAX, MEAN_MAX, 0, 0, 1};
+    static const range sd_range = {0.0, SD_MAX, 0, 0, 1};
+    range lim = {0.0, upper, 0, 0, 0};
     if (upper == HUGE_VAL)
         lim.hi_open = 1;
     OPT(m, path, "mean", rd_double(c, v_, p_, mean_range, &t->mean));
@@ -682,9 +1021,12 @@ cleanup:
 
 static psim_status conv_levels(const conv *c, const yd_node *v, const char *path, double *p)
 {
-    psim_status st = expect(c, v, path, YD_SEQUENCE);
+    psim_status st;
     char ep[PATH_MAX_LEN + 24];
     double sum = 0.0;
+    if (v->kind == YD_MAPPING)
+        return rd_dist(c, v, path, R_PROB, p, PSIM_LUMBAR_LEVELS);
+    st = expect(c, v, path, YD_SEQUENCE);
     if (st != PSIM_OK)
         return st;
     if (v->n != PSIM_LUMBAR_LEVELS)
@@ -692,13 +1034,20 @@ static psim_status conv_levels(const conv *c, const yd_node *v, const char *path
                     PSIM_LUMBAR_LEVELS, v->n);
     for (size_t i = 0; i < v->n; i++) {
         snprintf(ep, sizeof ep, "%s[%zu]", path, i);
-        st = rd_double(c, v->items[i], ep, R_PROB, &p[i]);
+        if (v->items[i]->kind == YD_MAPPING && yd_map_get(v->items[i], "dist"))
+            return fail(c, v->items[i],
+                        "`%s`: one lumbar level cannot be a distribution on its own (the %d "
+                        "probabilities sum to 1); give the whole vector as `lumbar_levels: "
+                        "{dist: dirichlet, alpha: [a1, a2, a3, a4, a5]}`",
+                        ep, PSIM_LUMBAR_LEVELS);
+        st = rd_value(c, v->items[i], ep, R_PROB, &p[i]);
         if (st != PSIM_OK)
             return st;
         sum += p[i];
     }
     if (fabs(sum - 1.0) > 1e-9)
         return fail(c, v, "`%s` must sum to 1 (within 1e-9), got %.17g", path, sum);
+    forget(c, p); /* a --set list replaces a dirichlet */
     return PSIM_OK;
 }
 
@@ -732,8 +1081,8 @@ static psim_status conv_cohort(const conv *c, const yd_node *m, psim_cohort_para
     OPT(m, path, "aspirin_delay_days", rd_int(c, v_, p_, 0, DAYS_MAX, &co->aspirin_delay_days));
     sub = yd_map_get(m, "noise");
     if (sub) {
-        range phi = {0.0, 1.0, 0, 1};
-        range sd = {0.0, NOISE_SD_MAX, 0, 0};
+        range phi = {0.0, 1.0, 0, 1, 0};
+        range sd = {0.0, NOISE_SD_MAX, 0, 0, 1};
         path = "cohort.noise";
         st = expect_keys(c, sub, path, noise_keys);
         if (st != PSIM_OK)
@@ -803,8 +1152,8 @@ cleanup:
 static psim_status conv_relief(const conv *c, const yd_node *m, const char *path,
                                psim_treatment *t, const yd_node *fallback_at)
 {
-    static const range resp = {0.5, 1.0, 0, 0};
-    static const range non = {0.0, 0.5, 0, 1};
+    static const range resp = {0.5, 1.0, 0, 0, 0};
+    static const range non = {0.0, 0.5, 0, 1, 0};
     const yd_node *r = NULL, *nr = NULL;
     char rp[PATH_MAX_LEN], np[PATH_MAX_LEN];
     psim_status st = PSIM_OK;
@@ -837,8 +1186,8 @@ static psim_status conv_relief(const conv *c, const yd_node *m, const char *path
 static psim_status conv_adverse_events(const conv *c, const yd_node *m, const char *tpath,
                                        psim_treatment *t)
 {
-    static const range decrement = {0.0, AE_DECREMENT_MAX, 0, 0};
-    static const range money = {0.0, MONEY_MAX, 0, 0};
+    static const range decrement = {0.0, AE_DECREMENT_MAX, 0, 0, 1};
+    static const range money = {0.0, MONEY_MAX, 0, 0, 1};
     char path[PATH_MAX_LEN];
     psim_status st;
     join(path, sizeof path, tpath, "adverse_events");
@@ -899,7 +1248,7 @@ typedef struct price_nodes {
 
 static psim_status conv_packages(const conv *c, const yd_node *v, const char *path, psim_price *p)
 {
-    static const range money = {0.0, MONEY_MAX, 0, 0};
+    static const range money = {0.0, MONEY_MAX, 0, 0, 1};
     psim_status st = expect(c, v, path, YD_SEQUENCE);
     if (st != PSIM_OK)
         return st;
@@ -938,7 +1287,7 @@ cleanup:
 static psim_status conv_price(const conv *c, const yd_node *m, const char *path, psim_price *p,
                               price_nodes *pn)
 {
-    static const range money = {0.0, MONEY_MAX, 0, 0};
+    static const range money = {0.0, MONEY_MAX, 0, 0, 1};
     psim_status st = expect_keys(c, m, path, price_keys);
     if (st != PSIM_OK)
         return st;
@@ -1014,10 +1363,10 @@ static psim_status check_price(const conv *c, const char *path, const psim_treat
 static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const yd_node *name_key,
                                          const char *path, psim_treatment *t)
 {
-    static const range days = {0.0, DAYS_MAX, 0, 0};
-    static const range pos_days = {0.0, DAYS_MAX, 1, 0};
-    static const range sigma = {0.0, SIGMA_MAX, 0, 0};
-    static const range money = {0.0, MONEY_MAX, 0, 0};
+    static const range days = {0.0, DAYS_MAX, 0, 0, 1};
+    static const range pos_days = {0.0, DAYS_MAX, 1, 0, 1};
+    static const range sigma = {0.0, SIGMA_MAX, 0, 0, 1};
+    static const range money = {0.0, MONEY_MAX, 0, 0, 1};
     psim_status st = PSIM_OK;
     const yd_node *sub, *upl_node = NULL;
     price_nodes pn = {NULL, NULL, NULL, NULL};
@@ -1218,7 +1567,7 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
                                  psim_schedule *s)
 {
     static const char *const kinds[] = {"days", "every_days", "on_relapse"};
-    static const range threshold = {0.0, 2.0, 1, 0};
+    static const range threshold = {0.0, 2.0, 1, 0, 0};
     psim_status st = expect(c, m, path, YD_MAPPING);
     const int horizon = c->scn->horizon_days;
     char what[200], sp[PATH_MAX_LEN];
@@ -1480,7 +1829,7 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
     const yd_node *bv = yd_map_get(m, "baseline_shift");
     s->baseline_shift = 0.0;
     if (bv) {
-        static const range shift_range = {-10.0, 10.0, 0, 0};
+        static const range shift_range = {-10.0, 10.0, 0, 0, 0};
         join(fp, sizeof fp, path, "baseline_shift");
         st = rd_double(c, bv, fp, shift_range, &s->baseline_shift);
         if (st != PSIM_OK)
@@ -1514,9 +1863,9 @@ static psim_status conv_strategy(conv *c, const yd_node *m, int idx)
 
 static psim_status conv_economics(const conv *c, const yd_node *m, psim_economics *e)
 {
-    static const range rate = {0.0, 1.0, 0, 0};
-    static const range util = {-UTILITY_ABS_MAX, UTILITY_ABS_MAX, 0, 0};
-    static const range money = {0.0, MONEY_MAX, 0, 0};
+    static const range rate = {0.0, 1.0, 0, 0, 0};
+    static const range util = {-UTILITY_ABS_MAX, UTILITY_ABS_MAX, 0, 0, 1};
+    static const range money = {0.0, MONEY_MAX, 0, 0, 1};
     const char *path = "economics";
     const yd_node *sub;
     psim_status st = expect_keys(c, m, path, economics_keys);
@@ -1563,7 +1912,7 @@ static psim_status conv_economics(const conv *c, const yd_node *m, psim_economic
         for (size_t i = 0; i < sub->n; i++) {
             char ep[PATH_MAX_LEN];
             snprintf(ep, sizeof ep, "%s[%zu]", wp, i);
-            st = rd_double(c, sub->items[i], ep, money, &e->wtp[i]);
+            st = rd_value(c, sub->items[i], ep, money, &e->wtp[i]);
             if (st != PSIM_OK)
                 goto cleanup;
             if (i > 0 && !(e->wtp[i] > e->wtp[i - 1])) {
@@ -1574,6 +1923,173 @@ static psim_status conv_economics(const conv *c, const yd_node *m, psim_economic
             }
         }
         e->n_wtp = (int)sub->n;
+    }
+    {
+        static const range population = {0.0, POPULATION_MAX, 0, 0, 0};
+        static const range years = {0.0, HORIZON_YEARS_MAX, 1, 0, 0};
+        OPT(m, path, "population", rd_value(c, v_, p_, population, &e->population));
+        OPT(m, path, "horizon_years", rd_value(c, v_, p_, years, &e->horizon_years));
+    }
+cleanup:
+    return st;
+}
+
+/* -------------------------------------------------- uncertainty, psa: */
+
+static int cmp_uncertain(const void *a, const void *b)
+{
+    size_t x = ((const psim_uncertain *)a)->offset, y = ((const psim_uncertain *)b)->offset;
+    return x < y ? -1 : x > y;
+}
+
+/* The pending distributions into scn->uncertain, once the strategies have
+ * chosen the treatments: offsets in a resolved treatment become offsets of
+ * its copy in scn->treatments; treatments no strategy uses are dropped (they
+ * cannot affect a run).  Sorted by offset: the order of the resolved YAML. */
+static psim_status finish_uncertain(const conv *c)
+{
+    psim_scenario *scn = c->scn;
+    const ulist *ul = c->ul;
+    int n = 0;
+    for (int i = 0; i < ul->n; i++) {
+        const pending *p = &ul->p[i];
+        size_t offset = p->u.offset;
+        if (p->def >= 0) {
+            int j = 0;
+            while (j < scn->n_treatments && strcmp(scn->treatments[j].name, c->def[p->def].t.name))
+                j++;
+            if (j == scn->n_treatments)
+                continue;
+            offset += (size_t)((const char *)&scn->treatments[j] - (const char *)scn);
+        }
+        if (n >= PSIM_MAX_UNCERTAIN)
+            return fail(c, p->at,
+                        "`%s`: more than %d parameters (of the treatments the strategies use, "
+                        "the cohort, strategies and economics) are given as distributions",
+                        p->u.name, PSIM_MAX_UNCERTAIN);
+        psim_uncertain *u = &scn->uncertain[n++];
+        *u = p->u;
+        u->offset = offset;
+        if (p->money)
+            set_str(u->unit, sizeof u->unit, scn->economics.currency);
+    }
+    qsort(scn->uncertain, (size_t)n, sizeof scn->uncertain[0], cmp_uncertain);
+    for (int i = 1; i < n; i++)
+        if (scn->uncertain[i].offset == scn->uncertain[i - 1].offset)
+            return psim_error_set(c->err, PSIM_ERR_INTERNAL, NULL, 0, 0,
+                                  "`%s` and `%s` set the same parameter",
+                                  scn->uncertain[i - 1].name, scn->uncertain[i].name);
+    scn->n_uncertain = n;
+    return PSIM_OK;
+}
+
+/* Regression columns a parameter takes in an EVPPI group. */
+static int columns_of(const psim_uncertain *u)
+{
+    return u->dist.dim > 1 ? u->dist.dim - 1 : 1;
+}
+
+static psim_status conv_group(const conv *c, const yd_node *k, const yd_node *v,
+                              psim_evppi_group *g)
+{
+    const psim_scenario *scn = c->scn;
+    char gp[PATH_MAX_LEN], ep[PATH_MAX_LEN + 24];
+    int cols = 0;
+    psim_status st = check_name_node(c, k, "psa.evppi_groups");
+    if (st != PSIM_OK)
+        return st;
+    join(gp, sizeof gp, "psa.evppi_groups", k->text);
+    st = expect(c, v, gp, YD_SEQUENCE);
+    if (st != PSIM_OK)
+        return st;
+    if (v->n == 0)
+        return fail(c, v, "`%s`: expected 1 to %d parameter names, got an empty list", gp,
+                    PSIM_EVPPI_GROUP_MAX);
+    memset(g, 0, sizeof *g);
+    set_str(g->name, sizeof g->name, k->text);
+    for (size_t i = 0; i < v->n; i++) {
+        const yd_node *e = v->items[i];
+        char what[DESCRIBE_MAX];
+        int idx = -1;
+        snprintf(ep, sizeof ep, "%s[%zu]", gp, i);
+        if (e->kind != YD_SCALAR || yd_is_null(e) || strlen(e->text) != e->len) {
+            yd_describe(e, what, sizeof what);
+            return fail(c, e, "`%s`: expected the name of a parameter given as a distribution, "
+                              "got %s",
+                        ep, what);
+        }
+        for (int j = 0; j < scn->n_uncertain && idx < 0; j++)
+            if (strcmp(scn->uncertain[j].name, e->text) == 0)
+                idx = j;
+        if (idx < 0) {
+            const char *names[PSIM_MAX_UNCERTAIN];
+            char list[PSIM_ERROR_TEXT_MAX / 2];
+            for (int j = 0; j < scn->n_uncertain; j++)
+                names[j] = scn->uncertain[j].name;
+            if (scn->n_uncertain == 0)
+                return fail(c, e, "`%s`: `%s` is not given as a distribution (no parameter is)",
+                            ep, e->text);
+            const char *s = suggest(e->text, e->len, names, (size_t)scn->n_uncertain);
+            if (s)
+                return fail(c, e,
+                            "`%s`: `%s` is not a parameter given as a distribution; did you "
+                            "mean `%s`?",
+                            ep, e->text, s);
+            join_list(list, sizeof list, names, (size_t)scn->n_uncertain);
+            return fail(c, e,
+                        "`%s`: `%s` is not a parameter given as a distribution (those are: %s)",
+                        ep, e->text, list);
+        }
+        for (int j = 0; j < g->n; j++)
+            if (g->param[j] == idx)
+                return fail(c, e, "`%s`: `%s` is listed twice in group `%s`", ep, e->text,
+                            g->name);
+        cols += columns_of(&scn->uncertain[idx]);
+        if (cols > PSIM_EVPPI_GROUP_MAX)
+            return fail(c, e,
+                        "`%s`: a group takes at most %d regression columns (one per parameter, "
+                        "a dirichlet of length n counts n - 1), group `%s` would need %d",
+                        ep, PSIM_EVPPI_GROUP_MAX, g->name, cols);
+        g->param[g->n++] = idx;
+    }
+    return PSIM_OK;
+}
+
+/* `psa:`, read after everything else: groups name parameters listed anywhere. */
+static psim_status conv_psa(const conv *c, const yd_node *m)
+{
+    psim_psa_settings *p = &c->scn->psa;
+    const char *path = "psa";
+    const yd_node *sub;
+    psim_status st = expect_keys(c, m, path, psa_keys);
+    if (st != PSIM_OK)
+        return st;
+    OPT(m, path, "iterations", rd_int(c, v_, p_, 0, PSA_ITERATIONS_MAX, &p->iterations));
+    OPT(m, path, "patients", rd_enum(c, v_, p_, psa_patients_names, &p->common_patients));
+    sub = yd_map_get(m, "evppi_groups");
+    if (sub) {
+        st = expect(c, sub, "psa.evppi_groups", YD_MAPPING);
+        if (st != PSIM_OK)
+            goto cleanup;
+        if (sub->n > PSIM_MAX_EVPPI_GROUPS) {
+            st = fail(c, sub->keys[PSIM_MAX_EVPPI_GROUPS],
+                      "`psa.evppi_groups`: at most %d groups, got %zu", PSIM_MAX_EVPPI_GROUPS,
+                      sub->n);
+            goto cleanup;
+        }
+        for (size_t i = 0; i < sub->n; i++) {
+            st = conv_group(c, sub->keys[i], sub->items[i], &p->groups[i]);
+            if (st != PSIM_OK)
+                goto cleanup;
+            p->n_groups = (int)i + 1;
+        }
+    }
+    if (p->iterations > 0 && c->scn->n_uncertain == 0) {
+        st = fail(c, yd_map_get(m, "iterations"),
+                  "`psa.iterations` is %d, but no parameter is given as a distribution (write "
+                  "one as, for example, `p_first: {dist: beta, alpha: 40, beta: 35}`)",
+                  p->iterations);
+        goto cleanup;
     }
 cleanup:
     return st;
@@ -1716,6 +2232,10 @@ static psim_status convert(conv *c, const yd_node *root)
     }
     path = "";
     OPT(root, path, "economics", conv_economics(c, v_, &scn->economics));
+    st = finish_uncertain(c);
+    if (st != PSIM_OK)
+        goto cleanup;
+    OPT(root, path, "psa", conv_psa(c, v_));
     st = check_chunking(c, root);
 cleanup:
     return st;
@@ -2018,6 +2538,7 @@ psim_status psim_scenario_load_text(const char *text, size_t len, const char *na
     }
     c->err = err;
     c->scn = scn;
+    c->ul = &c->ul_store;
     st = convert(c, root);
     if (st != PSIM_OK)
         goto cleanup;

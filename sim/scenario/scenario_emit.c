@@ -246,20 +246,84 @@ static void section(sbuf *b, int level, const char *key)
     sb_printf(b, "%s:\n", key);
 }
 
-static void emit_truncnorm(sbuf *b, int level, const char *key, const psim_truncnorm *t)
+/* The uncertain parameter whose (first) double is at p, or NULL. */
+static const psim_uncertain *uncertain_at(const psim_scenario *scn, const double *p)
 {
-    section(b, level, key);
-    kv_num(b, level + 1, "mean", t->mean);
-    kv_num(b, level + 1, "sd", t->sd);
-    kv_num(b, level + 1, "min", t->min);
-    kv_num(b, level + 1, "max", t->max);
+    size_t offset = (size_t)((const char *)p - (const char *)scn);
+    for (int i = 0; i < scn->n_uncertain && i < PSIM_MAX_UNCERTAIN; i++)
+        if (scn->uncertain[i].offset == offset)
+            return &scn->uncertain[i];
+    return NULL;
 }
 
-static void emit_meansd(sbuf *b, int level, const char *key, const psim_meansd *m)
+/* `{dist: beta, alpha: 40, beta: 35, source: "..."}` */
+static void put_dist(sbuf *b, const psim_uncertain *u)
+{
+    static const char *const keys[][2] = {{"value", NULL},    {"alpha", "beta"},
+                                          {"shape", "scale"}, {"mean", "sd"},
+                                          {"median", "sigma"}, {"min", "max"}};
+    const psim_dist *d = &u->dist;
+    char num[40];
+    sb_printf(b, "{dist: %s", psim_dist_name(d->kind));
+    if (d->kind == PSIM_DIST_DIRICHLET) {
+        sb_puts(b, ", alpha: [");
+        for (int k = 0; k < d->dim && k < PSIM_DIST_MAX_DIM; k++) {
+            format_double(d->alpha[k], num, sizeof num);
+            sb_printf(b, "%s%s", k ? ", " : "", num);
+        }
+        sb_puts(b, "]");
+    } else if ((int)d->kind >= 0 && (size_t)d->kind < sizeof keys / sizeof *keys) {
+        format_double(d->p1, num, sizeof num);
+        sb_printf(b, ", %s: %s", keys[d->kind][0], num);
+        if (keys[d->kind][1]) {
+            format_double(d->p2, num, sizeof num);
+            sb_printf(b, ", %s: %s", keys[d->kind][1], num);
+        }
+    }
+    if (u->source[0]) {
+        sb_puts(b, ", source: ");
+        put_quoted(b, u->source);
+    }
+    sb_puts(b, "}");
+}
+
+/* The value of the double at p, or its distribution. */
+static void put_param(sbuf *b, const psim_scenario *scn, const double *p)
+{
+    char num[40];
+    const psim_uncertain *u = uncertain_at(scn, p);
+    if (u) {
+        put_dist(b, u);
+        return;
+    }
+    format_double(*p, num, sizeof num);
+    sb_puts(b, num);
+}
+
+static void kv_par(sbuf *b, const psim_scenario *scn, int level, const char *key, const double *p)
+{
+    indent(b, level);
+    sb_printf(b, "%s: ", key);
+    put_param(b, scn, p);
+    sb_puts(b, "\n");
+}
+
+static void emit_truncnorm(sbuf *b, const psim_scenario *scn, int level, const char *key,
+                           const psim_truncnorm *t)
 {
     section(b, level, key);
-    kv_num(b, level + 1, "mean", m->mean);
-    kv_num(b, level + 1, "sd", m->sd);
+    kv_par(b, scn, level + 1, "mean", &t->mean);
+    kv_par(b, scn, level + 1, "sd", &t->sd);
+    kv_par(b, scn, level + 1, "min", &t->min);
+    kv_par(b, scn, level + 1, "max", &t->max);
+}
+
+static void emit_meansd(sbuf *b, const psim_scenario *scn, int level, const char *key,
+                        const psim_meansd *m)
+{
+    section(b, level, key);
+    kv_par(b, scn, level + 1, "mean", &m->mean);
+    kv_par(b, scn, level + 1, "sd", &m->sd);
 }
 
 static const char *price_model_name(psim_price_model m)
@@ -288,56 +352,56 @@ static const char *continue_name(psim_continue_rule r)
     }
 }
 
-static void emit_price(sbuf *b, int level, const psim_price *p)
+static void emit_price(sbuf *b, const psim_scenario *scn, int level, const psim_price *p)
 {
-    char num[40];
     section(b, level, "price");
     indent(b, level + 1);
     sb_printf(b, "model: %s\n", price_model_name(p->model));
-    kv_num(b, level + 1, "per_unit", p->per_unit);
+    kv_par(b, scn, level + 1, "per_unit", &p->per_unit);
     if (p->n_packages <= 0) {
         indent(b, level + 1);
         sb_puts(b, "packages: []\n");
     } else {
         section(b, level + 1, "packages");
         for (int i = 0; i < p->n_packages && i < PSIM_MAX_PACKAGES; i++) {
-            format_double(p->package_price[i], num, sizeof num);
             indent(b, level + 2);
-            sb_printf(b, "- {units: %d, price: %s}\n", p->package_units[i], num);
+            sb_printf(b, "- {units: %d, price: ", p->package_units[i]);
+            put_param(b, scn, &p->package_price[i]);
+            sb_puts(b, "}\n");
         }
     }
     /* 0 is "not set" (a given vial_units is >= 1): then the base's 0 is kept */
     if (p->vial_units > 0)
         kv_int(b, level + 1, "vial_units", p->vial_units);
-    kv_num(b, level + 1, "vial_price", p->vial_price);
+    kv_par(b, scn, level + 1, "vial_price", &p->vial_price);
 }
 
-static void emit_treatment(sbuf *b, const psim_treatment *t)
+static void emit_treatment(sbuf *b, const psim_scenario *scn, const psim_treatment *t)
 {
     indent(b, 1);
     put_key(b, t->name);
     sb_puts(b, "\n");
     kv_str(b, 2, "base", t->base);
     kv_bool(b, 2, "injection", t->injection);
-    kv_num(b, 2, "p_first", t->p_first);
-    kv_num(b, 2, "p_persist", t->p_persist);
-    kv_num(b, 2, "p_recover", t->p_recover);
-    kv_num(b, 2, "antibody_risk", t->antibody_risk);
+    kv_par(b, scn, 2, "p_first", &t->p_first);
+    kv_par(b, scn, 2, "p_persist", &t->p_persist);
+    kv_par(b, scn, 2, "p_recover", &t->p_recover);
+    kv_par(b, scn, 2, "antibody_risk", &t->antibody_risk);
     section(b, 2, "relief");
-    emit_meansd(b, 3, "responder", &t->relief_responder);
-    emit_meansd(b, 3, "non_responder", &t->relief_non_responder);
-    kv_num(b, 2, "onset_days", t->onset_days);
-    kv_num(b, 2, "peak_days", t->peak_days);
+    emit_meansd(b, scn, 3, "responder", &t->relief_responder);
+    emit_meansd(b, scn, 3, "non_responder", &t->relief_non_responder);
+    kv_par(b, scn, 2, "onset_days", &t->onset_days);
+    kv_par(b, scn, 2, "peak_days", &t->peak_days);
     section(b, 2, "duration");
-    kv_num(b, 3, "median_days", t->duration_median_days);
-    kv_num(b, 3, "sigma", t->duration_sigma);
-    kv_num(b, 2, "half_life_days", t->half_life_days);
+    kv_par(b, scn, 3, "median_days", &t->duration_median_days);
+    kv_par(b, scn, 3, "sigma", &t->duration_sigma);
+    kv_par(b, scn, 2, "half_life_days", &t->half_life_days);
     section(b, 2, "dose");
     kv_int(b, 3, "units_per_level", t->units_per_level);
     kv_int(b, 3, "max_units_per_session", t->max_units_per_session);
     kv_int(b, 2, "min_interval_days", t->min_interval_days);
-    emit_price(b, 2, &t->price);
-    kv_num(b, 2, "session_cost", t->session_cost);
+    emit_price(b, scn, 2, &t->price);
+    kv_par(b, scn, 2, "session_cost", &t->session_cost);
     if (t->n_ae <= 0) {
         indent(b, 2);
         sb_puts(b, "adverse_events: {}\n");
@@ -348,10 +412,10 @@ static void emit_treatment(sbuf *b, const psim_treatment *t)
         indent(b, 3);
         put_key(b, t->ae[i].name);
         sb_puts(b, "\n");
-        kv_num(b, 4, "p", t->ae[i].p);
+        kv_par(b, scn, 4, "p", &t->ae[i].p);
         kv_int(b, 4, "days", t->ae[i].days);
-        kv_num(b, 4, "utility_decrement", t->ae[i].utility_decrement);
-        kv_num(b, 4, "cost", t->ae[i].cost);
+        kv_par(b, scn, 4, "utility_decrement", &t->ae[i].utility_decrement);
+        kv_par(b, scn, 4, "cost", &t->ae[i].cost);
     }
 }
 
@@ -371,7 +435,7 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
     sb_puts(b, "\n");
     kv_str(b, 2, "treatment", s->treatment);
     kv_str(b, 2, "fallback", s->fallback);
-    kv_num(b, 2, "baseline_shift", s->baseline_shift);
+    kv_par(b, scn, 2, "baseline_shift", &s->baseline_shift);
     if (none_based(scn, s))
         return;
     section(b, 2, "schedule");
@@ -387,7 +451,7 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
         kv_int(b, 3, "start_day", sc->start_day);
     } else {
         section(b, 3, "on_relapse");
-        kv_num(b, 4, "threshold", sc->relapse_threshold);
+        kv_par(b, scn, 4, "threshold", &sc->relapse_threshold);
         kv_int(b, 4, "max_sessions", sc->relapse_max_sessions);
         kv_int(b, 3, "start_day", sc->start_day);
     }
@@ -396,19 +460,20 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
     kv_int(b, 3, "assess_after_days", sc->assess_after_days);
 }
 
-static void emit_economics(sbuf *b, const psim_economics *e)
+static void emit_economics(sbuf *b, const psim_scenario *scn)
 {
+    const psim_economics *e = &scn->economics;
     char num[40];
     section(b, 0, "economics");
     kv_str(b, 1, "currency", e->currency);
     section(b, 1, "discount");
-    kv_num(b, 2, "costs", e->discount_costs);
-    kv_num(b, 2, "qalys", e->discount_qalys);
+    kv_par(b, scn, 2, "costs", &e->discount_costs);
+    kv_par(b, scn, 2, "qalys", &e->discount_qalys);
     section(b, 1, "utility");
-    kv_num(b, 2, "u0", e->utility_u0);
-    kv_num(b, 2, "slope_per_cm", e->utility_slope);
-    kv_num(b, 2, "min", e->utility_min);
-    kv_num(b, 2, "max", e->utility_max);
+    kv_par(b, scn, 2, "u0", &e->utility_u0);
+    kv_par(b, scn, 2, "slope_per_cm", &e->utility_slope);
+    kv_par(b, scn, 2, "min", &e->utility_min);
+    kv_par(b, scn, 2, "max", &e->utility_max);
     indent(b, 1);
     sb_puts(b, "wtp: [");
     for (int i = 0; i < e->n_wtp && i < PSIM_MAX_WTP; i++) {
@@ -416,6 +481,36 @@ static void emit_economics(sbuf *b, const psim_economics *e)
         sb_printf(b, "%s%s", i ? ", " : "", num);
     }
     sb_puts(b, "]\n");
+    kv_num(b, 1, "population", e->population);
+    kv_num(b, 1, "horizon_years", e->horizon_years);
+}
+
+static void emit_psa(sbuf *b, const psim_scenario *scn)
+{
+    const psim_psa_settings *p = &scn->psa;
+    section(b, 0, "psa");
+    kv_int(b, 1, "iterations", p->iterations);
+    indent(b, 1);
+    sb_printf(b, "patients: %s\n", p->common_patients ? "common" : "per_iteration");
+    if (p->n_groups <= 0) {
+        indent(b, 1);
+        sb_puts(b, "evppi_groups: {}\n");
+        return;
+    }
+    section(b, 1, "evppi_groups");
+    for (int g = 0; g < p->n_groups && g < PSIM_MAX_EVPPI_GROUPS; g++) {
+        const psim_evppi_group *gr = &p->groups[g];
+        indent(b, 2);
+        put_key(b, gr->name);
+        sb_puts(b, " [");
+        for (int i = 0; i < gr->n && i < PSIM_EVPPI_GROUP_MAX; i++) {
+            int k = gr->param[i];
+            if (i)
+                sb_puts(b, ", ");
+            put_quoted(b, k >= 0 && k < scn->n_uncertain ? scn->uncertain[k].name : "");
+        }
+        sb_puts(b, "]\n");
+    }
 }
 
 static void emit(sbuf *b, const psim_scenario *scn)
@@ -432,28 +527,34 @@ static void emit(sbuf *b, const psim_scenario *scn)
     kv_int(b, 0, "block_size", scn->block_size);
 
     section(b, 0, "cohort");
-    emit_truncnorm(b, 1, "baseline_vas", &co->baseline_vas);
-    emit_truncnorm(b, 1, "pain_duration_months", &co->pain_duration_months);
+    emit_truncnorm(b, scn, 1, "baseline_vas", &co->baseline_vas);
+    emit_truncnorm(b, scn, 1, "pain_duration_months", &co->pain_duration_months);
     indent(b, 1);
-    sb_puts(b, "lumbar_levels: [");
-    for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++) {
-        format_double(co->lumbar_levels[i], num, sizeof num);
-        sb_printf(b, "%s%s", i ? ", " : "", num);
+    sb_puts(b, "lumbar_levels: ");
+    if (uncertain_at(scn, &co->lumbar_levels[0])) {
+        put_param(b, scn, &co->lumbar_levels[0]);
+    } else {
+        sb_puts(b, "[");
+        for (int i = 0; i < PSIM_LUMBAR_LEVELS; i++) {
+            format_double(co->lumbar_levels[i], num, sizeof num);
+            sb_printf(b, "%s%s", i ? ", " : "", num);
+        }
+        sb_puts(b, "]");
     }
-    sb_puts(b, "]\n");
-    kv_num(b, 1, "myofascial", co->myofascial);
+    sb_puts(b, "\n");
+    kv_par(b, scn, 1, "myofascial", &co->myofascial);
     section(b, 1, "contraindications");
     for (int i = 0; i < PSIM_N_CONTRA; i++)
-        kv_num(b, 2, psim_contra_names[i], co->contraindications[i]);
-    kv_num(b, 1, "aspirin_recent", co->aspirin_recent);
+        kv_par(b, scn, 2, psim_contra_names[i], &co->contraindications[i]);
+    kv_par(b, scn, 1, "aspirin_recent", &co->aspirin_recent);
     kv_int(b, 1, "aspirin_delay_days", co->aspirin_delay_days);
     section(b, 1, "noise");
-    kv_num(b, 2, "sd", co->noise_sd);
-    kv_num(b, 2, "phi", co->noise_phi);
+    kv_par(b, scn, 2, "sd", &co->noise_sd);
+    kv_par(b, scn, 2, "phi", &co->noise_phi);
 
     section(b, 0, "treatments");
     for (int i = 0; i < scn->n_treatments && i < PSIM_MAX_TREATMENTS; i++)
-        emit_treatment(b, &scn->treatments[i]);
+        emit_treatment(b, scn, &scn->treatments[i]);
 
     section(b, 0, "strategies");
     for (int i = 0; i < scn->n_strategies && i < PSIM_MAX_STRATEGIES; i++)
@@ -465,7 +566,8 @@ static void emit(sbuf *b, const psim_scenario *scn)
     kv_bool(b, 1, "trajectories", scn->output.trajectories);
     kv_int(b, 1, "compression", scn->output.compression);
 
-    emit_economics(b, &scn->economics);
+    emit_economics(b, scn);
+    emit_psa(b, scn);
 }
 
 psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text, psim_error *err)

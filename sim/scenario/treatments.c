@@ -126,6 +126,8 @@ void psim_economics_default(psim_economics *e)
     e->utility_slope = -0.041;  /* EQ-5D-3L per cm of VAS, chronic LBP [src] */
     e->utility_min = -0.594;    /* EQ-5D-3L floor */
     e->utility_max = 1.0;
+    e->population = 0.0;        /* not given: population EVPI is not reported */
+    e->horizon_years = 10.0;    /* years the decision holds [asm] */
     e->n_wtp = (int)(sizeof wtp / sizeof wtp[0]);
     for (int k = 0; k < e->n_wtp; k++)
         e->wtp[k] = wtp[k];
