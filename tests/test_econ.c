@@ -1,8 +1,10 @@
 /* Costs, QALYs and the response-guided and relapse-driven schedules
  * (MODEL.md sections 4-5), on patients whose course is known exactly. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "testutil.h"
 
 #include "painsim/model.h"
+#include "painsim/report.h"
 
 /* A trial-like cohort without noise: B = 7 exactly, five lumbar levels. */
 #define EXACT_COHORT                                                                             \
@@ -231,4 +233,129 @@ Test(econ, baseline_shift_moves_one_arm)
     free(o);
     psim_model_destroy(m);
     psim_scenario_destroy(scn);
+}
+
+/* Sequential ICERs on the shipped default scenario: the decisive comparison
+ * (botox_relapse against steroid_bupivacaine) is in the table, its paired
+ * standard errors are those of the per-patient differences stored in the
+ * file, and the report read back from the file prints the same. */
+static char *report_text(const psim_report *rep, psim_report_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    cr_assert(fp);
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_report_print(rep, fmt, fp, &err), PSIM_OK, "%s", err.message);
+    fclose(fp);
+    return buf;
+}
+
+static int index_of(const psim_report *rep, const char *name)
+{
+    for (int s = 0; s < rep->n_strategies; s++)
+        if (strcmp(rep->strategies[s].name, name) == 0)
+            return s;
+    cr_assert_fail("no strategy %s", name);
+    return -1;
+}
+
+Test(econ, sequential_icers_of_the_default_scenario)
+{
+    char path[1024], h5[256];
+    snprintf(path, sizeof path, "%s/scenarios/default.yaml", PAINSIM_SOURCE_DIR);
+    tu_tmpname(h5, sizeof h5, "seq-default");
+    psim_scenario *scn = tu_load_file(path, NULL, 0);
+    psim_results *r = tu_run(scn, 2, h5);
+    psim_report *rep = NULL, *back = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_report_from_results(r, scn, &rep, &err), PSIM_OK, "%s", err.message);
+    const int relapse = index_of(rep, "botox_relapse"), steroid = index_of(rep, "steroid_bupivacaine");
+    const psim_report_strategy *rs = &rep->strategies[relapse];
+    cr_assert_eq(rs->seq_status, PSIM_SEQ_COMPARED);
+    cr_assert_eq(rs->seq_prev, steroid);
+
+    /* every compared frontier strategy against the per-patient columns */
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    int compared = 0;
+    for (int s = 0; s < rep->n_strategies; s++) {
+        const psim_report_strategy *a = &rep->strategies[s];
+        if (a->seq_status != PSIM_SEQ_COMPARED)
+            continue;
+        const psim_report_strategy *b = &rep->strategies[a->seq_prev];
+        char name[PSIM_NAME_MAX + 64];
+        size_t n, n2;
+        snprintf(name, sizeof name, "/strategies/%s/cost", a->name);
+        double *ca = tu_read_double(f, name, &n);
+        snprintf(name, sizeof name, "/strategies/%s/qaly", a->name);
+        double *ea = tu_read_double(f, name, &n2);
+        snprintf(name, sizeof name, "/strategies/%s/cost", b->name);
+        double *cb = tu_read_double(f, name, &n2);
+        snprintf(name, sizeof name, "/strategies/%s/qaly", b->name);
+        double *eb = tu_read_double(f, name, &n2);
+        cr_assert_eq(n, (size_t)rep->patients);
+        /* two-pass mean and SE of the paired differences */
+        double mc = 0, me = 0, vc = 0, ve = 0;
+        for (size_t i = 0; i < n; i++) {
+            mc += ca[i] - cb[i];
+            me += ea[i] - eb[i];
+        }
+        mc /= (double)n;
+        me /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            vc += (ca[i] - cb[i] - mc) * (ca[i] - cb[i] - mc);
+            ve += (ea[i] - eb[i] - me) * (ea[i] - eb[i] - me);
+        }
+        double sc = sqrt(vc / (double)(n - 1) / (double)n), se = sqrt(ve / (double)(n - 1) / (double)n);
+        cr_assert_float_eq(a->seq_delta_cost.mean, mc, 1e-9 * fabs(mc), "%s: %.17g vs %.17g", a->name,
+                           a->seq_delta_cost.mean, mc);
+        cr_assert_float_eq(a->seq_delta_qaly.mean, me, 1e-9 * fabs(me), "%s", a->name);
+        cr_assert_float_eq(a->seq_delta_cost.se, sc, 1e-7 * sc, "%s: SE %.17g vs %.17g", a->name,
+                           a->seq_delta_cost.se, sc);
+        cr_assert_float_eq(a->seq_delta_qaly.se, se, 1e-7 * se, "%s: SE %.17g vs %.17g", a->name,
+                           a->seq_delta_qaly.se, se);
+        cr_assert_float_eq(a->seq_icer, mc / me, 1e-8 * fabs(mc / me), "%s", a->name);
+        free(ca);
+        free(ea);
+        free(cb);
+        free(eb);
+        compared++;
+    }
+    cr_assert_geq(compared, 2);
+    H5Fclose(f);
+
+    /* the table names the decisive comparison */
+    char *table = report_text(rep, PSIM_REPORT_TABLE);
+    const char *sec = strstr(table, "\nEfficient frontier (sequential ICERs)");
+    cr_assert(sec, "%s", table);
+    const char *line = strstr(sec, "\n  botox_relapse ");
+    cr_assert(line, "%s", sec);
+    size_t len = strcspn(line + 1, "\n");
+    char buf[512];
+    snprintf(buf, sizeof buf, "%.*s", (int)len, line + 1);
+    cr_assert(strstr(buf, "vs steroid_bupivacaine") && strstr(buf, "dCost ") && strstr(buf, " RUB (SE ") &&
+                  strstr(buf, " QALY (SE ") && strstr(buf, " RUB/QALY"),
+              "%s", buf);
+    char icer[64];
+    snprintf(icer, sizeof icer, "ICER %.0f RUB/QALY", rs->seq_icer);
+    cr_assert(strstr(buf, icer), "no '%s' in %s", icer, buf);
+    cr_log_info("%s", sec);
+
+    /* `painsim summary FILE` prints what the run printed, in every format */
+    cr_assert_eq(psim_report_read_h5(h5, &back, &err), PSIM_OK, "%s", err.message);
+    for (int fmt = 0; fmt < 3; fmt++) {
+        char *x = report_text(rep, (psim_report_format)fmt), *y = report_text(back, (psim_report_format)fmt);
+        cr_assert_str_eq(x, y, "format %d", fmt);
+        free(x);
+        free(y);
+    }
+    free(table);
+    psim_report_destroy(back);
+    psim_report_destroy(rep);
+    psim_results_destroy(r);
+    psim_scenario_destroy(scn);
+    unlink(h5);
 }

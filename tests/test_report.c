@@ -220,6 +220,44 @@ typedef struct syn {
     double c[SYN_S][SYN_N], e[SYN_S][SYN_N];
 } syn;
 
+/* The economic sums of r->strategies from per-patient cost c[s * n + i] and
+ * QALYs e[s * n + i]: per strategy, against the reference `ref`, and between
+ * every two strategies (psim_strategy_summary.pair), as psim_run keeps them. */
+static void fill_econ_sums(psim_results *r, int ref, int n, const double *c, const double *e)
+{
+    const int S = r->n_strategies;
+    for (int s = 0; s < S; s++) {
+        psim_strategy_summary *ss = &r->strategies[s];
+        const double *cs = c + (size_t)s * (size_t)n, *es = e + (size_t)s * (size_t)n;
+        for (int i = 0; i < n; i++) {
+            double dc = cs[i] - c[(size_t)ref * (size_t)n + (size_t)i];
+            double de = es[i] - e[(size_t)ref * (size_t)n + (size_t)i];
+            ss->cost_sum += cs[i];
+            ss->cost_sumsq += cs[i] * cs[i];
+            ss->qaly_sum += es[i];
+            ss->qaly_sumsq += es[i] * es[i];
+            ss->cost_qaly_sum += cs[i] * es[i];
+            ss->dcost_sum += dc;
+            ss->dcost_sumsq += dc * dc;
+            ss->dqaly_sum += de;
+            ss->dqaly_sumsq += de * de;
+            ss->dcost_dqaly_sum += dc * de;
+            for (int j = 0; j < S; j++) {
+                if (j == s)
+                    continue;
+                psim_pair_sums *ps = &ss->pair[j];
+                double pc = cs[i] - c[(size_t)j * (size_t)n + (size_t)i];
+                double pe = es[i] - e[(size_t)j * (size_t)n + (size_t)i];
+                ps->dcost_sum += pc;
+                ps->dcost_sumsq += pc * pc;
+                ps->dqaly_sum += pe;
+                ps->dqaly_sumsq += pe * pe;
+                ps->dcost_dqaly_sum += pc * pe;
+            }
+        }
+    }
+}
+
 /* Four strategies over SYN_N patients with known per-patient cost and QALY:
  * care (reference), physio (extendedly dominated), botox, sham (strongly
  * dominated by care). */
@@ -296,23 +334,7 @@ static syn *make_syn(const char *long_name)
             ss->responders[t] = ss->treated ? (t * s) % (ss->treated + 1) : 0;
         }
     }
-    for (int s = 0; s < SYN_S; s++) {
-        psim_strategy_summary *ss = &r->strategies[s];
-        for (int i = 0; i < SYN_N; i++) {
-            double c = y->c[s][i], e = y->e[s][i];
-            double dc = c - y->c[0][i], de = e - y->e[0][i];
-            ss->cost_sum += c;
-            ss->cost_sumsq += c * c;
-            ss->qaly_sum += e;
-            ss->qaly_sumsq += e * e;
-            ss->cost_qaly_sum += c * e;
-            ss->dcost_sum += dc;
-            ss->dcost_sumsq += dc * dc;
-            ss->dqaly_sum += de;
-            ss->dqaly_sumsq += de * de;
-            ss->dcost_dqaly_sum += dc * de;
-        }
-    }
+    fill_econ_sums(r, 0, SYN_N, &y->c[0][0], &y->e[0][0]);
     return y;
 }
 
@@ -509,12 +531,21 @@ static const char json_check_py[] =
     "    assert list(s['incremental']['nmb']) == ['0', '250000', '500000', '1000000', '1500000',\n"
     "                                            '2000000', '2500000', '3000000']\n"
     "    assert s['dominated'] in (None, 'strong', 'extended')\n"
+    "    q = s['sequential']\n"
+    "    assert set(q) == {'status', 'previous', 'cost', 'cost_se', 'qaly', 'qaly_se', 'icer'}, q\n"
+    "    assert (q['status'] == 'compared') == (q['previous'] is not None)\n"
     "ref = by[d['reference']]\n"
     "assert ref['incremental']['icer'] is None and ref['dominated'] is None\n"
     "assert ref['first_response'] is None\n"
     "assert by['physio']['dominated'] == 'extended' and by['sham']['dominated'] == 'strong'\n"
     "assert set(by['botox']['adverse_events']) == {'local', 'flu_like'}\n"
     "assert by['botox']['adverse_events']['local'] == 0.2\n"
+    "assert by['care']['sequential']['status'] == 'first_on_frontier'\n"
+    "assert by['sham']['sequential']['status'] == 'dominated_strong'\n"
+    "assert by['physio']['sequential']['status'] == 'dominated_extended'\n"
+    "q = by['botox']['sequential']\n"
+    "assert q['previous'] == 'care' and q['cost_se'] > 0 and q['qaly_se'] > 0\n"
+    "assert abs(q['icer'] - q['cost'] / q['qaly']) < 1e-9 * abs(q['icer'])\n"
     "b = by['botox']\n"
     "assert abs(b['incremental']['icer'] - b['incremental']['cost'] / b['incremental']['qaly']) < 1e-6 * abs(b['incremental']['icer'])\n"
     "print('ok')\n";
@@ -583,7 +614,8 @@ Test(print, csv_header_and_rows)
                                        ",mean_vas_day21_cm,", ",mean_vas_day21_se_cm,",
                                        ",observed_response_day39_fraction,", ",dose_per_patient_U,",
                                        ",ae_local_per_patient_n,", ",nmb_at_250000_RUB,",
-                                       ",incremental_nmb_se_at_3000000_RUB", ",dominated,on_frontier,"};
+                                       ",incremental_nmb_se_at_3000000_RUB", ",dominated,on_frontier,",
+                                       ",sequential_delta_cost_se_RUB,", ",sequential_icer_RUB_per_QALY"};
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
         cr_assert(strstr(header, cols[k]), "no %s in %s", cols[k], header);
     cr_assert_null(strstr(header, "day56"));
@@ -786,6 +818,11 @@ static void assert_same_report(const psim_report *a, const psim_report *b)
         assert_est(x->delta_cost, y->delta_cost, "delta_cost");
         assert_est(x->delta_qaly, y->delta_qaly, "delta_qaly");
         cr_assert(same(x->icer, y->icer));
+        cr_assert_eq(x->seq_status, y->seq_status);
+        cr_assert_eq(x->seq_prev, y->seq_prev);
+        assert_est(x->seq_delta_cost, y->seq_delta_cost, "seq_delta_cost");
+        assert_est(x->seq_delta_qaly, y->seq_delta_qaly, "seq_delta_qaly");
+        cr_assert(same(x->seq_icer, y->seq_icer));
         cr_assert_eq(x->dominated, y->dominated);
         cr_assert_eq(x->on_frontier, y->on_frontier);
         for (int w = 0; w < a->n_wtp; w++)
@@ -908,6 +945,235 @@ Test(h5, no_wtp_and_no_adverse_events)
     psim_report_destroy(rep);
     unlink(path);
     free_syn(y);
+}
+
+/* ---- sequential ICERs along the frontier ------------------------------ */
+
+/* Five strategies, given out of cost order, over SEQ_N patients:
+ *   index  name    mean cost  mean QALY
+ *   0      dear        50000       0.65   reference
+ *   1      none            0       0.50
+ *   2      worse       60000       0.60   strongly dominated by dear
+ *   3      middle      30000       0.58   extendedly dominated: cheap -> middle
+ *                                         666667/QALY > middle -> dear 285714/QALY
+ *   4      cheap       10000       0.55
+ * Frontier none -> cheap -> dear; sequential ICERs cheap vs none
+ * 10000 / 0.05 = 200000 and dear vs cheap 40000 / 0.10 = 400000.  Each
+ * patient has a part common to all strategies (so pairing matters) and a
+ * part of the strategy's own; both sum to zero over the patients, so the
+ * means are the table's. */
+enum { SEQ_S = 5, SEQ_N = 40 };
+
+typedef struct seq_case {
+    psim_results *res;
+    psim_scenario *scn;
+    double c[SEQ_S][SEQ_N], e[SEQ_S][SEQ_N];
+} seq_case;
+
+static seq_case *make_seq_case(void)
+{
+    static const char *const names[SEQ_S] = {"dear", "none", "worse", "middle", "cheap"};
+    static const double cost[SEQ_S] = {50000, 0, 60000, 30000, 10000};
+    static const double qaly[SEQ_S] = {0.65, 0.50, 0.60, 0.58, 0.55};
+    seq_case *y = calloc(1, sizeof *y);
+    cr_assert(y);
+    y->scn = calloc(1, sizeof *y->scn);
+    cr_assert(y->scn);
+    psim_economics_default(&y->scn->economics);
+    snprintf(y->scn->reference, sizeof y->scn->reference, "dear");
+    psim_results *r = calloc(1, sizeof *r);
+    cr_assert(r);
+    y->res = r;
+    r->n_strategies = SEQ_S;
+    r->horizon_days = 10;
+    r->patients = SEQ_N;
+    snprintf(r->scenario, sizeof r->scenario, "sequential");
+    snprintf(r->reference, sizeof r->reference, "dear");
+    r->strategies = calloc(SEQ_S, sizeof *r->strategies);
+    cr_assert(r->strategies);
+    for (int s = 0; s < SEQ_S; s++) {
+        psim_strategy_summary *ss = &r->strategies[s];
+        snprintf(ss->name, sizeof ss->name, "%s", names[s]);
+        snprintf(ss->treatment, sizeof ss->treatment, "none");
+        ss->patients = SEQ_N;
+        for (int i = 0; i < SEQ_N; i++) {
+            double common = (double)(i % 5 - 2), own = (double)((i * 7 + s) % 4) - 1.5;
+            y->c[s][i] = cost[s] + 1000.0 * common + 100.0 * (s + 1) * own;
+            y->e[s][i] = qaly[s] + 0.01 * common + 0.002 * (s + 1) * (double)((i * 3 + s) % 4 - 1.5);
+        }
+    }
+    fill_econ_sums(r, 0, SEQ_N, &y->c[0][0], &y->e[0][0]);
+    return y;
+}
+
+static void free_seq_case(seq_case *y)
+{
+    psim_results_destroy(y->res);
+    free(y->scn);
+    free(y);
+}
+
+Test(sequential, hand_computed_frontier)
+{
+    seq_case *y = make_seq_case();
+    psim_report *rep = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_report_from_results(y->res, y->scn, &rep, &err), PSIM_OK, "%s", err.message);
+    cr_assert_eq(rep->n_frontier, 3);
+    cr_assert(rep->frontier[0] == 1 && rep->frontier[1] == 4 && rep->frontier[2] == 0);
+    const psim_seq_status want_status[SEQ_S] = {PSIM_SEQ_COMPARED, PSIM_SEQ_FIRST, PSIM_SEQ_DOMINATED_STRONG,
+                                                PSIM_SEQ_DOMINATED_EXTENDED, PSIM_SEQ_COMPARED};
+    const int want_prev[SEQ_S] = {4, -1, -1, -1, 1};
+    const double want_dc[SEQ_S] = {40000, NAN, NAN, NAN, 10000};
+    const double want_de[SEQ_S] = {0.10, NAN, NAN, NAN, 0.05};
+    const double want_icer[SEQ_S] = {400000, NAN, NAN, NAN, 200000};
+    for (int s = 0; s < SEQ_S; s++) {
+        const psim_report_strategy *rs = &rep->strategies[s];
+        cr_assert_eq(rs->seq_status, want_status[s], "%s: status %s", rs->name, psim_seq_status_name(rs->seq_status));
+        cr_assert_eq(rs->seq_prev, want_prev[s], "%s: previous %d", rs->name, rs->seq_prev);
+        if (want_prev[s] < 0) {
+            cr_assert(isnan(rs->seq_delta_cost.mean) && isnan(rs->seq_delta_cost.se) &&
+                      isnan(rs->seq_delta_qaly.mean) && isnan(rs->seq_delta_qaly.se) && isnan(rs->seq_icer),
+                      "%s has sequential figures", rs->name);
+            continue;
+        }
+        cr_assert(close_rel(rs->seq_delta_cost.mean, want_dc[s], 1e-12), "%s: dCost %.17g", rs->name,
+                  rs->seq_delta_cost.mean);
+        cr_assert(close_rel(rs->seq_delta_qaly.mean, want_de[s], 1e-12), "%s: dQALY %.17g", rs->name,
+                  rs->seq_delta_qaly.mean);
+        cr_assert(close_rel(rs->seq_icer, want_icer[s], 1e-9), "%s: ICER %.17g", rs->name, rs->seq_icer);
+        /* SEs: those of the per-patient paired differences, computed directly */
+        const int p = want_prev[s];
+        double dc[SEQ_N], de[SEQ_N], mdc, mde;
+        for (int i = 0; i < SEQ_N; i++) {
+            dc[i] = y->c[s][i] - y->c[p][i];
+            de[i] = y->e[s][i] - y->e[p][i];
+        }
+        double sdc = direct_se(dc, SEQ_N, &mdc), sde = direct_se(de, SEQ_N, &mde);
+        cr_assert(close_rel(rs->seq_delta_cost.mean, mdc, 1e-12));
+        cr_assert(close_rel(rs->seq_delta_cost.se, sdc, 1e-9), "%s: %.17g vs %.17g", rs->name,
+                  rs->seq_delta_cost.se, sdc);
+        cr_assert(close_rel(rs->seq_delta_qaly.se, sde, 1e-9), "%s: %.17g vs %.17g", rs->name,
+                  rs->seq_delta_qaly.se, sde);
+        /* pairing removes the common part: far below the unpaired SE */
+        const psim_report_strategy *rp = &rep->strategies[p];
+        cr_assert_lt(rs->seq_delta_cost.se, 0.5 * sqrt(rs->cost.se * rs->cost.se + rp->cost.se * rp->cost.se));
+    }
+    /* the reference is "dear", the sequential comparisons do not depend on it */
+    cr_assert(close_rel(rep->strategies[4].icer, (10000.0 - 50000.0) / (0.55 - 0.65), 1e-9));
+    cr_assert_str_eq(psim_seq_status_name(PSIM_SEQ_FIRST), "first_on_frontier");
+    cr_assert_str_eq(psim_seq_status_name(PSIM_SEQ_DOMINATED_EXTENDED), "dominated_extended");
+
+    /* the table's section */
+    char *text = print_to_string(rep, PSIM_REPORT_TABLE);
+    const char *const want[] = {
+        "\nEfficient frontier (sequential ICERs)",
+        "\n  none   first on the frontier",
+        "\n  cheap  vs none   dCost 10000 RUB (SE ",
+        "\n  dear   vs cheap  dCost 40000 RUB (SE ",
+        "dQALY 0.1000 QALY (SE ",
+        "ICER 400000 RUB/QALY\n",
+        "ICER 200000 RUB/QALY\n",
+        "\n  dominated, not on the frontier: worse (strongly), middle (extendedly)\n"};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        cr_assert(strstr(text, want[k]), "no '%s' in\n%s", want[k], text);
+    free(text);
+    /* JSON and CSV */
+    text = print_to_string(rep, PSIM_REPORT_JSON);
+    cr_assert(strstr(text, "\"sequential\": {\"status\": \"compared\", \"previous\": \"cheap\", \"cost\": 40000"),
+              "%s", text);
+    cr_assert(strstr(text, "\"sequential\": {\"status\": \"first_on_frontier\", \"previous\": null, \"cost\": null"),
+              "%s", text);
+    free(text);
+    text = print_to_string(rep, PSIM_REPORT_CSV);
+    cr_assert(strstr(text, ",sequential_status,sequential_previous,sequential_delta_cost_RUB,"
+                           "sequential_delta_cost_se_RUB,sequential_delta_qaly,sequential_delta_qaly_se,"
+                           "sequential_icer_RUB_per_QALY\n"),
+              "%s", text);
+    cr_assert(strstr(text, ",compared,cheap,40000,"), "%s", text);
+    cr_assert(strstr(text, ",dominated_extended,,,,,,\n"), "%s", text);
+    free(text);
+    psim_report_destroy(rep);
+    free_seq_case(y);
+}
+
+Test(sequential, written_and_read_back_and_older_files)
+{
+    seq_case *y = make_seq_case();
+    psim_report *rep = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_report_from_results(y->res, y->scn, &rep, &err), PSIM_OK, "%s", err.message);
+    char path[256];
+    tu_tmpname(path, sizeof path, "seq");
+    write_file(path, rep, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    size_t n;
+    double *icer = tu_read_double(f, "/results/sequential_icer", &n);
+    cr_assert_eq(n, SEQ_S);
+    cr_assert_eq(icer[0], rep->strategies[0].seq_icer);
+    cr_assert(isnan(icer[1]));
+    free(icer);
+    double *se = tu_read_double(f, "/results/sequential_delta_cost_se", &n);
+    cr_assert_eq(se[4], rep->strategies[4].seq_delta_cost.se);
+    free(se);
+    H5Fclose(f);
+    psim_report *back = NULL;
+    cr_assert_eq(psim_report_read_h5(path, &back, &err), PSIM_OK, "%s", err.message);
+    assert_same_report(rep, back);
+    for (int fmt = 0; fmt < 3; fmt++) {
+        char *x = print_to_string(rep, (psim_report_format)fmt), *z = print_to_string(back, (psim_report_format)fmt);
+        cr_assert_str_eq(x, z);
+        free(x);
+        free(z);
+    }
+    psim_report_destroy(back);
+
+    /* a file from before the sequential datasets: the comparisons come from
+     * the frontier and the means, without standard errors */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    static const char *const seq_ds[] = {"sequential_previous", "sequential_status", "sequential_delta_cost",
+                                         "sequential_delta_cost_se", "sequential_delta_qaly",
+                                         "sequential_delta_qaly_se", "sequential_icer"};
+    for (size_t k = 0; k < sizeof seq_ds / sizeof seq_ds[0]; k++) {
+        char name[128];
+        snprintf(name, sizeof name, "/results/%s", seq_ds[k]);
+        cr_assert(H5Ldelete(f, name, H5P_DEFAULT) >= 0, "%s", name);
+    }
+    H5Fclose(f);
+    back = NULL;
+    cr_assert_eq(psim_report_read_h5(path, &back, &err), PSIM_OK, "%s", err.message);
+    for (int s = 0; s < SEQ_S; s++) {
+        const psim_report_strategy *a = &rep->strategies[s], *b = &back->strategies[s];
+        cr_assert_eq(a->seq_status, b->seq_status);
+        cr_assert_eq(a->seq_prev, b->seq_prev);
+        cr_assert(a->seq_prev < 0 ? isnan(b->seq_delta_cost.mean) : close_rel(a->seq_delta_cost.mean,
+                                                                             b->seq_delta_cost.mean, 1e-12));
+        cr_assert(a->seq_prev < 0 ? isnan(b->seq_icer) : close_rel(a->seq_icer, b->seq_icer, 1e-9));
+        cr_assert(isnan(b->seq_delta_cost.se) && isnan(b->seq_delta_qaly.se));
+    }
+    char *text = print_to_string(back, PSIM_REPORT_TABLE);
+    cr_assert(strstr(text, "\n  dear   vs cheap  dCost 40000 RUB (SE n/a)  dQALY 0.1000 QALY (SE n/a)  "
+                           "ICER 400000 RUB/QALY\n"),
+              "%s", text);
+    free(text);
+    psim_report_destroy(back);
+
+    /* damaged: a status that names nothing */
+    write_file(path, rep, 1);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(f >= 0 && H5Ldelete(f, "/results/sequential_previous", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    back = (psim_report *)1;
+    cr_assert_eq(psim_report_read_h5(path, &back, &err), PSIM_ERR_INPUT);
+    cr_assert(strstr(err.message, "/results/sequential_previous"), "%s", err.message);
+    cr_assert_null(back);
+    unlink(path);
+    psim_report_destroy(rep);
+    free_seq_case(y);
 }
 
 static psim_status read_status(const char *path, psim_error *err)

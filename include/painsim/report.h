@@ -6,7 +6,8 @@
  * (psim_report_from_results) or from a finished HDF5 file
  * (psim_report_read_h5).  It holds, per strategy, every figure of the results
  * table with its Monte Carlo standard error, the economics against the
- * reference strategy, the dominance status and the efficient frontier, and the
+ * reference strategy, the dominance status and the efficient frontier, the
+ * sequential comparisons along the frontier (MODEL.md section 6), and the
  * per-day arrays (mean VAS over all patients and over the treated, observed
  * response over the treated).
  *
@@ -14,7 +15,9 @@
  * sample variance s^2 = (sumsq - sum^2 / n) / (n - 1) (NaN when n < 2); a
  * proportion k / n has SE = sqrt(p (1 - p) / n).  Differences against the
  * reference are paired (common random numbers): their SE comes from the sums
- * of the per-patient differences, not from the two separate SEs.
+ * of the per-patient differences, not from the two separate SEs.  The same
+ * holds for the sequential comparisons between neighbours on the frontier
+ * (psim_strategy_summary.pair).
  *
  * Ownership: a psim_report is created by psim_report_from_results or
  * psim_report_read_h5 and released with psim_report_destroy (accepts NULL).
@@ -45,6 +48,19 @@ typedef enum {
 /* "none", "strong", "extended" (never NULL). */
 const char *psim_dominance_name(psim_dominance d);
 
+/* Why a strategy has, or has not, a sequential comparison. */
+typedef enum {
+    PSIM_SEQ_COMPARED = 0,           /* on the frontier after the first: compared with the previous one */
+    PSIM_SEQ_FIRST = 1,              /* the first (cheapest) strategy on the frontier */
+    PSIM_SEQ_DOMINATED_STRONG = 2,   /* strongly dominated: not on the frontier */
+    PSIM_SEQ_DOMINATED_EXTENDED = 3, /* extendedly dominated: not on the frontier */
+    PSIM_SEQ_NOT_COMPARED = 4        /* NaN cost or QALYs: takes no part in the frontier */
+} psim_seq_status;
+
+/* "compared", "first_on_frontier", "dominated_strong", "dominated_extended",
+ * "not_compared" (never NULL); the values of the seq_status keys and datasets. */
+const char *psim_seq_status_name(psim_seq_status st);
+
 /* An estimate and its Monte Carlo standard error (NaN when not defined). */
 typedef struct psim_estimate {
     double mean, se;
@@ -72,6 +88,15 @@ typedef struct psim_report_strategy {
     double icer;               /* delta_cost / delta_qaly; NaN for the reference or delta_qaly == 0 */
     psim_dominance dominated;
     int on_frontier;           /* 1: on the efficient frontier */
+    /* Sequential comparison (MODEL.md section 6): a frontier strategy against
+     * the previous strategy on the frontier (paired differences, this one minus
+     * the previous).  Only for seq_status == PSIM_SEQ_COMPARED; otherwise
+     * seq_prev is -1 and the figures are NaN. */
+    psim_seq_status seq_status;
+    int seq_prev;                  /* index into strategies of the previous frontier strategy, or -1 */
+    psim_estimate seq_delta_cost;  /* currency */
+    psim_estimate seq_delta_qaly;  /* QALY */
+    double seq_icer;               /* seq_delta_cost / seq_delta_qaly, currency per QALY; NaN where not defined */
     /* Per WTP value lambda of psim_report.wtp: */
     double nmb[PSIM_MAX_WTP];      /* lambda * QALY - cost, currency */
     double nmb_se[PSIM_MAX_WTP];

@@ -40,6 +40,14 @@ typedef struct psim_run_options {
 
 psim_run_options psim_run_options_default(void);
 
+/* Sums over the patients of the paired per-patient differences between two
+ * strategies (common random numbers): cost, QALYs, their squares and their
+ * product, enough for the mean and standard error of each difference and of
+ * the incremental NMB (psim_econ_mean_se, psim_econ_nmb_se). */
+typedef struct psim_pair_sums {
+    double dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum;
+} psim_pair_sums;
+
 /* Summary of one strategy over the cohort. Response figures are over the
  * treated (patients who received the strategy's own treatment); costs, mean VAS
  * and counts per patient are over all patients (MODEL.md section 5). */
@@ -61,6 +69,11 @@ typedef struct psim_strategy_summary {
      * this strategy minus the reference strategy (common random numbers). */
     double cost_sum, cost_sumsq, qaly_sum, qaly_sumsq, cost_qaly_sum;
     double dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum;
+    /* pair[j]: the same sums for this strategy minus strategy j, for every
+     * strategy j of the run (all zero for j = this strategy; pair[reference]
+     * holds the same values as dcost_sum etc.).  The sequential comparisons
+     * along the efficient frontier use them (MODEL.md section 6). */
+    psim_pair_sums pair[PSIM_MAX_STRATEGIES];
     int n_ae;
     char ae_name[2 * PSIM_MAX_AE][PSIM_NAME_MAX];
     int64_t ae_count[2 * PSIM_MAX_AE];    /* events of each kind over the cohort */

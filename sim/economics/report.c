@@ -17,6 +17,17 @@ const char *psim_dominance_name(psim_dominance d)
     }
 }
 
+const char *psim_seq_status_name(psim_seq_status st)
+{
+    switch (st) {
+    case PSIM_SEQ_COMPARED: return "compared";
+    case PSIM_SEQ_FIRST: return "first_on_frontier";
+    case PSIM_SEQ_DOMINATED_STRONG: return "dominated_strong";
+    case PSIM_SEQ_DOMINATED_EXTENDED: return "dominated_extended";
+    default: return "not_compared";
+    }
+}
+
 double psim_econ_mean_se(double sum, double sumsq, int64_t n, double *se)
 {
     if (n <= 0) {
@@ -210,6 +221,11 @@ psim_report *psim_report_alloc_(int S, int K, int H)
     const size_t nk = (size_t)(K > 0 ? K : 1), nh = (size_t)(H > 0 ? H : 1);
     for (int s = 0; s < S; s++) {
         psim_report_strategy *rs = &rep->strategies[s];
+        rs->seq_status = PSIM_SEQ_NOT_COMPARED;
+        rs->seq_prev = -1;
+        rs->seq_delta_cost.mean = rs->seq_delta_cost.se = NAN;
+        rs->seq_delta_qaly.mean = rs->seq_delta_qaly.se = NAN;
+        rs->seq_icer = NAN;
         rs->ae_per_patient = calloc(nk, sizeof(double));
         rs->ae_per_session = calloc(nk, sizeof(double));
         rs->mean_vas = calloc(nh, sizeof(double));
@@ -250,6 +266,54 @@ void psim_report_finish_economics_(psim_report *rep)
         rs->on_frontier = on[s];
         rs->icer = s == rep->reference_index ? NAN : psim_econ_icer(rs->delta_cost.mean, rs->delta_qaly.mean);
     }
+}
+
+/* The sequential comparisons along rep->frontier (MODEL.md section 6).  With
+ * r, from the paired per-patient sums of each frontier strategy against the
+ * previous one (exact sample means and standard errors); without r (a file
+ * written before these were stored), the differences of the two means, with
+ * NaN standard errors. */
+static void set_sequential(psim_report *rep, const psim_results *r)
+{
+    for (int s = 0; s < rep->n_strategies; s++) {
+        psim_report_strategy *rs = &rep->strategies[s];
+        rs->seq_prev = -1;
+        rs->seq_delta_cost.mean = rs->seq_delta_cost.se = NAN;
+        rs->seq_delta_qaly.mean = rs->seq_delta_qaly.se = NAN;
+        rs->seq_icer = NAN;
+        rs->seq_status = rs->dominated == PSIM_DOMINANCE_STRONG     ? PSIM_SEQ_DOMINATED_STRONG
+                         : rs->dominated == PSIM_DOMINANCE_EXTENDED ? PSIM_SEQ_DOMINATED_EXTENDED
+                                                                    : PSIM_SEQ_NOT_COMPARED;
+    }
+    for (int k = 0; k < rep->n_frontier; k++) {
+        const int s = rep->frontier[k];
+        psim_report_strategy *rs = &rep->strategies[s];
+        if (k == 0) {
+            rs->seq_status = PSIM_SEQ_FIRST;
+            continue;
+        }
+        const int prev = rep->frontier[k - 1];
+        rs->seq_status = PSIM_SEQ_COMPARED;
+        rs->seq_prev = prev;
+        if (r) {
+            const psim_pair_sums *ps = &r->strategies[s].pair[prev];
+            const int64_t n = r->strategies[s].patients;
+            rs->seq_delta_cost.mean = psim_econ_mean_se(ps->dcost_sum, ps->dcost_sumsq, n, &rs->seq_delta_cost.se);
+            rs->seq_delta_qaly.mean = psim_econ_mean_se(ps->dqaly_sum, ps->dqaly_sumsq, n, &rs->seq_delta_qaly.se);
+        } else {
+            rs->seq_delta_cost.mean = rs->cost.mean - rep->strategies[prev].cost.mean;
+            rs->seq_delta_qaly.mean = rs->qaly.mean - rep->strategies[prev].qaly.mean;
+        }
+        rs->seq_icer = psim_econ_icer(rs->seq_delta_cost.mean, rs->seq_delta_qaly.mean);
+    }
+}
+
+/* Internal (used by report_h5.c for files without the sequential datasets). */
+void psim_report_sequential_from_means_(psim_report *rep);
+
+void psim_report_sequential_from_means_(psim_report *rep)
+{
+    set_sequential(rep, NULL);
 }
 
 static int find_kind(const psim_report *rep, int n, const char *name)
@@ -379,6 +443,7 @@ psim_status psim_report_from_results(const psim_results *r, const psim_scenario 
             ref->inmb[w] = ref->inmb_se[w] = 0.0;
     }
     psim_report_finish_economics_(rep);
+    set_sequential(rep, r);
     *out = rep;
     return PSIM_OK;
 }

@@ -29,6 +29,7 @@ typedef struct strat_block {
     double sessions_sum, sessions_sumsq, units_sum, units_sumsq;
     double cost_sum, cost_sumsq, qaly_sum, qaly_sumsq, cost_qaly_sum;
     double dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum;
+    psim_pair_sums pair[PSIM_MAX_STRATEGIES]; /* this strategy minus strategy j (psim_strategy_summary.pair) */
     int64_t ae_total[PSIM_MAX_STRATEGY_AE];
 } strat_block;
 

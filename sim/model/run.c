@@ -161,6 +161,7 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
         sb->sessions_sum = sb->sessions_sumsq = sb->units_sum = sb->units_sumsq = 0.0;
         sb->cost_sum = sb->cost_sumsq = sb->qaly_sum = sb->qaly_sumsq = sb->cost_qaly_sum = 0.0;
         sb->dcost_sum = sb->dcost_sumsq = sb->dqaly_sum = sb->dqaly_sumsq = sb->dcost_dqaly_sum = 0.0;
+        memset(sb->pair, 0, sizeof sb->pair);
         for (int k = 0; k < nae; k++)
             sb->ae_total[k] = 0;
     }
@@ -257,6 +258,22 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             sb->dqaly_sumsq += dq * dq;
             sb->dcost_dqaly_sum += dc * dq;
         }
+        /* and between every two strategies, for the sequential comparisons */
+        for (int s = 0; s < c->scn->n_strategies; s++) {
+            strat_block *sb = &b->s[s];
+            for (int j = 0; j < c->scn->n_strategies; j++) {
+                if (j == s)
+                    continue;
+                double dc = sb->cost[i] - b->s[j].cost[i];
+                double dq = sb->qaly[i] - b->s[j].qaly[i];
+                psim_pair_sums *ps = &sb->pair[j];
+                ps->dcost_sum += dc;
+                ps->dcost_sumsq += dc * dc;
+                ps->dqaly_sum += dq;
+                ps->dqaly_sumsq += dq * dq;
+                ps->dcost_dqaly_sum += dc * dq;
+            }
+        }
     }
 }
 
@@ -348,6 +365,13 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
         ss->dqaly_sum += sb->dqaly_sum;
         ss->dqaly_sumsq += sb->dqaly_sumsq;
         ss->dcost_dqaly_sum += sb->dcost_dqaly_sum;
+        for (int j = 0; j < r->n_strategies; j++) {
+            ss->pair[j].dcost_sum += sb->pair[j].dcost_sum;
+            ss->pair[j].dcost_sumsq += sb->pair[j].dcost_sumsq;
+            ss->pair[j].dqaly_sum += sb->pair[j].dqaly_sum;
+            ss->pair[j].dqaly_sumsq += sb->pair[j].dqaly_sumsq;
+            ss->pair[j].dcost_dqaly_sum += sb->pair[j].dcost_dqaly_sum;
+        }
         for (int k = 0; k < ss->n_ae; k++)
             ss->ae_count[k] += sb->ae_total[k];
         for (int t = 0; t < H; t++) {

@@ -16,6 +16,7 @@ _Static_assert(sizeof(hid_t) == sizeof(int64_t), "hid_t is expected to be int64_
 /* Internal, defined in report.c. */
 psim_report *psim_report_alloc_(int S, int K, int H);
 void psim_report_finish_economics_(psim_report *rep);
+void psim_report_sequential_from_means_(psim_report *rep);
 
 /* A horizon or strategy count beyond these in a file is damage, not data. */
 #define MAX_HORIZON_READ (1 << 24)
@@ -236,6 +237,34 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
     WCHECK(write_ds(g, "on_frontier", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &nS, u8, "1 (boolean)",
                     "on the efficient frontier"),
            "write /results/on_frontier");
+
+    /* sequential comparisons along the efficient frontier */
+    for (int s = 0; s < S; s++) {
+        const psim_report_strategy *rs = &rep->strategies[s];
+        names[s] = rs->seq_prev >= 0 ? rep->strategies[rs->seq_prev].name : "";
+        names[S + s] = psim_seq_status_name(rs->seq_status);
+    }
+    WCHECK(col_str(g, "sequential_previous", nS, names, "name",
+                   "the previous strategy on the efficient frontier, against which the sequential_* figures "
+                   "are computed (empty where sequential_status is not 'compared')"),
+           "write /results/sequential_previous");
+    WCHECK(col_str(g, "sequential_status", nS, names + S, "1 (category)",
+                   "compared (on the frontier after the first), first_on_frontier, dominated_strong, "
+                   "dominated_extended or not_compared (no estimate)"),
+           "write /results/sequential_status");
+    WCHECK(est_cols(g, rep, buf, offsetof(psim_report_strategy, seq_delta_cost), "sequential_delta_cost",
+                    rep->currency,
+                    "mean paired difference in cost, this strategy minus sequential_previous (NaN where none)"),
+           "write /results/sequential_delta_cost");
+    WCHECK(est_cols(g, rep, buf, offsetof(psim_report_strategy, seq_delta_qaly), "sequential_delta_qaly", "QALY",
+                    "mean paired difference in QALYs, this strategy minus sequential_previous (NaN where none)"),
+           "write /results/sequential_delta_qaly");
+    for (int s = 0; s < S; s++)
+        buf[s] = rep->strategies[s].seq_icer;
+    WCHECK(col_f64(g, "sequential_icer", nS, buf, cur_per_qaly,
+                   "sequential ICER along the efficient frontier, sequential_delta_cost / sequential_delta_qaly "
+                   "(NaN where sequential_status is not 'compared')"),
+           "write /results/sequential_icer");
 
     /* WTP grid and net monetary benefit */
     hsize_t nW = (hsize_t)W, dimsSW[2] = {nS, nW};
@@ -796,6 +825,57 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
             rep->frontier[k] = idx;
         }
         rep->n_frontier = F;
+    }
+    /* the sequential comparisons; a file written before they were stored
+     * gets them from the frontier and the means (no standard errors) */
+    {
+        htri_t has_seq = H5Lexists(g, "sequential_icer", H5P_DEFAULT);
+        if (has_seq < 0) {
+            st = bad(rd, "damaged file: cannot look up %s", "/results/sequential_icer");
+            goto cleanup;
+        }
+        if (has_seq == 0) {
+            psim_report_sequential_from_means_(rep);
+        } else {
+            int n = 0;
+            RCHECK(read_strs(rd, g, "sequential_status", S, S, names, &n));
+            for (int s = 0; s < S; s++) {
+                int v = -1;
+                for (int k = PSIM_SEQ_COMPARED; k <= PSIM_SEQ_NOT_COMPARED && v < 0; k++)
+                    if (strcmp(names[s], psim_seq_status_name((psim_seq_status)k)) == 0)
+                        v = k;
+                if (v < 0) {
+                    st = bad(rd, "damaged file: /results/sequential_status has the unknown value '%s'", names[s]);
+                    goto cleanup;
+                }
+                rep->strategies[s].seq_status = (psim_seq_status)v;
+            }
+            RCHECK(read_strs(rd, g, "sequential_previous", S, S, names, &n));
+            for (int s = 0; s < S; s++) {
+                int idx = -1;
+                for (int j = 0; j < S && idx < 0 && names[s][0]; j++)
+                    if (strcmp(names[s], rep->strategies[j].name) == 0)
+                        idx = j;
+                if (names[s][0] && idx < 0) {
+                    st = bad(rd, "damaged file: /results/sequential_previous names the unknown strategy '%s'",
+                             names[s]);
+                    goto cleanup;
+                }
+                if ((idx >= 0) != (rep->strategies[s].seq_status == PSIM_SEQ_COMPARED)) {
+                    st = bad(rd, "damaged file: /results/sequential_previous and sequential_status disagree for '%s'",
+                             rep->strategies[s].name);
+                    goto cleanup;
+                }
+                rep->strategies[s].seq_prev = idx;
+            }
+            RCHECK(read_estimate(rd, g, rep, buf, offsetof(psim_report_strategy, seq_delta_cost),
+                                 "sequential_delta_cost"));
+            RCHECK(read_estimate(rd, g, rep, buf, offsetof(psim_report_strategy, seq_delta_qaly),
+                                 "sequential_delta_qaly"));
+            RCHECK(read_f64(rd, g, "/results", "sequential_icer", 1, S, 0, buf));
+            for (int s = 0; s < S; s++)
+                rep->strategies[s].seq_icer = buf[s];
+        }
     }
 
     if (K > 0) {

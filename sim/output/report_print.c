@@ -16,7 +16,17 @@
  *        "nmb": {"<wtp>": num, ...},
  *        "incremental": {"cost": num, "cost_se": num, "qaly": num, "qaly_se": num,
  *                        "icer": num, "nmb": {"<wtp>": num, ...}, "nmb_se": {"<wtp>": num, ...}},
- *        "dominated": null | "strong" | "extended", "on_frontier": bool } ] }
+ *        "dominated": null | "strong" | "extended", "on_frontier": bool,
+ *        "sequential": {"status": "compared" | "first_on_frontier" | "dominated_strong" |
+ *                                 "dominated_extended" | "not_compared",
+ *                       "previous": str | null, "cost": num, "cost_se": num,
+ *                       "qaly": num, "qaly_se": num, "icer": num} } ] }
+ * "incremental" is against the reference strategy; "sequential" is against
+ * the previous strategy on the efficient frontier (MODEL.md section 6), in
+ * the currency, QALYs and currency per QALY, paired differences this strategy
+ * minus "previous" with their Monte Carlo SEs beside them; all null unless
+ * status is "compared" (SEs null too for files written before painsim stored
+ * them).
  * Days are psim_report_key_days (0, 21, 30, 56, 60, 90, 120, 180, 365 and the
  * last day, those beyond the horizon left out); WTP keys are the shortest
  * round-trip text of the value ("250000").  Numbers are printed with the
@@ -138,6 +148,68 @@ static double ae_total(const psim_report *rep, int s, int per_session)
     for (int q = 0; q < rep->n_ae_kinds; q++)
         v += per_session ? rep->strategies[s].ae_per_session[q] : rep->strategies[s].ae_per_patient[q];
     return v;
+}
+
+/* The section after the table: one line per frontier strategy with its
+ * comparison against the previous one, then the dominated strategies. */
+static void print_sequential(const psim_report *rep, FILE *fp)
+{
+    const char *cur = rep->currency;
+    char per_qaly[32];
+    snprintf(per_qaly, sizeof per_qaly, "%s/QALY", cur);
+    enum { DC, DCSE, DQ, DQSE, ICER, NF };
+    char num[PSIM_MAX_STRATEGIES][NF][64];
+    int wname = 0, wprev = 0, w[NF] = {0};
+    for (int k = 0; k < rep->n_frontier && k < PSIM_MAX_STRATEGIES; k++) {
+        const psim_report_strategy *rs = &rep->strategies[rep->frontier[k]];
+        int l = (int)strlen(rs->name);
+        wname = l > wname ? l : wname;
+        if (rs->seq_prev < 0)
+            continue;
+        l = (int)strlen(rep->strategies[rs->seq_prev].name);
+        wprev = l > wprev ? l : wprev;
+        const double v[NF] = {rs->seq_delta_cost.mean, rs->seq_delta_cost.se, rs->seq_delta_qaly.mean,
+                              rs->seq_delta_qaly.se, rs->seq_icer};
+        const int digits[NF] = {0, 0, 4, 4, 0};
+        const char *unit[NF] = {cur, cur, "QALY", "QALY", per_qaly};
+        for (int f = 0; f < NF; f++) {
+            if (isnan(v[f]))
+                snprintf(num[k][f], sizeof num[k][f], "n/a");
+            else
+                snprintf(num[k][f], sizeof num[k][f], "%.*f %s", digits[f], v[f], unit[f]);
+            l = (int)strlen(num[k][f]);
+            w[f] = l > w[f] ? l : w[f];
+        }
+    }
+    fputs("\nEfficient frontier (sequential ICERs): each strategy against the previous one on the frontier, "
+          "paired differences, estimate (SE)\n",
+          fp);
+    if (rep->n_frontier == 0)
+        fputs("  none\n", fp);
+    for (int k = 0; k < rep->n_frontier && k < PSIM_MAX_STRATEGIES; k++) {
+        const psim_report_strategy *rs = &rep->strategies[rep->frontier[k]];
+        if (rs->seq_prev < 0) {
+            fprintf(fp, "  %-*s  %s\n", wname, rs->name,
+                    k == 0 ? "first on the frontier (nothing cheaper to compare with)" : "not compared");
+            continue;
+        }
+        fprintf(fp, "  %-*s  vs %-*s  dCost %*s (SE %*s)  dQALY %*s (SE %*s)  ICER %*s\n", wname, rs->name, wprev,
+                rep->strategies[rs->seq_prev].name, w[DC], num[k][DC], w[DCSE], num[k][DCSE], w[DQ], num[k][DQ],
+                w[DQSE], num[k][DQSE], w[ICER], num[k][ICER]);
+    }
+    fputs("  dominated, not on the frontier:", fp);
+    int nd = 0;
+    for (int s = 0; s < rep->n_strategies; s++) {
+        const psim_report_strategy *rs = &rep->strategies[s];
+        const char *how = rs->seq_status == PSIM_SEQ_DOMINATED_STRONG     ? "strongly"
+                          : rs->seq_status == PSIM_SEQ_DOMINATED_EXTENDED ? "extendedly"
+                          : rs->seq_status == PSIM_SEQ_NOT_COMPARED && !rs->on_frontier ? "no estimate"
+                                                                                        : NULL;
+        if (!how)
+            continue;
+        fprintf(fp, "%s %s (%s)", nd++ ? "," : "", rs->name, how);
+    }
+    fputs(nd ? "\n" : " none\n", fp);
 }
 
 #define ROW(label)                                                                                           \
@@ -318,6 +390,7 @@ static psim_status print_table(const psim_report *rep, FILE *fp, psim_error *err
     for (int k = 0; k < rep->n_frontier; k++)
         fprintf(fp, "%s%s", k ? " -> " : " ", rep->strategies[rep->frontier[k]].name);
     fputc('\n', fp);
+    print_sequential(rep, fp);
     free(cw);
     free(t.labels);
     free(t.cells);
@@ -406,6 +479,10 @@ static void print_csv(const psim_report *rep, FILE *fp)
         fmt_wtp(lam, sizeof lam, rep->wtp[w]);
         fprintf(fp, ",incremental_nmb_at_%s_%s,incremental_nmb_se_at_%s_%s", lam, cur, lam, cur);
     }
+    fprintf(fp,
+            ",sequential_status,sequential_previous,sequential_delta_cost_%s,sequential_delta_cost_se_%s,"
+            "sequential_delta_qaly,sequential_delta_qaly_se,sequential_icer_%s_per_QALY",
+            cur, cur, cur);
     fputc('\n', fp);
 
     for (int s = 0; s < S; s++) {
@@ -460,6 +537,14 @@ static void print_csv(const psim_report *rep, FILE *fp)
             csv_num(fp, rs->inmb[w]);
             csv_num(fp, rs->inmb_se[w]);
         }
+        fprintf(fp, ",%s,", psim_seq_status_name(rs->seq_status));
+        if (rs->seq_prev >= 0)
+            csv_str(fp, rep->strategies[rs->seq_prev].name);
+        csv_num(fp, rs->seq_delta_cost.mean);
+        csv_num(fp, rs->seq_delta_cost.se);
+        csv_num(fp, rs->seq_delta_qaly.mean);
+        csv_num(fp, rs->seq_delta_qaly.se);
+        csv_num(fp, rs->seq_icer);
         fputc('\n', fp);
     }
 }
@@ -646,6 +731,25 @@ static void print_json(const psim_report *rep, FILE *fp)
             json_str(fp, psim_dominance_name(rs->dominated));
         json_key(fp, in3, "on_frontier", 0);
         fputs(rs->on_frontier ? "true" : "false", fp);
+        json_key(fp, in3, "sequential", 0);
+        fputs("{\"status\": ", fp);
+        json_str(fp, psim_seq_status_name(rs->seq_status));
+        fputs(", \"previous\": ", fp);
+        if (rs->seq_prev >= 0)
+            json_str(fp, rep->strategies[rs->seq_prev].name);
+        else
+            fputs("null", fp);
+        fputs(", \"cost\": ", fp);
+        json_num(fp, rs->seq_delta_cost.mean);
+        fputs(", \"cost_se\": ", fp);
+        json_num(fp, rs->seq_delta_cost.se);
+        fputs(", \"qaly\": ", fp);
+        json_num(fp, rs->seq_delta_qaly.mean);
+        fputs(", \"qaly_se\": ", fp);
+        json_num(fp, rs->seq_delta_qaly.se);
+        fputs(", \"icer\": ", fp);
+        json_num(fp, rs->seq_icer);
+        fputc('}', fp);
         fputs("\n    }", fp);
     }
     fputs("]\n}\n", fp);
