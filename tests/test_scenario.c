@@ -178,6 +178,38 @@ static void same_economics(const psim_economics *a, const psim_economics *b)
     SAME_I(a->n_wtp, b->n_wtp, "n_wtp");
     for (int i = 0; i < a->n_wtp; i++)
         SAME_D(a->wtp[i], b->wtp[i], "wtp");
+    SAME_D(a->population, b->population, "population");
+    SAME_D(a->horizon_years, b->horizon_years, "horizon_years");
+}
+
+/* The uncertain list and the psa: settings (not where they were written). */
+static void same_uncertainty(const psim_scenario *a, const psim_scenario *b)
+{
+    SAME_I(a->n_uncertain, b->n_uncertain, "n_uncertain");
+    for (int i = 0; i < a->n_uncertain; i++) {
+        const psim_uncertain *x = &a->uncertain[i], *y = &b->uncertain[i];
+        SAME_S(x->name, y->name, "uncertain.name");
+        SAME_S(x->unit, y->unit, "uncertain.unit");
+        SAME_S(x->source, y->source, "uncertain.source");
+        SAME_I(x->offset, y->offset, "uncertain.offset");
+        SAME_I(x->dist.kind, y->dist.kind, "dist.kind");
+        SAME_I(x->dist.dim, y->dist.dim, "dist.dim");
+        SAME_D(x->dist.p1, y->dist.p1, "dist.p1");
+        SAME_D(x->dist.p2, y->dist.p2, "dist.p2");
+        for (int k = 0; k < PSIM_DIST_MAX_DIM; k++)
+            SAME_D(x->dist.alpha[k], y->dist.alpha[k], "dist.alpha");
+        SAME_D(x->lo, y->lo, "uncertain.lo");
+        SAME_D(x->hi, y->hi, "uncertain.hi");
+    }
+    SAME_I(a->psa.iterations, b->psa.iterations, "psa.iterations");
+    SAME_I(a->psa.common_patients, b->psa.common_patients, "psa.common_patients");
+    SAME_I(a->psa.n_groups, b->psa.n_groups, "psa.n_groups");
+    for (int g = 0; g < a->psa.n_groups; g++) {
+        SAME_S(a->psa.groups[g].name, b->psa.groups[g].name, "group.name");
+        SAME_I(a->psa.groups[g].n, b->psa.groups[g].n, "group.n");
+        for (int i = 0; i < a->psa.groups[g].n; i++)
+            SAME_I(a->psa.groups[g].param[i], b->psa.groups[g].param[i], "group.param");
+    }
 }
 
 /* Every field except source_text and source_path. */
@@ -230,6 +262,7 @@ static void same_scenario(const psim_scenario *a, const psim_scenario *b)
     SAME_I(a->output.trajectories, b->output.trajectories, "trajectories");
     SAME_I(a->output.compression, b->output.compression, "compression");
     same_economics(&a->economics, &b->economics);
+    same_uncertainty(a, b);
 }
 
 static char *to_yaml(const psim_scenario *s)
@@ -1929,4 +1962,444 @@ Test(scenario_fuzz, set_arguments_never_crash)
         else
             cr_assert(err.message[0] != '\0');
     }
+}
+
+/* ------------------------------------------- uncertain parameters (PSA) */
+
+/* One of each distribution, an unused treatment and the psa: section. */
+static const char UNC[] =
+    "psa:\n"                                                                       /* 1 */
+    "  iterations: 100\n"                                                          /* 2 */
+    "  patients: common\n"                                                         /* 3 */
+    "  evppi_groups: {efficacy: [treatments.botox.p_first, treatments.botox.p_persist],"
+    " levels: [cohort.lumbar_levels]}\n"                                           /* 4 */
+    "cohort:\n"                                                                    /* 5 */
+    "  baseline_vas: {mean: {dist: normal, mean: 7, sd: 0.1}}\n"                   /* 6 */
+    "  lumbar_levels: {dist: dirichlet, alpha: [1, 2, 4, 6, 7]}\n"                 /* 7 */
+    "  myofascial: {dist: uniform, min: 0.9, max: 1}\n"                            /* 8 */
+    "treatments:\n"                                                                /* 9 */
+    "  botox:\n"                                                                   /* 10 */
+    "    p_first: {dist: beta, alpha: 40, beta: 35, source: \"trial \\\"X\\\" 2020\"}\n" /* 11 */
+    "    p_persist: {dist: fixed, value: 0.8}\n"                                   /* 12 */
+    "    duration: {median_days: {dist: lognormal, median: 90, sigma: 0.2}}\n"     /* 13 */
+    "    price: {per_unit: {dist: gamma, shape: 100, scale: 2},"
+    " packages: [{units: 100, price: {dist: gamma, shape: 4, scale: 2500}}]}\n"   /* 14 */
+    "    adverse_events: {flu_like: {p: {dist: beta, alpha: 1, beta: 99}}}\n"      /* 15 */
+    "  unused: {base: botox, p_first: {dist: beta, alpha: 1, beta: 1}}\n"          /* 16 */
+    "strategies:\n"                                                                /* 17 */
+    "  - name: botox_q4m\n"                                                        /* 18 */
+    "    treatment: botox\n"                                                       /* 19 */
+    "    baseline_shift: {dist: normal, mean: 0, sd: 0.1}\n"                       /* 20 */
+    "    schedule: {every_days: 120, sessions: 4}\n"                               /* 21 */
+    "  - name: standard_care\n"                                                    /* 22 */
+    "    treatment: none\n"                                                        /* 23 */
+    "economics:\n"                                                                 /* 24 */
+    "  currency: USD\n"                                                            /* 25 */
+    "  discount: {costs: {dist: uniform, min: 0, max: 0.07}}\n"                    /* 26 */
+    "  utility: {slope_per_cm: {dist: normal, mean: -0.041, sd: 0.002},"
+    " u0: {dist: beta, alpha: 80, beta: 20}}\n"                                    /* 27 */
+    "  population: 5000\n"                                                         /* 28 */
+    "  horizon_years: 5\n";                                                        /* 29 */
+
+static int uncertain_index(const psim_scenario *s, const char *name)
+{
+    for (int i = 0; i < s->n_uncertain; i++)
+        if (strcmp(s->uncertain[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static double *param_at(psim_scenario *s, const psim_uncertain *u)
+{
+    cr_assert(u->offset + sizeof(double) * (size_t)u->dist.dim <= sizeof *s);
+    return (double *)(void *)((char *)s + u->offset);
+}
+
+Test(scenario_psa, one_of_each_distribution)
+{
+    psim_scenario *s = load_ok(UNC);
+    psim_treatment *b = &s->treatments[0];
+    psim_economics *e = &s->economics;
+    cr_assert_str_eq(b->name, "botox");
+    /* the base case is each distribution's mean */
+    SAME_D(s->cohort.baseline_vas.mean, 7.0, "baseline_vas.mean");
+    SAME_D(s->cohort.lumbar_levels[0], 1.0 / 20.0, "lumbar_levels[0]");
+    SAME_D(s->cohort.lumbar_levels[4], 7.0 / 20.0, "lumbar_levels[4]");
+    SAME_D(s->cohort.myofascial, 0.5 * (0.9 + 1.0), "myofascial");
+    SAME_D(b->p_first, 40.0 / (40.0 + 35.0), "p_first");
+    SAME_D(b->p_persist, 0.8, "p_persist");
+    SAME_D(b->duration_median_days, 90.0 * exp(0.5 * 0.2 * 0.2), "duration.median_days");
+    SAME_D(b->price.per_unit, 200.0, "price.per_unit");
+    SAME_D(b->price.package_price[0], 10000.0, "packages[0].price");
+    SAME_D(b->ae[0].p, 1.0 / 100.0, "flu_like.p");
+    SAME_D(s->strategies[0].baseline_shift, 0.0, "baseline_shift");
+    SAME_D(e->discount_costs, 0.035, "discount.costs");
+    SAME_D(e->utility_u0, 0.8, "u0");
+    SAME_D(e->utility_slope, -0.041, "slope_per_cm");
+    SAME_D(e->population, 5000.0, "population");
+    SAME_D(e->horizon_years, 5.0, "horizon_years");
+
+    /* the list: scenario keys, units and offsets, in the order of the resolved YAML */
+    const struct {
+        const char *name, *unit;
+        psim_dist_kind kind;
+        double *field;
+        int line, column;
+    } want[] = {
+        {"cohort.baseline_vas.mean", "cm", PSIM_DIST_NORMAL, &s->cohort.baseline_vas.mean, 6, 24},
+        {"cohort.lumbar_levels", "probability", PSIM_DIST_DIRICHLET, &s->cohort.lumbar_levels[0], 7, 18},
+        {"cohort.myofascial", "probability", PSIM_DIST_UNIFORM, &s->cohort.myofascial, 8, 15},
+        {"treatments.botox.p_first", "probability", PSIM_DIST_BETA, &b->p_first, 11, 14},
+        {"treatments.botox.p_persist", "probability", PSIM_DIST_FIXED, &b->p_persist, 12, 16},
+        {"treatments.botox.duration.median_days", "days", PSIM_DIST_LOGNORMAL,
+         &b->duration_median_days, 13, 29},
+        {"treatments.botox.price.per_unit", "USD", PSIM_DIST_GAMMA, &b->price.per_unit, 14, 23},
+        {"treatments.botox.price.packages[0].price", "USD", PSIM_DIST_GAMMA,
+         &b->price.package_price[0], 14, 91},
+        {"treatments.botox.adverse_events.flu_like.p", "probability", PSIM_DIST_BETA, &b->ae[0].p,
+         15, 36},
+        {"strategies.botox_q4m.baseline_shift", "cm", PSIM_DIST_NORMAL,
+         &s->strategies[0].baseline_shift, 20, 21},
+        {"economics.discount.costs", "per year", PSIM_DIST_UNIFORM, &e->discount_costs, 26, 21},
+        {"economics.utility.u0", "QALY", PSIM_DIST_BETA, &e->utility_u0, 27, 72},
+        {"economics.utility.slope_per_cm", "QALY per cm", PSIM_DIST_NORMAL, &e->utility_slope, 27,
+         27},
+    };
+    const int n = (int)(sizeof want / sizeof want[0]);
+    cr_assert_eq(s->n_uncertain, n, "n_uncertain %d", s->n_uncertain);
+    for (int i = 0; i < n; i++) {
+        const psim_uncertain *u = &s->uncertain[i];
+        SAME_S(u->name, want[i].name, "name");
+        SAME_S(u->unit, want[i].unit, "unit");
+        SAME_I(u->dist.kind, want[i].kind, u->name);
+        SAME_I(u->dist.dim, want[i].kind == PSIM_DIST_DIRICHLET ? 5 : 1, u->name);
+        SAME_I(u->line, want[i].line, u->name);
+        SAME_I(u->column, want[i].column, u->name);
+        if (i > 0)
+            cr_assert(u->offset > s->uncertain[i - 1].offset, "sorted by offset");
+        /* the offset is the field: write through one, read the other */
+        double *q = param_at(s, u);
+        cr_assert_eq(q, want[i].field, "%s: offset %zu is not the field", u->name, u->offset);
+        *q = 0.123;
+        SAME_D(*want[i].field, 0.123, u->name);
+    }
+    psim_scenario_destroy(s);
+    s = load_ok(UNC);
+    /* ranges, distribution parameters and the source text */
+    const psim_uncertain *u = &s->uncertain[uncertain_index(s, "treatments.botox.p_first")];
+    SAME_D(u->lo, 0.0, "lo");
+    SAME_D(u->hi, 1.0, "hi");
+    SAME_D(u->dist.p1, 40.0, "alpha");
+    SAME_D(u->dist.p2, 35.0, "beta");
+    SAME_S(u->source, "trial \"X\" 2020", "source");
+    u = &s->uncertain[uncertain_index(s, "cohort.lumbar_levels")];
+    SAME_D(u->dist.alpha[3], 6.0, "dirichlet alpha");
+    SAME_S(s->uncertain[0].source, "", "no source");
+    /* the unused treatment is not in the scenario, nor are its distributions */
+    cr_assert_eq(s->n_treatments, 2);
+    cr_assert_lt(uncertain_index(s, "treatments.unused.p_first"), 0);
+    /* psa: */
+    cr_assert_eq(s->psa.iterations, 100);
+    cr_assert_eq(s->psa.common_patients, 1);
+    cr_assert_eq(s->psa.n_groups, 2);
+    SAME_S(s->psa.groups[0].name, "efficacy", "group name");
+    cr_assert_eq(s->psa.groups[0].n, 2);
+    cr_assert_eq(s->psa.groups[0].param[0], uncertain_index(s, "treatments.botox.p_first"));
+    cr_assert_eq(s->psa.groups[0].param[1], uncertain_index(s, "treatments.botox.p_persist"));
+    cr_assert_eq(s->psa.groups[1].n, 1);
+    cr_assert_eq(s->psa.groups[1].param[0], uncertain_index(s, "cohort.lumbar_levels"));
+    /* the resolved YAML prints distributions as flow mappings; the round trip keeps all */
+    char *t = to_yaml(s);
+    cr_assert(strstr(t, "    p_first: {dist: beta, alpha: 40, beta: 35, source: \"trial \\\"X\\\" 2020\"}\n"), "%s", t);
+    cr_assert(strstr(t, "  lumbar_levels: {dist: dirichlet, alpha: [1, 2, 4, 6, 7]}\n"), "%s", t);
+    cr_assert(strstr(t, "      - {units: 100, price: {dist: gamma, shape: 4, scale: 2500}}\n"), "%s", t);
+    cr_assert(strstr(t, "    p_persist: {dist: fixed, value: 0.8}\n"), "%s", t);
+    cr_assert(strstr(t, "\npsa:\n  iterations: 100\n  patients: common\n  evppi_groups:\n"
+                        "    efficacy: [\"treatments.botox.p_first\", \"treatments.botox.p_persist\"]\n"
+                        "    levels: [\"cohort.lumbar_levels\"]\n"), "%s", t);
+    cr_assert(strstr(t, "  population: 5000\n  horizon_years: 5\n"), "%s", t);
+    cr_assert_null(strstr(t, "unused"), "%s", t);
+    free(t);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_psa, defaults_and_plain_round_trip)
+{
+    psim_scenario *s = load_ok(BASE);
+    cr_assert_eq(s->n_uncertain, 0);
+    cr_assert_eq(s->psa.iterations, 0);
+    cr_assert_eq(s->psa.common_patients, 0);
+    cr_assert_eq(s->psa.n_groups, 0);
+    SAME_D(s->economics.population, 0.0, "population");
+    SAME_D(s->economics.horizon_years, 10.0, "horizon_years");
+    char *t = to_yaml(s);
+    cr_assert(strstr(t, "\npsa:\n  iterations: 0\n  patients: per_iteration\n  evppi_groups: {}\n"), "%s", t);
+    free(t);
+    psim_scenario_destroy(s);
+    /* every floating-point parameter of the resolved YAML takes a distribution */
+    s = load_ok("cohort:\n"
+                "  pain_duration_months: {sd: {dist: gamma, shape: 4, scale: 3}}\n"
+                "  contraindications: {needle_phobia: {dist: beta, alpha: 3, beta: 97}}\n"
+                "  aspirin_recent: {dist: beta, alpha: 1, beta: 9}\n"
+                "  noise: {sd: {dist: lognormal, median: 0.8, sigma: 0.1}, phi: {dist: beta, alpha: 9, beta: 1}}\n"
+                "treatments:\n"
+                "  botox:\n"
+                "    relief: {responder: {mean: {dist: uniform, min: 0.6, max: 0.8}, sd: {dist: fixed, value: 0.1}}}\n"
+                "    onset_days: {dist: gamma, shape: 9, scale: 1}\n"
+                "    peak_days: {dist: normal, mean: 30, sd: 2}\n"
+                "    half_life_days: {dist: lognormal, median: 30, sigma: 0.3}\n"
+                "    session_cost: {dist: gamma, shape: 10, scale: 300}\n"
+                "    adverse_events: {flu_like: {utility_decrement: {dist: beta, alpha: 2, beta: 50}, cost: {dist: gamma, shape: 2, scale: 100}}}\n"
+                "  botox_vials: {base: botox, price: {model: vials, vial_units: 100, vial_price: {dist: gamma, shape: 4, scale: 2500}}}\n"
+                "strategies:\n"
+                "  - {name: a, treatment: botox, schedule: {days: [0]}}\n"
+                "  - {name: r, treatment: botox_vials, schedule: {on_relapse: {threshold: {dist: beta, alpha: 5, beta: 5}}}}\n"
+                "economics: {discount: {qalys: {dist: beta, alpha: 35, beta: 965}}, utility: {min: {dist: fixed, value: -0.5}, max: {dist: uniform, min: 0.95, max: 1}}}\n");
+    static const char *const names[] = {
+        "cohort.pain_duration_months.sd", "cohort.contraindications.needle_phobia",
+        "cohort.aspirin_recent", "cohort.noise.sd", "cohort.noise.phi",
+        "treatments.botox.relief.responder.mean", "treatments.botox.relief.responder.sd",
+        "treatments.botox.onset_days", "treatments.botox.peak_days",
+        "treatments.botox.half_life_days", "treatments.botox.session_cost",
+        "treatments.botox.adverse_events.flu_like.utility_decrement",
+        "treatments.botox.adverse_events.flu_like.cost", "treatments.botox_vials.price.vial_price",
+        "strategies.r.schedule.on_relapse.threshold", "economics.discount.qalys",
+        "economics.utility.min", "economics.utility.max", NULL};
+    static const char *const units[] = {
+        "months", "probability", "probability", "cm", "1", "fraction of baseline VAS",
+        "fraction of baseline VAS", "days", "days", "days", "RUB", "QALY", "RUB", "RUB",
+        "fraction of baseline VAS", "per year", "QALY", "QALY", NULL};
+    cr_assert_eq(s->n_uncertain, 18, "%d", s->n_uncertain);
+    for (int i = 0; names[i]; i++) {
+        int k = uncertain_index(s, names[i]);
+        cr_assert_geq(k, 0, "`%s` not listed", names[i]);
+        SAME_S(s->uncertain[k].unit, units[i], names[i]);
+    }
+    SAME_D(s->strategies[1].schedule.relapse_threshold, 0.5, "threshold");
+    SAME_D(param_at(s, &s->uncertain[uncertain_index(s, "treatments.botox_vials.price.vial_price")])[0],
+           treatment_of(s, "botox_vials")->price.vial_price, "vial_price offset");
+    cr_assert_eq(param_at(s, &s->uncertain[uncertain_index(s, "strategies.r.schedule.on_relapse.threshold")]),
+                 &s->strategies[1].schedule.relapse_threshold);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_psa, distribution_errors)
+{
+#define P1(dist) "treatments: {botox: {p_first: " dist "}}\n"
+    static const struct {
+        const char *prefix, *where, *phrase;
+    } cases[] = {
+        /* kinds, keys and the distributions' own parameters */
+        {P1("{dist: betta, alpha: 1, beta: 2}"), NAME ":1:38: ",
+         "`treatments.botox.p_first.dist`: expected one of fixed, beta, gamma, normal, lognormal, uniform, dirichlet, got `betta`; did you mean `beta`?"},
+        {P1("{dist: beta, alpha: 1}"), NAME ":1:31: ",
+         "`treatments.botox.p_first`: a beta distribution needs `alpha` and `beta`"},
+        {P1("{dist: fixed}"), NAME ":1:31: ", "a fixed distribution needs `value`"},
+        {P1("{dist: beta, alpha: 1, bta: 2}"), NAME ":1:54: ",
+         "unknown key `bta` in `treatments.botox.p_first`; did you mean `beta`?"},
+        {P1("{dist: gamma, shape: 1, scale: 2, mean: 2}"), NAME ":1:65: ",
+         "unknown key `mean` in `treatments.botox.p_first`; valid keys are: dist, source, shape, scale"},
+        {P1("{alpha: 1, beta: 2}"), NAME ":1:31: ",
+         "`treatments.botox.p_first`: expected a number or a distribution such as `{dist: beta, alpha: 40, beta: 35}`, got a mapping without `dist`"},
+        {P1("{dist: beta, alpha: 0, beta: 2}"), NAME ":1:51: ", "`treatments.botox.p_first.alpha` must be > 0, got 0"},
+        {P1("{dist: beta, alpha: 1, beta: -2}"), NAME ":1:60: ", "`treatments.botox.p_first.beta` must be > 0, got -2"},
+        {P1("{dist: beta, alpha: x, beta: 2}"), NAME ":1:51: ", "`treatments.botox.p_first.alpha`: expected a number, got `x`"},
+        {"treatments: {botox: {session_cost: {dist: gamma, shape: -1, scale: 2}}}\n", NAME ":1:57: ",
+         "`treatments.botox.session_cost.shape` must be > 0, got -1"},
+        {"treatments: {botox: {session_cost: {dist: gamma, shape: 1, scale: 0}}}\n", NAME ":1:67: ",
+         "`treatments.botox.session_cost.scale` must be > 0, got 0"},
+        {"treatments: {botox: {session_cost: {dist: lognormal, median: 0, sigma: 1}}}\n", NAME ":1:62: ",
+         "`treatments.botox.session_cost.median` must be > 0, got 0"},
+        {"treatments: {botox: {session_cost: {dist: lognormal, median: 1, sigma: 0}}}\n", NAME ":1:72: ",
+         "`treatments.botox.session_cost.sigma` must be > 0, got 0"},
+        {"treatments: {botox: {session_cost: {dist: normal, mean: 100, sd: 0}}}\n", NAME ":1:66: ",
+         "`treatments.botox.session_cost.sd` must be > 0, got 0"},
+        {P1("{dist: uniform, min: 0.5, max: 0.5}"), NAME ":1:62: ",
+         "`treatments.botox.p_first`: a uniform distribution needs min < max, got min 0.5 and max 0.5"},
+        {P1("{dist: beta, alpha: 1, beta: 2, source: [x]}"), NAME ":1:71: ",
+         "`treatments.botox.p_first.source`: expected a string, got a sequence"},
+        /* dirichlet: only for lumbar_levels, of length 5, alphas > 0 */
+        {"cohort: {lumbar_levels: {dist: dirichlet, alpha: [1, 2, 3]}}\n", NAME ":1:50: ",
+         "`cohort.lumbar_levels.alpha`: expected 5 concentrations (one per lumbar level), got 3"},
+        {"cohort: {lumbar_levels: {dist: dirichlet, alpha: [1, 2, 0, 1, 1]}}\n", NAME ":1:57: ",
+         "`cohort.lumbar_levels.alpha[2]` must be > 0, got 0"},
+        {"cohort: {lumbar_levels: {dist: dirichlet, alpha: 5}}\n", NAME ":1:50: ",
+         "`cohort.lumbar_levels.alpha`: expected a sequence, got `5`"},
+        {"cohort: {lumbar_levels: {dist: beta, alpha: 1, beta: 2}}\n", NAME ":1:32: ",
+         "`cohort.lumbar_levels` is a vector of 5 probabilities: as a distribution it takes `{dist: dirichlet, alpha: [...]}` with 5 concentrations, not `beta`"},
+        {"cohort: {lumbar_levels: [0.1, {dist: beta, alpha: 1, beta: 9}, 0.2, 0.3, 0.3]}\n", NAME ":1:31: ",
+         "`cohort.lumbar_levels[1]`: one lumbar level cannot be a distribution on its own"},
+        {P1("{dist: dirichlet, alpha: [1, 2]}"), NAME ":1:38: ",
+         "`treatments.botox.p_first`: a dirichlet distribution is for a vector of probabilities (cohort.lumbar_levels)"},
+        /* the distribution's values must be valid values of the parameter */
+        {"treatments: {botox: {relief: {responder: {mean: {dist: beta, alpha: 8, beta: 2}}}}}\n", NAME ":1:56: ",
+         "`treatments.botox.relief.responder.mean`: a beta distribution takes values in [0, 1], but `treatments.botox.relief.responder.mean` must be in [0.5, 1]"},
+        {"treatments: {botox: {relief: {non_responder: {mean: {dist: beta, alpha: 1, beta: 9}}}}}\n", NAME ":1:60: ",
+         "must be in [0, 0.5)"},
+        {P1("{dist: gamma, shape: 2, scale: 0.1}"), NAME ":1:38: ",
+         "`treatments.botox.p_first`: a gamma distribution takes values in (0, inf), but `treatments.botox.p_first` must be in [0, 1]; use a beta"},
+        {P1("{dist: lognormal, median: 0.2, sigma: 0.1}"), NAME ":1:38: ",
+         "a lognormal distribution takes values in (0, inf), but `treatments.botox.p_first` must be in [0, 1]"},
+        {"treatments: {botox: {relief: {responder: {mean: {dist: lognormal, median: 0.7, sigma: 0.01}}}}}\n", NAME ":1:56: ",
+         "a lognormal distribution takes values in (0, inf), but `treatments.botox.relief.responder.mean` must be in [0.5, 1]; use a uniform"},
+        {"cohort: {myofascial: {dist: uniform, min: 0.5, max: 1.2}}\n", NAME ":1:53: ",
+         "`cohort.myofascial` must be in [0, 1], so the uniform's max must be too, got 1.2"},
+        {"cohort: {myofascial: {dist: uniform, min: -0.1, max: 1}}\n", NAME ":1:43: ",
+         "so the uniform's min must be too, got -0.1"},
+        {P1("{dist: normal, mean: 0.5, sd: 0.1}"), NAME ":1:61: ",
+         "`treatments.botox.p_first` must be in [0, 1], so a normal distribution needs mean - 8 sd (-0.3) and mean + 8 sd (1.3) inside that range (then the chance of a draw outside is below 1e-15); use a smaller sd, or beta, gamma or lognormal"},
+        {"treatments: {botox: {session_cost: {dist: normal, mean: 100, sd: 20}}}\n", NAME ":1:66: ",
+         "mean - 8 sd (-60)"},
+        /* the mean is the base case: it must pass the parameter's own checks */
+        {"treatments: {botox: {session_cost: {dist: gamma, shape: 1e7, scale: 1e6}}}\n", NAME ":1:36: ",
+         "`treatments.botox.session_cost`: the mean of this gamma distribution is 10000000000000, but `treatments.botox.session_cost` must be in [0, 1000000000000] (the mean is the base-case value)"},
+        {"treatments: {botox: {onset_days: {dist: uniform, min: 10, max: 30}, peak_days: 14}}\n", NAME ":1:80: ",
+         "peak before onset (peak_days 14 < onset_days 20)"},
+        {"cohort: {baseline_vas: {min: {dist: uniform, min: 6, max: 8}, max: 6.5}}\n", NAME ":1:68: ",
+         "`cohort.baseline_vas`: min (7) must be less than max (6.5)"},
+        /* values that take no distribution */
+        {"economics: {wtp: [{dist: fixed, value: 1}]}\n", NAME ":1:19: ",
+         "`economics.wtp[0]`: expected a number, got a distribution; `economics.wtp[0]` takes no distribution"},
+        {"horizon_days: {dist: fixed, value: 100}\n", NAME ":1:15: ",
+         "`horizon_days`: expected an integer, got a distribution"},
+        {"seed: {dist: uniform, min: 1, max: 9}\n", NAME ":1:7: ", "`seed`: expected an unsigned 64-bit integer, got a distribution"},
+        {"treatments: {botox: {adverse_events: {flu_like: {days: {dist: fixed, value: 2}}}}}\n", NAME ":1:56: ",
+         "takes no distribution"},
+        {"economics: {population: {dist: fixed, value: 2}}\n", NAME ":1:25: ", "`economics.population`: expected a number, got a distribution"},
+        {"reference: {dist: fixed, value: 2}\n", NAME ":1:12: ", "`reference`: expected a name, got a distribution"},
+    };
+#undef P1
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error_pre(cases[i].prefix, cases[i].where, cases[i].phrase);
+    expect_error("strategies: [{name: a, treatment: none, baseline_shift: {dist: gamma, shape: 1, scale: 1}}]\n",
+                 NAME ":1:64: ",
+                 "a gamma distribution takes values in (0, inf), but `strategies.a.baseline_shift` must be in [-10, 10]");
+}
+
+Test(scenario_psa, too_many_uncertain_parameters)
+{
+    /* 8 adverse events x 3 doubles on each of 5 treatments: 120 > PSIM_MAX_UNCERTAIN */
+    size_t cap = 64 * 1024, o = 0;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    o += (size_t)snprintf(text + o, cap - o, "treatments:\n");
+    for (int t = 0; t < 5; t++) {
+        o += (size_t)snprintf(text + o, cap - o, "  t%d:\n    base: physio\n    adverse_events:\n", t);
+        for (int a = 0; a < 8; a++)
+            o += (size_t)snprintf(text + o, cap - o,
+                                  "      ae%d: {p: {dist: beta, alpha: 1, beta: 99}, days: 1, "
+                                  "utility_decrement: {dist: beta, alpha: 1, beta: 99}, "
+                                  "cost: {dist: gamma, shape: 2, scale: 10}}\n",
+                                  a);
+    }
+    o += (size_t)snprintf(text + o, cap - o, "strategies:\n");
+    for (int t = 0; t < 5; t++)
+        o += (size_t)snprintf(text + o, cap - o,
+                              "  - {name: s%d, treatment: t%d, schedule: {days: [0]}}\n", t, t);
+    /* the 97th in file order: treatment t4 (line 49), ae0, its p */
+    expect_error(text, NAME ":49:16: ",
+                 "`treatments.t4.adverse_events.ae0.p`: more than 96 parameters");
+    /* four used treatments: 96 parameters are fine */
+    char *four = strstr(text, "  - {name: s4");
+    cr_assert_not_null(four);
+    *four = '\0';
+    psim_scenario *s = load_ok(text);
+    cr_assert_eq(s->n_uncertain, PSIM_MAX_UNCERTAIN);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+    free(text);
+}
+
+Test(scenario_psa, set_replaces_or_gives_a_distribution)
+{
+    /* a fixed value replaces the distribution and leaves the list */
+    const char *set1[] = {"treatments.botox.p_first=0.3", "cohort.lumbar_levels=[0.2, 0.2, 0.2, 0.2, 0.2]",
+                          "psa.evppi_groups={efficacy: [treatments.botox.p_persist]}"};
+    psim_scenario *s = load_ok_set(UNC, set1, 3);
+    SAME_D(s->treatments[0].p_first, 0.3, "p_first");
+    SAME_D(s->cohort.lumbar_levels[2], 0.2, "lumbar_levels[2]");
+    cr_assert_lt(uncertain_index(s, "treatments.botox.p_first"), 0);
+    cr_assert_lt(uncertain_index(s, "cohort.lumbar_levels"), 0);
+    cr_assert_eq(s->n_uncertain, 11);
+    cr_assert_eq(s->psa.groups[0].n, 1);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+    /* a flow mapping gives a distribution */
+    const char *set2[] = {"treatments.botox.p_first={dist: beta, alpha: 40, beta: 35}",
+                          "psa.iterations=10"};
+    s = load_ok_set(BASE, set2, 2);
+    cr_assert_eq(s->n_uncertain, 1);
+    SAME_S(s->uncertain[0].name, "treatments.botox.p_first", "name");
+    SAME_D(s->treatments[0].p_first, 40.0 / 75.0, "p_first");
+    cr_assert_eq(s->uncertain[0].line, 1);
+    cr_assert_eq(s->uncertain[0].column, 26, "column %d", s->uncertain[0].column);
+    cr_assert_eq(s->psa.iterations, 10);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+    /* errors in a --set distribution point into the argument */
+    expect_set_error("treatments.botox.p_first={dist: gamma, shape: 2, scale: 0.1}",
+                     "--set treatments.botox.p_first={dist: gamma, shape: 2, scale: 0.1}:1:33: ",
+                     "a gamma distribution takes values in (0, inf)");
+    expect_set_error("psa.iterations=5", "--set psa.iterations=5:1:16: ",
+                     "`psa.iterations` is 5, but no parameter is given as a distribution");
+}
+
+Test(scenario_psa, psa_section_and_groups)
+{
+#define PSA(x) "psa: " x "\ntreatments: {botox: {p_first: {dist: beta, alpha: 40, beta: 35}, p_persist: {dist: beta, alpha: 8, beta: 2}}}\ncohort: {lumbar_levels: {dist: dirichlet, alpha: [1, 1, 1, 1, 1]}}\n"
+    static const struct {
+        const char *prefix, *where, *phrase;
+    } cases[] = {
+        {"psa: 5\n", NAME ":1:6: ", "`psa`: expected a mapping, got `5`"},
+        {PSA("{iteration: 5}"), NAME ":1:7: ", "unknown key `iteration` in `psa`; did you mean `iterations`?"},
+        {PSA("{iterations: -1}"), NAME ":1:19: ", "`psa.iterations` must be an integer in [0, 10000000], got -1"},
+        {PSA("{iterations: 10000001}"), NAME ":1:19: ", "must be an integer in [0, 10000000], got 10000001"},
+        {PSA("{iterations: 1.5}"), NAME ":1:19: ", "`psa.iterations`: expected an integer, got `1.5`"},
+        {"psa: {iterations: 10}\n", NAME ":1:19: ",
+         "`psa.iterations` is 10, but no parameter is given as a distribution"},
+        {PSA("{patients: fresh}"), NAME ":1:17: ", "`psa.patients`: expected one of per_iteration, common, got `fresh`"},
+        {PSA("{patients: comon}"), NAME ":1:17: ", "did you mean `common`?"},
+        {PSA("{evppi_groups: [a]}"), NAME ":1:21: ", "`psa.evppi_groups`: expected a mapping, got a sequence"},
+        {PSA("{evppi_groups: {g: treatments.botox.p_first}}"), NAME ":1:25: ",
+         "`psa.evppi_groups.g`: expected a sequence, got `treatments.botox.p_first`"},
+        {PSA("{evppi_groups: {g: []}}"), NAME ":1:25: ", "`psa.evppi_groups.g`: expected 1 to 4 parameter names, got an empty list"},
+        {PSA("{evppi_groups: {g: [treatments.botox.p_frist]}}"), NAME ":1:26: ",
+         "`psa.evppi_groups.g[0]`: `treatments.botox.p_frist` is not a parameter given as a distribution; did you mean `treatments.botox.p_first`?"},
+        {PSA("{evppi_groups: {g: [cohort.myofascial]}}"), NAME ":1:26: ",
+         "`cohort.myofascial` is not a parameter given as a distribution (those are: cohort.lumbar_levels, treatments.botox.p_first, treatments.botox.p_persist)"},
+        {PSA("{evppi_groups: {g: [treatments.botox.p_first, treatments.botox.p_first]}}"), NAME ":1:52: ",
+         "`psa.evppi_groups.g[1]`: `treatments.botox.p_first` is listed twice in group `g`"},
+        {PSA("{evppi_groups: {g: [cohort.lumbar_levels, treatments.botox.p_first]}}"), NAME ":1:48: ",
+         "a group takes at most 4 regression columns (one per parameter, a dirichlet of length n counts n - 1), group `g` would need 5"},
+        {PSA("{evppi_groups: {g: [{a: 1}]}}"), NAME ":1:26: ", "expected the name of a parameter given as a distribution, got a mapping"},
+        {PSA("{evppi_groups: {\"a b\": [cohort.lumbar_levels]}}"), NAME ":1:22: ", "`psa.evppi_groups`: expected a name"},
+        {"economics: {population: -1}\n", NAME ":1:25: ", "`economics.population` must be in [0, 10000000000], got -1"},
+        {"economics: {horizon_years: 0}\n", NAME ":1:28: ", "`economics.horizon_years` must be in (0, 100], got 0"},
+        {"economics: {horizon_years: 101}\n", NAME ":1:28: ", "`economics.horizon_years` must be in (0, 100], got 101"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error_pre(cases[i].prefix, cases[i].where, cases[i].phrase);
+    /* at most PSIM_MAX_EVPPI_GROUPS groups */
+    char text[4096];
+    size_t o = (size_t)snprintf(text, sizeof text, "psa: {evppi_groups: {");
+    for (int g = 0; g <= PSIM_MAX_EVPPI_GROUPS; g++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "%sg%02d: [treatments.botox.p_first]", g ? ", " : "", g);
+    snprintf(text + o, sizeof text - o, "}}\ntreatments: {botox: {p_first: {dist: beta, alpha: 1, beta: 1}}}\n");
+    expect_error_pre(text, NAME ":1:", "`psa.evppi_groups`: at most 16 groups, got 17");
+    /* psa: before the parameters it names; a group of four columns */
+    psim_scenario *s = load_ok(PSA("{iterations: 7, patients: per_iteration, evppi_groups: {all: [cohort.lumbar_levels], two: [treatments.botox.p_persist, treatments.botox.p_first]}}") "strategies: [{name: b, treatment: botox, schedule: {days: [0]}}]\n");
+    cr_assert_eq(s->psa.iterations, 7);
+    cr_assert_eq(s->psa.common_patients, 0);
+    cr_assert_eq(s->psa.n_groups, 2);
+    SAME_S(s->psa.groups[0].name, "all", "group");
+    cr_assert_eq(s->psa.groups[0].n, 1);
+    cr_assert_eq(s->psa.groups[0].param[0], 0); /* sorted: lumbar_levels, p_first, p_persist */
+    cr_assert_eq(s->psa.groups[1].n, 2);
+    cr_assert_eq(s->psa.groups[1].param[0], 2);
+    cr_assert_eq(s->psa.groups[1].param[1], 1);
+    check_round_trip(s);
+    psim_scenario_destroy(s);
+#undef PSA
 }
