@@ -1,2 +1,465 @@
-/* Probabilistic sensitivity analysis: being written. */
-#include <criterion/criterion.h>
+/*
+ * Probabilistic sensitivity analysis (include/painsim/psa.h): the engine, the
+ * decision figures against closed forms, reproducibility at any thread count,
+ * the variance partition, the file and `painsim summary`, and EVPPI against
+ * R's mgcv on a sample exported from a real PSA run.
+ *
+ * Statistical checks use tolerances of 4 Monte Carlo standard errors with
+ * fixed seeds.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "painsim/psa.h"
+#include "painsim/voi.h"
+#include "testutil.h"
+
+static psim_psa_sample *run_psa(const psim_scenario *scn, int threads)
+{
+    psim_run_options opt = psim_run_options_default();
+    opt.threads = threads;
+    psim_psa_sample *smp = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_psa_run(scn, &opt, &smp, &err);
+    if (st != PSIM_OK) {
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_assert_fail("PSA run failed: %s", buf);
+    }
+    return smp;
+}
+
+static psim_psa_analysis *analyse(const psim_psa_sample *smp, const psim_scenario *scn)
+{
+    psim_psa_analysis *a = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, &a, &err);
+    if (st != PSIM_OK) {
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_assert_fail("PSA analysis failed: %s", buf);
+    }
+    return a;
+}
+
+static int evppi_index(const psim_psa_sample *smp, const char *name)
+{
+    for (int k = 0; k < smp->n_params; k++)
+        if (strncmp(smp->col_name[smp->param_col[k]], name, strlen(name)) == 0)
+            return k;
+    cr_assert_fail("no parameter %s", name);
+    return -1;
+}
+
+/* Two strategies whose incremental NMB is linear in one normal parameter:
+ * zero-effect courses (no response, no relief) that differ only in their
+ * session cost, one session on day 0 (undiscounted; no aspirin delay), so QALYs are equal and
+ * INB(a vs b) = 1050 - cost_a ~ N(50, 100^2) exactly, without patient noise.
+ * EVPI = 100 L(0.5) (the unit normal loss integral).  A second uncertain
+ * parameter (the cohort's mean pain duration) enters no outcome. */
+static const char closed_form_yaml[] =
+    "name: closed_form\n"
+    "seed: 11\n"
+    "patients: 4\n"
+    "horizon_days: 30\n"
+    "block_size: 4\n"
+    "cohort:\n"
+    "  aspirin_recent: 0\n"
+    "  pain_duration_months: {mean: {dist: uniform, min: 10, max: 16}}\n"
+    "treatments:\n"
+    "  course_a: {base: physio, p_first: 0, relief: {non_responder: {mean: 0, sd: 0}},\n"
+    "             session_cost: {dist: normal, mean: 1000, sd: 100}}\n"
+    "  course_b: {base: physio, p_first: 0, relief: {non_responder: {mean: 0, sd: 0}}, session_cost: 1050}\n"
+    "strategies:\n"
+    "  - {name: a, treatment: course_a, schedule: {days: [0]}}\n"
+    "  - {name: b, treatment: course_b, schedule: {days: [0]}}\n"
+    "reference: b\n"
+    "economics: {wtp: [0, 20000]}\n"
+    "psa: {iterations: 4000}\n";
+
+Test(psa, closed_form_evpi_and_evppi)
+{
+    psim_scenario *scn = tu_load(closed_form_yaml);
+    cr_assert_eq(scn->n_uncertain, 2);
+    psim_psa_sample *smp = run_psa(scn, 2);
+    /* the model is exact here: INB is 1050 - the drawn session cost */
+    int ks = evppi_index(smp, "treatments.course_a.session_cost");
+    int col = smp->param_col[ks];
+    for (int i = 0; i < smp->iterations; i++) {
+        double c = smp->params[(size_t)i * smp->n_cols + col];
+        cr_assert_float_eq(smp->cost[(size_t)i * 2 + 0], c, 1e-9 * c);
+        cr_assert_eq(smp->qaly[(size_t)i * 2 + 0], smp->qaly[(size_t)i * 2 + 1]);
+    }
+    psim_psa_analysis *a = analyse(smp, scn);
+    double truth = 100.0 * psim_unit_normal_loss(0.5);
+    cr_assert_float_eq(truth, 19.7797, 1e-3);
+    int kd = evppi_index(smp, "cohort.pain_duration_months.mean");
+    for (int w = 0; w < a->n_wtp; w++) {
+        cr_log_info("wtp %g: EVPI %.3f (SE %.3f), EVPPI(cost) %.3f (SE %.3f), EVPPI(duration) %.3f (SE %.3f), "
+                    "closed form %.3f",
+                    a->wtp[w], a->evpi[w], a->evpi_se[w], a->evppi[(size_t)ks * a->n_wtp + w],
+                    a->evppi_se[(size_t)ks * a->n_wtp + w], a->evppi[(size_t)kd * a->n_wtp + w],
+                    a->evppi_se[(size_t)kd * a->n_wtp + w], truth);
+        /* (a) the closed form */
+        cr_assert(fabs(a->evpi[w] - truth) <= 4.0 * a->evpi_se[w], "EVPI %g vs %g (SE %g)", a->evpi[w], truth,
+                  a->evpi_se[w]);
+        /* (b) EVPPI of the only parameter that matters equals EVPI */
+        double e = a->evppi[(size_t)ks * a->n_wtp + w], se = a->evppi_se[(size_t)ks * a->n_wtp + w];
+        cr_assert(se > 0 && se < 0.25 * truth, "EVPPI SE %g", se);
+        cr_assert(fabs(e - a->evpi[w]) <= 4.0 * se, "EVPPI %g vs EVPI %g (SE %g)", e, a->evpi[w], se);
+        cr_assert(fabs(e - truth) <= 4.0 * se + 4.0 * a->evpi_se[w], "EVPPI %g vs closed form %g", e, truth);
+        /* (c) a parameter that enters no outcome is worth nothing */
+        double z = a->evppi[(size_t)kd * a->n_wtp + w], zse = a->evppi_se[(size_t)kd * a->n_wtp + w];
+        cr_assert(z <= 4.0 * zse + 1e-9 && z < 0.1 * truth, "EVPPI of an unused parameter %g (SE %g)", z, zse);
+        /* no patient noise: the noise-corrected EVPI is EVPI */
+        cr_assert(fabs(a->evpi_corrected[w] - a->evpi[w]) <= 4.0 * a->evpi_corrected_se[w] + 1e-9);
+    }
+    /* the CEAC is P(INB > 0) = Phi(0.5) = 0.6915 for a, within 4 binomial SE */
+    double p = 0.5 * erfc(-0.5 / sqrt(2.0)), se = sqrt(p * (1 - p) / smp->iterations);
+    cr_assert(fabs(a->ceac[0] - p) <= 4 * se, "CEAC %g vs %g", a->ceac[0], p);
+    cr_assert_eq(a->ceaf_strategy[0], 0);
+    psim_psa_analysis_destroy(a);
+    psim_psa_sample_destroy(smp);
+    psim_scenario_destroy(scn);
+}
+
+/* A small PSA of three strategies with real patient noise. */
+static const char small_yaml[] =
+    "name: small\n"
+    "seed: 20261202\n"
+    "patients: 300\n"
+    "horizon_days: 200\n"
+    "block_size: 64\n"
+    "cohort:\n"
+    "  lumbar_levels: {dist: dirichlet, alpha: [5, 10, 20, 30, 35]}\n"
+    "  pain_duration_months: {mean: {dist: uniform, min: 10, max: 16}}\n"
+    "treatments:\n"
+    "  botox:\n"
+    "    p_first: {dist: beta, alpha: 40, beta: 35}\n"
+    "    session_cost: {dist: gamma, shape: 16, scale: 250}\n"
+    "  steroid_bupivacaine:\n"
+    "    p_first: {dist: beta, alpha: 11, beta: 9}\n"
+    "strategies:\n"
+    "  - {name: botox, treatment: botox, schedule: {every_days: 100, sessions: 2}}\n"
+    "  - {name: steroid, treatment: steroid_bupivacaine, schedule: {every_days: 100, sessions: 2}}\n"
+    "  - {name: usual, treatment: none}\n"
+    "reference: usual\n"
+    "economics: {wtp: [0, 1000000, 3000000], population: 1000, horizon_years: 5}\n"
+    "psa: {iterations: 60, evppi_groups: {efficacy: [treatments.botox.p_first, "
+    "treatments.steroid_bupivacaine.p_first]}}\n";
+
+Test(psa, same_bits_at_any_thread_count)
+{
+    psim_scenario *scn = tu_load(small_yaml);
+    psim_psa_sample *s1 = run_psa(scn, 1);
+    psim_psa_sample *s2 = run_psa(scn, 2);
+    psim_psa_sample *s4 = run_psa(scn, 4);
+    size_t IS = (size_t)s1->iterations * s1->n_strategies;
+    size_t IC = (size_t)s1->iterations * s1->n_cols;
+    cr_assert_eq(s1->n_cols, 9); /* 5 dirichlet categories + 4 scalars */
+    int kl = evppi_index(s1, "cohort.lumbar_levels");
+    cr_assert_eq(s1->param_dim[kl], 5);
+    const psim_psa_sample *o[2] = {s2, s4};
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(memcmp(s1->params, o[k]->params, IC * sizeof(double)), 0);
+        cr_assert_eq(memcmp(s1->cost, o[k]->cost, IS * sizeof(double)), 0);
+        cr_assert_eq(memcmp(s1->qaly, o[k]->qaly, IS * sizeof(double)), 0);
+        cr_assert_eq(memcmp(s1->cost_var, o[k]->cost_var, IS * sizeof(double)), 0);
+        cr_assert_eq(memcmp(s1->dcost_dqaly_cov, o[k]->dcost_dqaly_cov, IS * sizeof(double)), 0);
+    }
+    /* every dirichlet draw sums to 1, and the draws vary */
+    for (int i = 0; i < s1->iterations; i++) {
+        double sum = 0;
+        for (int c = 0; c < 5; c++)
+            sum += s1->params[(size_t)i * s1->n_cols + s1->param_col[kl] + c];
+        cr_assert_float_eq(sum, 1.0, 1e-12);
+    }
+    cr_assert_neq(s1->params[0], s1->params[s1->n_cols]);
+    /* the analysis is deterministic too */
+    psim_psa_analysis *a1 = analyse(s1, scn), *a2 = analyse(s2, scn);
+    size_t W = (size_t)a1->n_wtp;
+    cr_assert_eq(memcmp(a1->evppi, a2->evppi, (size_t)a1->n_evppi * W * sizeof(double)), 0);
+    cr_assert_eq(memcmp(a1->group_evppi, a2->group_evppi, W * sizeof(double)), 0);
+    cr_assert_eq(memcmp(a1->evpi_corrected_se, a2->evpi_corrected_se, W * sizeof(double)), 0);
+    /* population EVPI: 1000 a year for 5 years at 3.5% */
+    double f = 0;
+    for (int y = 0; y < 5; y++)
+        f += pow(1.035, -y);
+    cr_assert_float_eq(a1->population_factor, 1000.0 * f, 1e-9);
+    psim_psa_analysis_destroy(a1);
+    psim_psa_analysis_destroy(a2);
+    psim_psa_sample_destroy(s1);
+    psim_psa_sample_destroy(s2);
+    psim_psa_sample_destroy(s4);
+    psim_scenario_destroy(scn);
+}
+
+/* A parameter's draws depend on its name only: adding another parameter
+ * (before it in the file) leaves them unchanged. */
+Test(psa, adding_a_parameter_keeps_the_others_draws)
+{
+    psim_scenario *a = tu_load(small_yaml);
+    const char *set[] = {"cohort.myofascial={dist: beta, alpha: 95, beta: 5}"};
+    psim_error err;
+    psim_error_clear(&err);
+    psim_scenario *b = NULL;
+    psim_status st = psim_scenario_load_text(small_yaml, strlen(small_yaml), "inline.yaml", set, 1, &b, &err);
+    cr_assert_eq(st, PSIM_OK, "%s", err.message);
+    cr_assert_eq(b->n_uncertain, a->n_uncertain + 1);
+    psim_scenario_destroy(b);
+    /* the same through the file: a new parameter first in the cohort */
+    char text[sizeof small_yaml + 128];
+    const char *at = strstr(small_yaml, "cohort:\n") + strlen("cohort:\n");
+    snprintf(text, sizeof text, "%.*s  myofascial: {dist: beta, alpha: 95, beta: 5}\n%s", (int)(at - small_yaml),
+             small_yaml, at);
+    b = tu_load(text);
+    cr_assert_eq(b->n_uncertain, a->n_uncertain + 1);
+    a->psa.iterations = b->psa.iterations = 5;
+    a->patients = b->patients = 10;
+    psim_psa_sample *sa = run_psa(a, 1), *sb = run_psa(b, 1);
+    for (int ca = 0; ca < sa->n_cols; ca++) {
+        int cb = -1;
+        for (int k = 0; k < sb->n_cols; k++)
+            if (strcmp(sa->col_name[ca], sb->col_name[k]) == 0)
+                cb = k;
+        cr_assert_geq(cb, 0);
+        for (int i = 0; i < sa->iterations; i++)
+            cr_assert_eq(sa->params[(size_t)i * sa->n_cols + ca], sb->params[(size_t)i * sb->n_cols + cb], "%s",
+                         sa->col_name[ca]);
+    }
+    psim_psa_sample_destroy(sa);
+    psim_psa_sample_destroy(sb);
+    psim_scenario_destroy(a);
+    psim_scenario_destroy(b);
+}
+
+/* Patients: `common` reuses iteration 0's patients, so with only an inert
+ * parameter uncertain every iteration gives the same means; fresh patients
+ * (the default) give different means whose spread is all patient noise, and
+ * the variance partition says so. */
+Test(psa, common_patients_and_the_variance_partition)
+{
+    const char *yaml = "name: noise\n"
+                       "seed: 5\n"
+                       "patients: 200\n"
+                       "horizon_days: 120\n"
+                       "cohort: {pain_duration_months: {mean: {dist: uniform, min: 10, max: 16}}}\n"
+                       "strategies:\n"
+                       "  - {name: botox, treatment: botox, schedule: {days: [0]}}\n"
+                       "  - {name: usual, treatment: none}\n"
+                       "psa: {iterations: 400, patients: common}\n";
+    psim_scenario *scn = tu_load(yaml);
+    cr_assert_eq(scn->psa.common_patients, 1);
+    psim_psa_sample *smp = run_psa(scn, 2);
+    for (int i = 1; i < smp->iterations; i++) {
+        cr_assert_eq(smp->cost[(size_t)i * 2], smp->cost[0]);
+        cr_assert_eq(smp->qaly[(size_t)i * 2], smp->qaly[0]);
+    }
+    psim_psa_sample_destroy(smp);
+    scn->psa.common_patients = 0;
+    smp = run_psa(scn, 2);
+    psim_psa_analysis *a = analyse(smp, scn);
+    int differ = 0;
+    for (int i = 1; i < smp->iterations; i++)
+        differ += smp->qaly[(size_t)i * 2] != smp->qaly[0];
+    cr_assert_gt(differ, smp->iterations / 2);
+    /* all of the variance is patient noise: total / noise ~ 1, with relative
+     * SE sqrt(2 / (I - 1)) for the sample variance of normal means */
+    double tol = 4.0 * sqrt(2.0 / (smp->iterations - 1));
+    for (int s = 0; s < 2; s++) {
+        const psim_var_partition *p = &a->var_qaly[s];
+        cr_log_info("qaly %d: total %g noise %g parameters %g share %.3f", s, p->total, p->noise, p->parameter,
+                    p->noise_share);
+        cr_assert(fabs(p->total / p->noise - 1.0) <= tol, "total %g noise %g", p->total, p->noise);
+    }
+    psim_psa_analysis_destroy(a);
+    psim_psa_sample_destroy(smp);
+    psim_scenario_destroy(scn);
+}
+
+/* A draw the model cannot use is an input error naming the iteration. */
+Test(psa, invalid_draw_is_an_input_error)
+{
+    const char *yaml = "name: bad\n"
+                       "patients: 10\n"
+                       "horizon_days: 60\n"
+                       "treatments:\n"
+                       "  botox: {onset_days: {dist: uniform, min: 1, max: 30}, peak_days: 21}\n"
+                       "strategies:\n"
+                       "  - {name: botox, treatment: botox, schedule: {days: [0]}}\n"
+                       "  - {name: usual, treatment: none}\n"
+                       "psa: {iterations: 50}\n";
+    psim_scenario *scn = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_scenario_load_text(yaml, strlen(yaml), "bad.yaml", NULL, 0, &scn, &err);
+    if (st != PSIM_OK) { /* rejected on loading: fine too, as long as it is located */
+        cr_assert_eq(st, PSIM_ERR_INPUT);
+        cr_assert_gt(err.line, 0);
+        return;
+    }
+    psim_run_options opt = psim_run_options_default();
+    psim_psa_sample *smp = NULL;
+    st = psim_psa_run(scn, &opt, &smp, &err);
+    cr_assert_eq(st, PSIM_ERR_INPUT);
+    cr_assert(strstr(err.message, "PSA iteration") && strstr(err.message, "peak_days"), "%s", err.message);
+    cr_assert_null(smp);
+    psim_scenario_destroy(scn);
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+static char tmpdir[256];
+
+static void setup_dir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/painsim-psa-%ld", (long)getpid());
+    mkdir(tmpdir, 0755);
+}
+
+static void teardown_dir(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int sh(const char *cmd_fmt, const char *arg, char **out)
+{
+    char cmd[8192], log[512];
+    snprintf(log, sizeof log, "%s/log.txt", tmpdir);
+    char inner[4096];
+    snprintf(inner, sizeof inner, cmd_fmt, arg);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > '%s' 2>&1", tmpdir, inner, log);
+    int rc = system(cmd);
+    FILE *fp = fopen(log, "rb");
+    cr_assert(fp);
+    char *buf = calloc(1, 1 << 22);
+    size_t n = fread(buf, 1, (1 << 22) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
+{
+    write_file("small.yaml", small_yaml);
+    char *out = NULL;
+    int rc = sh("'%s' run small.yaml -o small.h5 -q", PAINSIM_BIN, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "Probability that each strategy is cost-effective (CEAC)"), "%s", out);
+    cr_assert(strstr(out, "EVPI per patient"), "%s", out);
+    cr_assert(strstr(out, "EVPPI per patient"), "%s", out);
+    cr_assert(strstr(out, "group efficacy"), "%s", out);
+    cr_assert(strstr(out, "patients needed"), "%s", out);
+    char *sum = NULL;
+    rc = sh("'%s' summary small.h5", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    cr_assert_str_eq(sum, out, "summary differs from run");
+    free(sum);
+    /* JSON parses and carries SEs beside the estimates */
+    rc = sh("'%s' summary small.h5 --format json > s.json && python3 -c \"import json; d = json.load(open('s.json')); "
+            "b = d['by_wtp'][1]; assert d['mode'] == 'psa' and d['iterations'] == 60; "
+            "assert set(b['evpi']) == {'value', 'se'}; assert 'treatments.botox.p_first' in b['evppi']; "
+            "assert 'cohort.lumbar_levels' in b['evppi']; assert 'efficacy' in b['evppi_groups']; "
+            "assert abs(sum(v['p_cost_effective'] for v in b['strategies'].values()) - 1) < 1e-12\"",
+            PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    free(sum);
+    /* tidy CSV: a header and one row per strategy x quantity x wtp */
+    rc = sh("'%s' summary small.h5 --format csv-long > l.csv && python3 -c \"import csv; r = list(csv.DictReader(open('l.csv'))); "
+            "assert all(x['scenario'] == 'small' for x in r); "
+            "assert len([x for x in r if x['quantity'] == 'p_cost_effective']) == 3 * 3; "
+            "assert len([x for x in r if x['quantity'] == 'evppi']) == 3 * (5 + 1)\"",
+            PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    free(sum);
+    /* the sample exports with one row per iteration */
+    rc = sh("'%s' summary small.h5 --format samples | wc -l", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(atoi(sum), 61, "%s", sum);
+    free(sum);
+    /* csv-long on a cohort-run file is a usage error */
+    rc = sh("'%s' run small.yaml --psa 0 -o base.h5 -q", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    free(sum);
+    rc = sh("'%s' summary base.h5 --format csv-long", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 2, "%s", sum);
+    cr_assert(strstr(sum, "PSA files"), "%s", sum);
+    free(sum);
+    /* an existing file is not overwritten without --force */
+    rc = sh("'%s' run small.yaml -o small.h5 -q", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 2, "%s", sum);
+    free(sum);
+    free(out);
+}
+
+/* EVPPI against R's mgcv on the sample of a real PSA run. */
+Test(psa_cli, evppi_matches_mgcv, .init = setup_dir, .fini = teardown_dir, .timeout = 600)
+{
+    const char *yaml = "name: mgcv\n"
+                       "seed: 99\n"
+                       "patients: 200\n"
+                       "horizon_days: 240\n"
+                       "treatments:\n"
+                       "  botox:\n"
+                       "    p_first: {dist: beta, alpha: 40, beta: 35}\n"
+                       "    duration: {median_days: {dist: lognormal, median: 90, sigma: 0.25}}\n"
+                       "strategies:\n"
+                       "  - {name: usual, treatment: none}\n"
+                       "  - {name: botox, treatment: botox, schedule: {every_days: 120, sessions: 2}}\n"
+                       "economics: {wtp: [1400000, 2000000]}\n"
+                       "psa: {iterations: 1000, patients: common,\n"
+                       "      evppi_groups: {both: [treatments.botox.p_first, treatments.botox.duration.median_days]}}\n";
+    write_file("mgcv.yaml", yaml);
+    char *out = NULL;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run mgcv.yaml -o mgcv.h5 -q --force > /dev/null && '%s' summary mgcv.h5 --format samples > sample.csv && "
+             "'%s' summary mgcv.h5 --format json > mgcv.json",
+             PAINSIM_BIN, PAINSIM_BIN, PAINSIM_BIN);
+    int rc = sh("%s", cmd, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+    const char *checks[][2] = {{"treatments.botox.p_first", "treatments.botox.p_first"},
+                               {"treatments.botox.duration.median_days", "treatments.botox.duration.median_days"},
+                               {"treatments.botox.p_first,treatments.botox.duration.median_days", "both"}};
+    const double wtps[2] = {1400000, 2000000};
+    for (int c = 0; c < 3; c++) {
+        for (int w = 0; w < 2; w++) {
+            snprintf(cmd, sizeof cmd,
+                     "Rscript '%s/tests/mgcv_evppi.R' sample.csv %.0f '%s' && python3 -c \"import json; "
+                     "d = json.load(open('mgcv.json')); b = d['by_wtp'][%d]; "
+                     "e = b['evppi'].get('%s') or b['evppi_groups']['%s']; print('painsim', e['value'], e['se'])\"",
+                     PAINSIM_SOURCE_DIR, wtps[w], checks[c][0], w, checks[c][1], checks[c][1]);
+            rc = sh("%s", cmd, &out);
+            cr_assert_eq(rc, 0, "R or python failed (setup.sh test installs r-base-core and r-cran-mgcv): %s", out);
+            const char *pr = strstr(out, "evppi "), *pp = strstr(out, "painsim ");
+            cr_assert(pr && pp, "%s", out);
+            double r_val = atof(pr + 6), c_val = 0, c_se = 0;
+            cr_assert_eq(sscanf(pp, "painsim %lf %lf", &c_val, &c_se), 2, "%s", out);
+            cr_log_info("EVPPI(%s) at WTP %.0f: painsim %.2f (SE %.2f), mgcv %.2f", checks[c][1], wtps[w], c_val,
+                        c_se, r_val);
+            cr_assert(fabs(c_val - r_val) <= 4.0 * c_se + 1e-6 * fabs(r_val),
+                      "EVPPI(%s) at WTP %.0f: painsim %g (SE %g) vs mgcv %g", checks[c][1], wtps[w], c_val, c_se,
+                      r_val);
+            free(out);
+        }
+    }
+}

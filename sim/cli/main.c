@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "painsim/error.h"
+#include "painsim/psa.h"
 #include "painsim/run.h"
 #include "painsim/scenario.h"
 #include "painsim/report.h"
@@ -76,6 +77,11 @@ static const char run_help[] =
     "                       --set treatments.botox.p_first=0.6\n"
     "                       --set strategies.botox_q4m.schedule.every_days=90\n"
     "                       --set output.trajectories=false\n"
+    "  --psa N            probabilistic sensitivity analysis with N iterations (sets\n"
+    "                     psa.iterations): each iteration draws every parameter given\n"
+    "                     as a distribution and simulates the cohort under every\n"
+    "                     strategy; the file gets /psa (CEAC, EVPI, EVPPI, ...) and\n"
+    "                     no trajectories.  --psa 0 runs the base case (the means)\n"
     "  --force            overwrite FILE if it exists\n"
     "  -q, --quiet        no progress bar or messages on stderr\n"
     "  -h, --help         show this help\n"
@@ -175,9 +181,9 @@ typedef struct cli_args {
     const char *output;
     int threads;
     int force, quiet;
-    const char *set[PSIM_MAX_SET + 2];
+    const char *set[PSIM_MAX_SET + 3];
     int n_set;
-    char seed_set[64], patients_set[64];
+    char seed_set[64], patients_set[64], psa_set[64];
 } cli_args;
 
 static int take_value(int argc, char **argv, int *i, const char *cmd, const char **value)
@@ -245,6 +251,13 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
             if (!parse_u64(v, &n) || n < 1 || n > (1ULL << 40))
                 return usage_error(cmd, "--patients expects an integer from 1 to 2^40, got '%s'", v);
             snprintf(a->patients_set, sizeof a->patients_set, "patients=%llu", n);
+        } else if (is_run && opt_is(arg, "--psa")) {
+            unsigned long long n;
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!parse_u64(v, &n) || n > 10000000ULL)
+                return usage_error(cmd, "--psa expects a number of iterations from 0 to 10000000, got '%s'", v);
+            snprintf(a->psa_set, sizeof a->psa_set, "psa.iterations=%llu", n);
         } else if (is_run && strcmp(arg, "--force") == 0) {
             a->force = 1;
         } else if (is_run && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
@@ -263,6 +276,8 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
         a->set[a->n_set++] = a->seed_set;
     if (a->patients_set[0])
         a->set[a->n_set++] = a->patients_set;
+    if (a->psa_set[0])
+        a->set[a->n_set++] = a->psa_set;
     return -1;
 }
 
@@ -301,6 +316,57 @@ static int ensure_dir(const char *path)
     if (stat(path, &sb) == 0)
         return S_ISDIR(sb.st_mode);
     return mkdir(path, 0777) == 0;
+}
+
+/* Progress of a PSA run: iterations, not patients. */
+static void psa_progress(void *data, int64_t done, int64_t total, double elapsed)
+{
+    cli_progress *p = data;
+    if (!p->enabled || total <= 0)
+        return;
+    if (done < total && p->drawn && elapsed - p->last_draw < 0.2)
+        return;
+    p->last_draw = elapsed;
+    p->drawn = 1;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0.0;
+    fprintf(stderr, "\r%5.1f%%  %lld/%lld PSA iterations  %.1f iterations/s  %.0f s left ", 100.0 * done / total,
+            (long long)done, (long long)total, rate, rate > 0 ? (double)(total - done) / rate : 0.0);
+    fflush(stderr);
+}
+
+/* The PSA run mode: simulate, analyse, write the file, print the tables. */
+static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, const cli_args *a, psim_error *err)
+{
+    psim_psa_sample *smp = NULL;
+    psim_psa_analysis *an = NULL;
+    cli_progress *prog = opt->progress_data;
+    opt->progress = psa_progress;
+    /* nothing is written when the output file exists and --force is not given */
+    struct stat sb;
+    if (!a->force && stat(opt->output_path, &sb) == 0)
+        return psim_error_set(err, PSIM_ERR_EXISTS, opt->output_path, 0, 0,
+                              "output file exists; use --force to overwrite it or -o to choose another name");
+    psim_status st = psim_psa_run(scn, opt, &smp, err);
+    cli_progress_finish(prog);
+    if (st == PSIM_OK)
+        st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, &an, err);
+    if (st == PSIM_OK)
+        st = psim_psa_write_h5(opt->output_path, a->force, scn, opt->command_line, smp, an, err);
+    if (st == PSIM_OK)
+        st = psim_psa_print(scn->name, smp, an, PSIM_PSA_TABLE, stdout, err);
+    if (st == PSIM_OK && !a->quiet) {
+        double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies * smp->iterations;
+        struct rusage ru;
+        double peak_mib = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;
+        fprintf(stderr,
+                "painsim: wrote %s: %d PSA iterations x %lld patients x %d strategies x %d days = %.0f "
+                "patient-days in %.2f s (%.1f M patient-days/s), peak memory %.1f MiB\n",
+                opt->output_path, smp->iterations, (long long)scn->patients, scn->n_strategies, scn->horizon_days, pd,
+                smp->elapsed_seconds, smp->elapsed_seconds > 0 ? pd / smp->elapsed_seconds / 1e6 : 0.0, peak_mib);
+    }
+    psim_psa_sample_destroy(smp);
+    psim_psa_analysis_destroy(an);
+    return st;
 }
 
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
@@ -350,6 +416,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (scn->psa.iterations > 0) {
+        st = run_psa(scn, &opt, &a, &err);
+        goto done;
+    }
     st = psim_run(scn, &opt, &res, &err);
     cli_progress_finish(&prog);
     if (st != PSIM_OK)

@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include "painsim/error.h"
+#include "painsim/psa.h"
 #include "painsim/report.h"
 
 enum { SUMMARY_OK = 0, SUMMARY_RUNTIME = 1, SUMMARY_INPUT = 2 };
 
 static const char summary_help[] =
-    "usage: painsim summary FILE.h5 [--format table|csv|json]\n"
+    "usage: painsim summary FILE.h5 [--format table|csv|csv-long|json|samples]\n"
     "\n"
     "Print the results stored in FILE.h5, a file written by `painsim run`, without\n"
     "simulating again: per strategy the response figures, mean VAS, sessions, dose\n"
@@ -33,13 +34,30 @@ static const char summary_help[] =
     "                       currency and strategies[] (cost, qaly, incremental\n"
     "                       {cost, qaly, icer, nmb}, dominated, ...); undefined\n"
     "                       values are null\n"
+    "                     csv-long: (PSA files) tidy rows scenario,strategy,\n"
+    "                       parameter,quantity,wtp,value,se,unit that concatenate\n"
+    "                       across scenarios\n"
+    "                     samples: (PSA files) the per-iteration sample as CSV:\n"
+    "                       the drawn parameters, then cost:<strategy> and\n"
+    "                       qaly:<strategy> (the reference first), for R or Python\n"
     "  -h, --help         show this help\n"
+    "\n"
+    "A PSA file (written by `painsim run` with psa.iterations > 0 or --psa N) is\n"
+    "summarised by its decision figures: the probability that each strategy is\n"
+    "cost-effective at each WTP (CEAC), the optimal strategy by expected NMB and\n"
+    "its probability (CEAF), EVPI per patient (and for the population when\n"
+    "economics.population is set), the noise-corrected EVPI, EVPPI of every\n"
+    "uncertain parameter and declared group (ranked), and the split of the\n"
+    "variance between parameters and patient noise with the patients per\n"
+    "iteration needed to make the noise negligible.\n"
     "\n"
     "examples:\n"
     "  painsim run scenarios/default.yaml            # writes output/default.h5\n"
     "  painsim summary output/default.h5\n"
     "  painsim summary output/default.h5 --format csv > default.csv\n"
     "  painsim summary output/default.h5 --format json | python3 -m json.tool\n"
+    "  painsim run scenarios/psa_default.yaml        # writes output/psa_default.h5\n"
+    "  painsim summary output/psa_default.h5 --format csv-long > psa.csv\n"
     "\n"
     "exit status: 0 success, 1 failure while reading or writing (such as a full\n"
     "disk), 2 bad usage or a file that is not a finished painsim file (no /results).\n";
@@ -57,7 +75,10 @@ static int usage(const char *fmt, const char *arg)
     return SUMMARY_INPUT;
 }
 
-static int parse_format(const char *v, psim_report_format *fmt)
+/* Output formats: those of psim_report_format, then two for PSA files only. */
+enum { FMT_CSV_LONG = 100, FMT_SAMPLES = 101 };
+
+static int parse_format(const char *v, int *fmt)
 {
     if (strcmp(v, "table") == 0)
         *fmt = PSIM_REPORT_TABLE;
@@ -65,20 +86,52 @@ static int parse_format(const char *v, psim_report_format *fmt)
         *fmt = PSIM_REPORT_CSV;
     else if (strcmp(v, "json") == 0)
         *fmt = PSIM_REPORT_JSON;
+    else if (strcmp(v, "csv-long") == 0)
+        *fmt = FMT_CSV_LONG;
+    else if (strcmp(v, "samples") == 0)
+        *fmt = FMT_SAMPLES;
     else
         return 0;
     return 1;
 }
 
+static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
+{
+    psim_psa_sample *smp = NULL;
+    psim_psa_analysis *a = NULL;
+    char name[PSIM_NAME_MAX];
+    psim_status st = psim_psa_read_h5(path, &smp, &a, name, err);
+    if (st == PSIM_OK) {
+        psim_psa_format pf = fmt == PSIM_REPORT_CSV   ? PSIM_PSA_CSV
+                             : fmt == PSIM_REPORT_JSON ? PSIM_PSA_JSON
+                             : fmt == FMT_CSV_LONG     ? PSIM_PSA_CSV_LONG
+                             : fmt == FMT_SAMPLES      ? PSIM_PSA_SAMPLES
+                                                       : PSIM_PSA_TABLE;
+        st = psim_psa_print(name, smp, a, pf, stdout, err);
+    }
+    psim_psa_sample_destroy(smp);
+    psim_psa_analysis_destroy(a);
+    return st;
+}
+
 /* Read and print; returns the exit status. */
-static int summarise(const char *path, psim_report_format fmt)
+static int summarise(const char *path, int fmt)
 {
     psim_error err;
     psim_error_clear(&err);
     psim_report *rep = NULL;
-    psim_status st = psim_report_read_h5(path, &rep, &err);
-    if (st == PSIM_OK)
-        st = psim_report_print(rep, fmt, stdout, &err);
+    psim_status st;
+    if (psim_psa_file_has_psa(path) == 1)
+        st = summarise_psa(path, fmt, &err);
+    else if (fmt == FMT_CSV_LONG || fmt == FMT_SAMPLES)
+        st = psim_error_set(&err, PSIM_ERR_USAGE, path, 0, 0,
+                            "--format %s is for PSA files (runs with psa.iterations > 0); this file has no /psa",
+                            fmt == FMT_CSV_LONG ? "csv-long" : "samples");
+    else {
+        st = psim_report_read_h5(path, &rep, &err);
+        if (st == PSIM_OK)
+            st = psim_report_print(rep, (psim_report_format)fmt, stdout, &err);
+    }
     psim_report_destroy(rep);
     if (st == PSIM_OK)
         return SUMMARY_OK;
@@ -94,7 +147,7 @@ static int summarise(const char *path, psim_report_format fmt)
  * therefore read in a child process: if that dies on a signal, the file is
  * reported as damaged instead of the command crashing.  Without fork the
  * file is read in this process. */
-static int run_isolated(const char *path, psim_report_format fmt)
+static int run_isolated(const char *path, int fmt)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -133,7 +186,7 @@ static int run_isolated(const char *path, psim_report_format fmt)
 int painsim_summary_command(int argc, char **argv)
 {
     const char *path = NULL;
-    psim_report_format fmt = PSIM_REPORT_TABLE;
+    int fmt = PSIM_REPORT_TABLE;
     int only_files = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -144,12 +197,12 @@ int painsim_summary_command(int argc, char **argv)
             only_files = 1;
         } else if (!only_files && (strcmp(arg, "-f") == 0 || strcmp(arg, "--format") == 0)) {
             if (i + 1 >= argc)
-                return usage("option %s needs a value: table, csv or json", arg);
+                return usage("option %s needs a value: table, csv, csv-long, json or samples", arg);
             if (!parse_format(argv[++i], &fmt))
-                return usage("--format expects table, csv or json, got '%s'", argv[i]);
+                return usage("--format expects table, csv, csv-long, json or samples, got '%s'", argv[i]);
         } else if (!only_files && strncmp(arg, "--format=", 9) == 0) {
             if (!parse_format(arg + 9, &fmt))
-                return usage("--format expects table, csv or json, got '%s'", arg + 9);
+                return usage("--format expects table, csv, csv-long, json or samples, got '%s'", arg + 9);
         } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
             return usage("unknown option '%s'", arg);
         } else if (!path) {

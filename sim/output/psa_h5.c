@@ -1,0 +1,832 @@
+/* The PSA file: root attributes, /scenario and /psa (docs/output-format.md). */
+#include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output/h5util.h"
+#include "painsim/psa.h"
+
+#ifndef PAINSIM_VERSION
+#define PAINSIM_VERSION "unknown"
+#endif
+
+/* Limits beyond which a file is damage, not data. */
+#define MAX_ITER_READ 100000000
+#define MAX_COLS_READ 4096
+
+psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G);
+
+/* ---- writing ------------------------------------------------------------ */
+
+static herr_t write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
+                       const void *buf, const char *units, const char *description)
+{
+    herr_t rc = -1;
+    hid_t sp = H5Screate_simple(rank, dims, NULL), d = H5I_INVALID_HID;
+    if (sp < 0)
+        return -1;
+    d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (d >= 0) {
+        hsize_t npts = 1;
+        for (int k = 0; k < rank; k++)
+            npts *= dims[k];
+        rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+        if (rc >= 0)
+            rc = psim_h5_attr_str(d, "units", units);
+        if (rc >= 0)
+            rc = psim_h5_attr_str(d, "description", description);
+        if (H5Dclose(d) < 0)
+            rc = -1;
+    }
+    H5Sclose(sp);
+    return rc;
+}
+
+static herr_t f64(hid_t g, const char *name, hsize_t d0, hsize_t d1, const double *v, const char *units,
+                  const char *description)
+{
+    hsize_t dims[2] = {d0, d1};
+    return write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d1 ? 2 : 1, dims, v, units, description);
+}
+
+static herr_t strs(hid_t g, const char *name, hsize_t n, const char **v, const char *units, const char *description)
+{
+    hid_t t = psim_h5_str_type();
+    if (t < 0)
+        return -1;
+    herr_t rc = write_ds(g, name, t, t, 1, &n, v, units, description);
+    H5Tclose(t);
+    return rc;
+}
+
+static herr_t scalar_str(hid_t loc, const char *name, const char *value, const char *description)
+{
+    const char *v[1] = {value};
+    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (t >= 0 && sp >= 0) {
+        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+            psim_h5_attr_str(d, "units", "YAML text") >= 0)
+            rc = psim_h5_attr_str(d, "description", description);
+    }
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+#define WCHECK(expr, what)                                                                                         \
+    do {                                                                                                           \
+        if ((expr) < 0) {                                                                                          \
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, display, what);                                                  \
+            goto cleanup;                                                                                          \
+        }                                                                                                          \
+    } while (0)
+
+static herr_t partition_ds(hid_t g, const char *prefix, const psim_var_partition *p, hsize_t d0, hsize_t d1,
+                           double *buf, const char *units, const char *what)
+{
+    size_t n = (size_t)d0 * (size_t)(d1 ? d1 : 1);
+    char name[96], desc[384];
+    struct {
+        const char *suffix, *desc;
+        size_t off;
+        int squared;
+    } f[] = {
+        {"variance_total", "variance over iterations of the per-iteration mean of %s", offsetof(psim_var_partition, total), 1},
+        {"variance_patient_noise", "patient (within-iteration) part of that variance, %s", offsetof(psim_var_partition, noise), 1},
+        {"variance_parameters", "parameter part of that variance (total minus patient noise), %s",
+         offsetof(psim_var_partition, parameter), 1},
+        {"patients_needed", "patients per iteration for the patient noise of %s to be at most 5%% of the PSA variance",
+         offsetof(psim_var_partition, patients_needed), 0},
+    };
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        for (size_t i = 0; i < n; i++)
+            buf[i] = *(const double *)((const char *)&p[i] + f[k].off);
+        char u[64];
+        if (f[k].squared)
+            snprintf(u, sizeof u, "(%s)^2", units);
+        else
+            snprintf(u, sizeof u, "patients");
+        snprintf(name, sizeof name, "%s_%s", prefix, f[k].suffix);
+        snprintf(desc, sizeof desc, f[k].desc, what);
+        if (f64(g, name, d0, d1, buf, u, desc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void iso_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *scn, const char *command_line,
+                              const psim_psa_sample *smp, const psim_psa_analysis *a, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *display = path;
+    hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    char *partial = NULL, *resolved = NULL;
+    const char **names = NULL;
+    double *buf = NULL;
+    int created = 0;
+    const int I = smp->iterations, S = smp->n_strategies, C = smp->n_cols, W = a->n_wtp;
+    const int P = a->n_evppi, G = a->n_groups;
+    struct stat sb;
+
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode))
+            return psim_error_set(err, PSIM_ERR_USAGE, path, 0, 0,
+                                  "exists and is not a regular file (a directory or a device); choose another name with -o");
+        if (!force)
+            return psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
+                                  "output file exists; use --force to overwrite it or -o to choose another name");
+    }
+    size_t len = strlen(path) + sizeof ".partial";
+    partial = malloc(len);
+    size_t nmax = (size_t)(C > S ? C : S);
+    if ((size_t)P > nmax)
+        nmax = (size_t)P;
+    if ((size_t)G > nmax)
+        nmax = (size_t)G;
+    names = calloc(nmax + 1, sizeof *names);
+    size_t bmax = (size_t)I * (size_t)(C > S ? C : S) * (size_t)(W > 0 ? W : 1) + (size_t)S * (size_t)W + 16;
+    buf = malloc(bmax * sizeof *buf);
+    if (!partial || !names || !buf) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
+        goto cleanup;
+    }
+    snprintf(partial, len, "%s.partial", path);
+    H5dont_atexit();
+    psim_h5_quiet();
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    WCHECK(fapl, "create file access properties");
+    WCHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
+    f = H5Fcreate(partial, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    if (f < 0 && !force && access(partial, F_OK) == 0) {
+        H5Eclear2(H5E_DEFAULT);
+        st = psim_error_set(err, PSIM_ERR_EXISTS, partial, 0, 0,
+                            "exists: another painsim run may be writing %s; if none is, remove %s or run with --force",
+                            path, partial);
+        goto cleanup;
+    }
+    WCHECK(f, "create the output file");
+    created = 1;
+
+    char created_at[32];
+    iso_now(created_at, sizeof created_at);
+    int64_t patients = smp->patients;
+    int iterations = I;
+    WCHECK(psim_h5_attr_str(f, "painsim_version", PAINSIM_VERSION), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "model_version", "1.1"), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "run_mode", "psa"), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "scenario_name", scn->name), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "created", created_at), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "command_line", command_line ? command_line : ""), "write attributes");
+    WCHECK(psim_h5_attr_num(f, "seed", H5T_NATIVE_UINT64, &scn->seed), "write attributes");
+    WCHECK(psim_h5_attr_num(f, "patients", H5T_NATIVE_INT64, &patients), "write attributes");
+    WCHECK(psim_h5_attr_num(f, "horizon_days", H5T_NATIVE_INT, &scn->horizon_days), "write attributes");
+    WCHECK(psim_h5_attr_num(f, "block_size", H5T_NATIVE_INT, &scn->block_size), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "reference", scn->reference), "write attributes");
+
+    g = H5Gcreate2(f, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    WCHECK(g, "create /scenario");
+    WCHECK(scalar_str(g, "text", scn->source_text ? scn->source_text : "", "the scenario file as read"),
+           "write /scenario/text");
+    st = psim_scenario_to_yaml(scn, &resolved, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    WCHECK(scalar_str(g, "resolved", resolved, "the scenario with every default filled in and --set applied"),
+           "write /scenario/resolved");
+    WCHECK(psim_h5_attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
+    WCHECK(H5Gclose(g), "close /scenario");
+    g = H5I_INVALID_HID;
+
+    g = H5Gcreate2(f, "psa", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    WCHECK(g, "create /psa");
+    WCHECK(psim_h5_attr_num(g, "iterations", H5T_NATIVE_INT, &iterations), "write /psa attributes");
+    WCHECK(psim_h5_attr_num(g, "patients_per_iteration", H5T_NATIVE_INT64, &patients), "write /psa attributes");
+    WCHECK(psim_h5_attr_str(g, "patients", smp->common_patients ? "common" : "per_iteration"), "write /psa attributes");
+    WCHECK(psim_h5_attr_str(g, "currency", a->currency), "write /psa attributes");
+    WCHECK(psim_h5_attr_str(g, "reference", smp->strategy[smp->reference]), "write /psa attributes");
+    WCHECK(psim_h5_attr_num(g, "population", H5T_NATIVE_DOUBLE, &a->population), "write /psa attributes");
+    WCHECK(psim_h5_attr_num(g, "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years), "write /psa attributes");
+    WCHECK(psim_h5_attr_num(g, "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor),
+           "write /psa attributes");
+    WCHECK(psim_h5_attr_num(g, "elapsed_seconds", H5T_NATIVE_DOUBLE, &smp->elapsed_seconds), "write /psa attributes");
+
+    char cu[64], cuq[80];
+    snprintf(cu, sizeof cu, "%s", a->currency);
+    snprintf(cuq, sizeof cuq, "%s/QALY", a->currency);
+    for (int s = 0; s < S; s++)
+        names[s] = smp->strategy[s];
+    WCHECK(strs(g, "strategies", (hsize_t)S, names, "name", "strategies, the second axis of the [I x S] tables"),
+           "write /psa/strategies");
+    WCHECK(f64(g, "wtp", (hsize_t)W, 0, a->wtp, cuq, "willingness to pay, the axis of the [W] and [W x S] tables"),
+           "write /psa/wtp");
+
+    /* the sample */
+    for (int c = 0; c < C; c++)
+        names[c] = smp->col_name[c];
+    WCHECK(strs(g, "parameter_names", (hsize_t)C, names, "name",
+                "scenario keys of the sampled parameter columns (a dirichlet has one column per category)"),
+           "write /psa/parameter_names");
+    for (int c = 0; c < C; c++)
+        names[c] = smp->col_unit[c];
+    WCHECK(strs(g, "parameter_units", (hsize_t)C, names, "unit", "units of the parameter columns"),
+           "write /psa/parameter_units");
+    for (int c = 0; c < C; c++)
+        names[c] = smp->col_dist[c];
+    WCHECK(strs(g, "parameter_distributions", (hsize_t)C, names, "text", "distribution of each parameter column"),
+           "write /psa/parameter_distributions");
+    WCHECK(f64(g, "parameters", (hsize_t)I, (hsize_t)C, smp->params, "see parameter_units",
+               "sampled parameter values [iteration x parameter column]"),
+           "write /psa/parameters");
+    WCHECK(f64(g, "cost", (hsize_t)I, (hsize_t)S, smp->cost, cu,
+               "mean discounted cost per patient [iteration x strategy]"),
+           "write /psa/cost");
+    WCHECK(f64(g, "qaly", (hsize_t)I, (hsize_t)S, smp->qaly, "QALY", "mean discounted QALYs per patient [iteration x strategy]"),
+           "write /psa/qaly");
+    size_t IS = (size_t)I * (size_t)S;
+    for (size_t k = 0; k < IS; k++)
+        buf[k] = sqrt(smp->cost_var[k] / (double)smp->patients);
+    WCHECK(f64(g, "cost_se", (hsize_t)I, (hsize_t)S, buf, cu, "within-iteration Monte Carlo SE of cost"),
+           "write /psa/cost_se");
+    for (size_t k = 0; k < IS; k++)
+        buf[k] = sqrt(smp->qaly_var[k] / (double)smp->patients);
+    WCHECK(f64(g, "qaly_se", (hsize_t)I, (hsize_t)S, buf, "QALY", "within-iteration Monte Carlo SE of qaly"),
+           "write /psa/qaly_se");
+    char u2[96];
+    snprintf(u2, sizeof u2, "%s^2", a->currency);
+    WCHECK(f64(g, "cost_variance", (hsize_t)I, (hsize_t)S, smp->cost_var, u2,
+               "per-patient sample variance of cost within the iteration"),
+           "write /psa/cost_variance");
+    WCHECK(f64(g, "qaly_variance", (hsize_t)I, (hsize_t)S, smp->qaly_var, "QALY^2",
+               "per-patient sample variance of QALYs within the iteration"),
+           "write /psa/qaly_variance");
+    snprintf(u2, sizeof u2, "%s QALY", a->currency);
+    WCHECK(f64(g, "cost_qaly_covariance", (hsize_t)I, (hsize_t)S, smp->cost_qaly_cov, u2,
+               "per-patient sample covariance of cost and QALYs within the iteration"),
+           "write /psa/cost_qaly_covariance");
+    snprintf(u2, sizeof u2, "%s^2", a->currency);
+    WCHECK(f64(g, "delta_cost_variance", (hsize_t)I, (hsize_t)S, smp->dcost_var, u2,
+               "per-patient sample variance of the paired cost difference against the reference"),
+           "write /psa/delta_cost_variance");
+    WCHECK(f64(g, "delta_qaly_variance", (hsize_t)I, (hsize_t)S, smp->dqaly_var, "QALY^2",
+               "per-patient sample variance of the paired QALY difference against the reference"),
+           "write /psa/delta_qaly_variance");
+    snprintf(u2, sizeof u2, "%s QALY", a->currency);
+    WCHECK(f64(g, "delta_cost_qaly_covariance", (hsize_t)I, (hsize_t)S, smp->dcost_dqaly_cov, u2,
+               "per-patient sample covariance of the paired cost and QALY differences against the reference"),
+           "write /psa/delta_cost_qaly_covariance");
+    /* NMB and its within-iteration SE [I x S x W] */
+    {
+        hsize_t dims[3] = {(hsize_t)I, (hsize_t)S, (hsize_t)W};
+        for (int i = 0; i < I; i++)
+            for (int s = 0; s < S; s++)
+                for (int w = 0; w < W; w++)
+                    buf[((size_t)i * S + s) * W + w] = a->wtp[w] * smp->qaly[(size_t)i * S + s] - smp->cost[(size_t)i * S + s];
+        WCHECK(write_ds(g, "nmb", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, buf, cu,
+                        "net monetary benefit wtp x qaly - cost [iteration x strategy x wtp]"),
+               "write /psa/nmb");
+        for (int i = 0; i < I; i++)
+            for (int s = 0; s < S; s++)
+                for (int w = 0; w < W; w++) {
+                    size_t o = (size_t)i * S + s;
+                    double l = a->wtp[w];
+                    double v = l * l * smp->qaly_var[o] - 2.0 * l * smp->cost_qaly_cov[o] + smp->cost_var[o];
+                    buf[o * W + w] = sqrt((v > 0 ? v : 0.0) / (double)smp->patients);
+                }
+        WCHECK(write_ds(g, "nmb_se", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, buf, cu,
+                        "within-iteration Monte Carlo SE of nmb [iteration x strategy x wtp]"),
+               "write /psa/nmb_se");
+    }
+
+    /* the decision */
+    WCHECK(f64(g, "ceac", (hsize_t)W, (hsize_t)S, a->ceac, "probability",
+               "probability that each strategy has the highest NMB [wtp x strategy]"),
+           "write /psa/ceac");
+    WCHECK(f64(g, "expected_nmb", (hsize_t)W, (hsize_t)S, a->enmb, cu, "expected NMB [wtp x strategy]"),
+           "write /psa/expected_nmb");
+    WCHECK(f64(g, "expected_nmb_se", (hsize_t)W, (hsize_t)S, a->enmb_se, cu,
+               "Monte Carlo SE of expected_nmb over iterations"),
+           "write /psa/expected_nmb_se");
+    WCHECK(f64(g, "expected_loss", (hsize_t)W, (hsize_t)S, a->loss, cu,
+               "expected opportunity loss per patient of choosing each strategy [wtp x strategy]"),
+           "write /psa/expected_loss");
+    {
+        const char **opt = calloc((size_t)W + 1, sizeof *opt);
+        if (!opt) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
+            goto cleanup;
+        }
+        for (int w = 0; w < W; w++)
+            opt[w] = smp->strategy[a->ceaf_strategy[w]];
+        herr_t rc = strs(g, "ceaf_strategy", (hsize_t)W, opt, "name",
+                         "the strategy with the highest expected NMB at each wtp (the decision)");
+        free(opt);
+        WCHECK(rc, "write /psa/ceaf_strategy");
+    }
+    WCHECK(f64(g, "ceaf", (hsize_t)W, 0, a->ceaf, "probability",
+               "probability that the optimal strategy is cost-effective (acceptability frontier)"),
+           "write /psa/ceaf");
+    WCHECK(f64(g, "evpi", (hsize_t)W, 0, a->evpi, cu, "expected value of perfect information per patient"),
+           "write /psa/evpi");
+    WCHECK(f64(g, "evpi_se", (hsize_t)W, 0, a->evpi_se, cu, "Monte Carlo SE of evpi"), "write /psa/evpi_se");
+    WCHECK(f64(g, "evpi_noise_corrected", (hsize_t)W, 0, a->evpi_corrected, cu,
+               "EVPPI of all uncertain parameters together (regression removes patient noise), per patient"),
+           "write /psa/evpi_noise_corrected");
+    WCHECK(f64(g, "evpi_noise_corrected_se", (hsize_t)W, 0, a->evpi_corrected_se, cu,
+               "SE of evpi_noise_corrected"),
+           "write /psa/evpi_noise_corrected_se");
+    for (int w = 0; w < W; w++)
+        buf[w] = a->evpi[w] * a->population_factor;
+    WCHECK(f64(g, "evpi_population", (hsize_t)W, 0, buf, cu,
+               "evpi x population x discounted years (0 when economics.population is not given)"),
+           "write /psa/evpi_population");
+
+    {   /* parameter names: a dirichlet's without the [k] of its columns */
+        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc((size_t)(P > 0 ? P : 1), sizeof *pn);
+        if (!pn) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
+            goto cleanup;
+        }
+        for (int k = 0; k < P; k++) {
+            snprintf(pn[k], sizeof pn[k], "%s", smp->col_name[smp->param_col[k]]);
+            char *br = smp->param_dim[k] > 1 ? strrchr(pn[k], '[') : NULL;
+            if (br)
+                *br = '\0';
+            names[k] = pn[k];
+        }
+        herr_t rc = strs(g, "evppi_parameters", (hsize_t)P, names, "name", "the parameters of the evppi rows");
+        free(pn);
+        WCHECK(rc, "write /psa/evppi_parameters");
+    }
+    WCHECK(f64(g, "evppi", (hsize_t)P, (hsize_t)W, a->evppi, cu,
+               "EVPPI per patient of each uncertain parameter [parameter x wtp] (Strong, Oakley & Brennan 2014)"),
+           "write /psa/evppi");
+    WCHECK(f64(g, "evppi_se", (hsize_t)P, (hsize_t)W, a->evppi_se, cu, "SE of evppi"), "write /psa/evppi_se");
+    for (int k = 0; k < G; k++)
+        names[k] = a->group_name[k];
+    WCHECK(strs(g, "evppi_groups", (hsize_t)G, names, "name", "the declared parameter groups (psa.evppi_groups)"),
+           "write /psa/evppi_groups");
+    for (int k = 0; k < G; k++)
+        names[k] = a->group_members[k];
+    WCHECK(strs(g, "evppi_group_members", (hsize_t)G, names, "names", "the parameters of each group"),
+           "write /psa/evppi_group_members");
+    WCHECK(f64(g, "evppi_group", (hsize_t)G, (hsize_t)W, G ? a->group_evppi : buf, cu,
+               "EVPPI per patient of each group [group x wtp]"),
+           "write /psa/evppi_group");
+    WCHECK(f64(g, "evppi_group_se", (hsize_t)G, (hsize_t)W, G ? a->group_evppi_se : buf, cu, "SE of evppi_group"),
+           "write /psa/evppi_group_se");
+
+    /* the variance partition */
+    WCHECK(partition_ds(g, "cost", a->var_cost, (hsize_t)S, 0, buf, a->currency, "cost per strategy"),
+           "write the variance partition of cost");
+    WCHECK(partition_ds(g, "qaly", a->var_qaly, (hsize_t)S, 0, buf, "QALY", "QALYs per strategy"),
+           "write the variance partition of QALYs");
+    WCHECK(partition_ds(g, "inmb", a->var_inmb, (hsize_t)W, (hsize_t)S, buf, a->currency,
+                        "incremental NMB against the reference [wtp x strategy]"),
+           "write the variance partition of incremental NMB");
+    WCHECK(partition_ds(g, "decision_inmb", a->var_inmb_opt, (hsize_t)W, 0, buf, a->currency,
+                        "incremental NMB of the optimal strategy (or runner-up) against the reference [wtp]"),
+           "write the variance partition of the decision");
+
+    WCHECK(H5Gclose(g), "close /psa");
+    g = H5I_INVALID_HID;
+    WCHECK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush the output file");
+    {
+        herr_t rc = H5Fclose(f);
+        f = H5I_INVALID_HID;
+        WCHECK(rc, "close the output file");
+    }
+    if (rename(partial, path) != 0) {
+        st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot rename %s to the output name: %s", partial,
+                            strerror(errno));
+        goto cleanup;
+    }
+
+cleanup:
+    if (g >= 0)
+        H5Gclose(g);
+    if (f >= 0)
+        H5Fclose(f);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (st != PSIM_OK && created)
+        unlink(partial);
+    H5Eclear2(H5E_DEFAULT);
+    free(partial);
+    free(resolved);
+    free(names);
+    free(buf);
+    return st;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+int psim_psa_file_has_psa(const char *path)
+{
+    psim_h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    htri_t e = H5Lexists(f, "psa", H5P_DEFAULT);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return e > 0 ? 1 : 0;
+}
+
+typedef struct rd {
+    const char *path;
+    psim_error *err;
+    hid_t g;
+} rd_t;
+
+static psim_status damaged(rd_t *r, const char *what)
+{
+    H5Eclear2(H5E_DEFAULT);
+    return psim_error_set(r->err, PSIM_ERR_INPUT, r->path, 0, 0, "damaged or incomplete PSA file: %s", what);
+}
+
+/* Read /psa/name as doubles; its dimensions must be d0 (x d1 (x d2)). */
+static psim_status rd_f64(rd_t *r, const char *name, int rank, hsize_t d0, hsize_t d1, hsize_t d2, double *out)
+{
+    char what[160];
+    snprintf(what, sizeof what, "/psa/%s is missing, unreadable or of the wrong shape", name);
+    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
+        return damaged(r, what);
+    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
+    if (d < 0)
+        return damaged(r, what);
+    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
+    hsize_t dims[H5S_MAX_RANK] = {0};
+    int rk = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    int ok = rk == rank && rk <= 3 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 && dims[0] == d0 &&
+             (rank < 2 || dims[1] == d1) && (rank < 3 || dims[2] == d2) && ft >= 0 &&
+             H5Tget_class(ft) == H5T_FLOAT;
+    hsize_t n = d0 * (rank > 1 ? d1 : 1) * (rank > 2 ? d2 : 1);
+    if (ok && n > 0)
+        ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return ok ? PSIM_OK : damaged(r, what);
+}
+
+/* Read a 1-D string dataset of n entries into out[k] (each cap bytes). */
+static psim_status rd_strs(rd_t *r, const char *name, hsize_t n, char *out, size_t cap)
+{
+    char what[160];
+    snprintf(what, sizeof what, "/psa/%s is missing, unreadable or of the wrong shape", name);
+    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
+        return damaged(r, what);
+    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
+    if (d < 0)
+        return damaged(r, what);
+    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d), mt = H5I_INVALID_HID;
+    hsize_t dims[H5S_MAX_RANK] = {0};
+    char **v = NULL;
+    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 &&
+             dims[0] == n && ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
+    if (ok && n > 0) {
+        v = calloc((size_t)n, sizeof *v);
+        mt = psim_h5_str_type();
+        H5T_cset_t cs = H5Tget_cset(ft);
+        ok = v && mt >= 0 && cs >= 0 && H5Tset_cset(mt, cs) >= 0 &&
+             H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+        if (ok)
+            for (hsize_t k = 0; k < n; k++)
+                snprintf(out + k * cap, cap, "%s", v[k] ? v[k] : "");
+        if (v && mt >= 0 && sp >= 0)
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
+    }
+    free(v);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return ok ? PSIM_OK : damaged(r, what);
+}
+
+static psim_status rd_len(rd_t *r, const char *name, int max, int *n)
+{
+    char what[160];
+    snprintf(what, sizeof what, "/psa/%s is missing or of the wrong shape", name);
+    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
+        return damaged(r, what);
+    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
+    if (d < 0)
+        return damaged(r, what);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[H5S_MAX_RANK] = {0};
+    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) >= 1 && H5Sget_simple_extent_ndims(sp) <= 3 &&
+             H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 && dims[0] <= (hsize_t)max;
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    if (!ok)
+        return damaged(r, what);
+    *n = (int)dims[0];
+    return PSIM_OK;
+}
+
+static psim_status rd_partition(rd_t *r, const char *prefix, int rank, hsize_t d0, hsize_t d1,
+                                psim_var_partition *p, double *buf)
+{
+    static const char *suffix[] = {"variance_total", "variance_patient_noise", "variance_parameters",
+                                   "patients_needed"};
+    size_t off[] = {offsetof(psim_var_partition, total), offsetof(psim_var_partition, noise),
+                    offsetof(psim_var_partition, parameter), offsetof(psim_var_partition, patients_needed)};
+    size_t n = (size_t)d0 * (size_t)(rank > 1 ? d1 : 1);
+    for (int k = 0; k < 4; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s_%s", prefix, suffix[k]);
+        psim_status st = rd_f64(r, name, rank, d0, d1, 0, buf);
+        if (st != PSIM_OK)
+            return st;
+        for (size_t i = 0; i < n; i++)
+            *(double *)((char *)&p[i] + off[k]) = buf[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i].noise_share = p[i].total > 0 ? p[i].noise / p[i].total : NAN;
+    return PSIM_OK;
+}
+
+#define RCHECK(expr)                                                                                               \
+    do {                                                                                                           \
+        st = (expr);                                                                                               \
+        if (st != PSIM_OK)                                                                                         \
+            goto cleanup;                                                                                          \
+    } while (0)
+
+static psim_status rd_attr(rd_t *r, hid_t obj, const char *name, hid_t mt, void *out)
+{
+    char what[160];
+    snprintf(what, sizeof what, "attribute %s is missing or not a number", name);
+    if (H5Aexists(obj, name) <= 0)
+        return damaged(r, what);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID, ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    int ok = a >= 0 && sp >= 0 && ft >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
+             (H5Tget_class(ft) == H5T_INTEGER || H5Tget_class(ft) == H5T_FLOAT) && H5Aread(a, mt, out) >= 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? PSIM_OK : damaged(r, what);
+}
+
+static psim_status rd_attr_str(rd_t *r, hid_t obj, const char *name, char *out, size_t cap)
+{
+    char what[160];
+    snprintf(what, sizeof what, "attribute %s is missing or not a string", name);
+    if (H5Aexists(obj, name) <= 0)
+        return damaged(r, what);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID, sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID;
+    char *v = NULL;
+    int ok = a >= 0 && ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0 &&
+             H5Sget_simple_extent_npoints(sp) == 1;
+    if (ok) {
+        mt = psim_h5_str_type();
+        H5T_cset_t cs = H5Tget_cset(ft);
+        ok = mt >= 0 && cs >= 0 && H5Tset_cset(mt, cs) >= 0 && H5Aread(a, mt, &v) >= 0;
+        if (ok)
+            snprintf(out, cap, "%s", v ? v : "");
+        if (ok && v)
+            H5free_memory(v);
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? PSIM_OK : damaged(r, what);
+}
+
+psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_psa_analysis **a_out,
+                             char scenario_name[PSIM_NAME_MAX], psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    psim_psa_sample *smp = NULL;
+    psim_psa_analysis *a = NULL;
+    double *buf = NULL;
+    rd_t r = {path, err, H5I_INVALID_HID};
+    *smp_out = NULL;
+    *a_out = NULL;
+    psim_h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return psim_error_set(err, PSIM_ERR_INPUT, path, 0, 0, "cannot open: not an HDF5 file, or unreadable");
+    }
+    if (H5Lexists(f, "psa", H5P_DEFAULT) <= 0) {
+        H5Fclose(f);
+        H5Eclear2(H5E_DEFAULT);
+        return psim_error_set(err, PSIM_ERR_INPUT, path, 0, 0, "not a PSA file: no /psa group");
+    }
+    r.g = H5Gopen2(f, "psa", H5P_DEFAULT);
+    if (r.g < 0) {
+        st = damaged(&r, "cannot open /psa");
+        goto cleanup;
+    }
+    RCHECK(rd_attr_str(&r, f, "scenario_name", scenario_name, PSIM_NAME_MAX));
+    int I = 0, S = 0, C = 0, W = 0, P = 0, G = 0;
+    RCHECK(rd_attr(&r, r.g, "iterations", H5T_NATIVE_INT, &I));
+    RCHECK(rd_len(&r, "strategies", PSIM_MAX_STRATEGIES, &S));
+    RCHECK(rd_len(&r, "parameter_names", MAX_COLS_READ, &C));
+    RCHECK(rd_len(&r, "wtp", PSIM_MAX_WTP, &W));
+    RCHECK(rd_len(&r, "evppi_parameters", MAX_COLS_READ, &P));
+    RCHECK(rd_len(&r, "evppi_groups", PSIM_MAX_EVPPI_GROUPS, &G));
+    if (I < 1 || I > MAX_ITER_READ || S < 1 || W < 1) {
+        st = damaged(&r, "iterations, strategies or wtp out of range");
+        goto cleanup;
+    }
+    int rows = 0;
+    RCHECK(rd_len(&r, "cost", MAX_ITER_READ, &rows));
+    if (rows != I) {
+        st = damaged(&r, "/psa/cost does not have one row per iteration");
+        goto cleanup;
+    }
+    smp = calloc(1, sizeof *smp);
+    a = psim_psa_analysis_new_(S, W, P, G);
+    size_t bn = (size_t)I * (size_t)(C > S ? C : S) + (size_t)W * (size_t)S + 16;
+    buf = malloc(bn * sizeof *buf);
+    if (!smp || !a || !buf) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
+        goto cleanup;
+    }
+    smp->iterations = I;
+    smp->n_strategies = S;
+    smp->n_cols = C;
+    smp->n_params = P;
+    size_t IS = (size_t)I * S, c1 = C > 0 ? (size_t)C : 1u, p1 = P > 0 ? (size_t)P : 1u;
+    int ok = 1;
+#define ALLOC(p, n) ok &= ((p) = calloc((n) > 0 ? (n) : 1u, sizeof *(p))) != NULL
+    ALLOC(smp->strategy, (size_t)S);
+    ALLOC(smp->col_name, c1);
+    ALLOC(smp->col_unit, c1);
+    ALLOC(smp->col_dist, c1);
+    ALLOC(smp->col_param, c1);
+    ALLOC(smp->param_col, p1);
+    ALLOC(smp->param_dim, p1);
+    ALLOC(smp->params, (size_t)I * c1);
+    ALLOC(smp->cost, IS);
+    ALLOC(smp->qaly, IS);
+    ALLOC(smp->cost_var, IS);
+    ALLOC(smp->qaly_var, IS);
+    ALLOC(smp->cost_qaly_cov, IS);
+    ALLOC(smp->dcost_var, IS);
+    ALLOC(smp->dqaly_var, IS);
+    ALLOC(smp->dcost_dqaly_cov, IS);
+#undef ALLOC
+    if (!ok) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
+        goto cleanup;
+    }
+    RCHECK(rd_attr(&r, r.g, "patients_per_iteration", H5T_NATIVE_INT64, &smp->patients));
+    char mode[32], refname[PSIM_NAME_MAX];
+    RCHECK(rd_attr_str(&r, r.g, "patients", mode, sizeof mode));
+    smp->common_patients = strcmp(mode, "common") == 0;
+    RCHECK(rd_attr_str(&r, r.g, "currency", a->currency, sizeof a->currency));
+    RCHECK(rd_attr_str(&r, r.g, "reference", refname, sizeof refname));
+    RCHECK(rd_attr(&r, r.g, "population", H5T_NATIVE_DOUBLE, &a->population));
+    RCHECK(rd_attr(&r, r.g, "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years));
+    RCHECK(rd_attr(&r, r.g, "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor));
+    RCHECK(rd_attr(&r, r.g, "elapsed_seconds", H5T_NATIVE_DOUBLE, &smp->elapsed_seconds));
+    RCHECK(rd_strs(&r, "strategies", (hsize_t)S, smp->strategy[0], PSIM_NAME_MAX));
+    smp->reference = -1;
+    for (int s = 0; s < S; s++)
+        if (strcmp(smp->strategy[s], refname) == 0)
+            smp->reference = s;
+    if (smp->reference < 0) {
+        st = damaged(&r, "the reference strategy is not among /psa/strategies");
+        goto cleanup;
+    }
+    RCHECK(rd_f64(&r, "wtp", 1, (hsize_t)W, 0, 0, a->wtp));
+    RCHECK(rd_strs(&r, "parameter_names", (hsize_t)C, smp->col_name[0], PSIM_PARAM_NAME_MAX));
+    RCHECK(rd_strs(&r, "parameter_units", (hsize_t)C, smp->col_unit[0], 32));
+    RCHECK(rd_strs(&r, "parameter_distributions", (hsize_t)C, smp->col_dist[0], 96));
+    RCHECK(rd_f64(&r, "parameters", 2, (hsize_t)I, (hsize_t)C, 0, smp->params));
+    RCHECK(rd_f64(&r, "cost", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost));
+    RCHECK(rd_f64(&r, "qaly", 2, (hsize_t)I, (hsize_t)S, 0, smp->qaly));
+    RCHECK(rd_f64(&r, "cost_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost_var));
+    RCHECK(rd_f64(&r, "qaly_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->qaly_var));
+    RCHECK(rd_f64(&r, "cost_qaly_covariance", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost_qaly_cov));
+    RCHECK(rd_f64(&r, "delta_cost_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dcost_var));
+    RCHECK(rd_f64(&r, "delta_qaly_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dqaly_var));
+    RCHECK(rd_f64(&r, "delta_cost_qaly_covariance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dcost_dqaly_cov));
+    /* parameters <-> columns: columns named name[k] belong to one parameter */
+    {
+        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc(p1, sizeof *pn);
+        if (!pn) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
+            goto cleanup;
+        }
+        st = rd_strs(&r, "evppi_parameters", (hsize_t)P, pn[0], PSIM_PARAM_NAME_MAX);
+        int col = 0;
+        for (int k = 0; st == PSIM_OK && k < P; k++) {
+            size_t L = strlen(pn[k]);
+            smp->param_col[k] = col;
+            int dim = 0;
+            while (col < C && strncmp(smp->col_name[col], pn[k], L) == 0 &&
+                   (smp->col_name[col][L] == '\0' || smp->col_name[col][L] == '[')) {
+                smp->col_param[col] = k;
+                col++;
+                dim++;
+            }
+            smp->param_dim[k] = dim;
+            if (dim == 0)
+                st = damaged(&r, "/psa/evppi_parameters does not match /psa/parameter_names");
+        }
+        if (st == PSIM_OK && col != C)
+            st = damaged(&r, "/psa/evppi_parameters does not match /psa/parameter_names");
+        free(pn);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+    RCHECK(rd_f64(&r, "ceac", 2, (hsize_t)W, (hsize_t)S, 0, a->ceac));
+    RCHECK(rd_f64(&r, "expected_nmb", 2, (hsize_t)W, (hsize_t)S, 0, a->enmb));
+    RCHECK(rd_f64(&r, "expected_nmb_se", 2, (hsize_t)W, (hsize_t)S, 0, a->enmb_se));
+    RCHECK(rd_f64(&r, "expected_loss", 2, (hsize_t)W, (hsize_t)S, 0, a->loss));
+    RCHECK(rd_f64(&r, "ceaf", 1, (hsize_t)W, 0, 0, a->ceaf));
+    {
+        char (*opt)[PSIM_NAME_MAX] = calloc((size_t)W, sizeof *opt);
+        if (!opt) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
+            goto cleanup;
+        }
+        st = rd_strs(&r, "ceaf_strategy", (hsize_t)W, opt[0], PSIM_NAME_MAX);
+        for (int w = 0; st == PSIM_OK && w < W; w++) {
+            a->ceaf_strategy[w] = -1;
+            for (int s = 0; s < S; s++)
+                if (strcmp(opt[w], smp->strategy[s]) == 0)
+                    a->ceaf_strategy[w] = s;
+            if (a->ceaf_strategy[w] < 0)
+                st = damaged(&r, "/psa/ceaf_strategy names a strategy that is not in /psa/strategies");
+        }
+        free(opt);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
+    RCHECK(rd_f64(&r, "evpi", 1, (hsize_t)W, 0, 0, a->evpi));
+    RCHECK(rd_f64(&r, "evpi_se", 1, (hsize_t)W, 0, 0, a->evpi_se));
+    RCHECK(rd_f64(&r, "evpi_noise_corrected", 1, (hsize_t)W, 0, 0, a->evpi_corrected));
+    RCHECK(rd_f64(&r, "evpi_noise_corrected_se", 1, (hsize_t)W, 0, 0, a->evpi_corrected_se));
+    RCHECK(rd_f64(&r, "evppi", 2, (hsize_t)P, (hsize_t)W, 0, a->evppi));
+    RCHECK(rd_f64(&r, "evppi_se", 2, (hsize_t)P, (hsize_t)W, 0, a->evppi_se));
+    if (G > 0) {
+        RCHECK(rd_strs(&r, "evppi_groups", (hsize_t)G, a->group_name[0], PSIM_NAME_MAX));
+        RCHECK(rd_strs(&r, "evppi_group_members", (hsize_t)G, a->group_members[0], PSIM_ERROR_TEXT_MAX));
+        RCHECK(rd_f64(&r, "evppi_group", 2, (hsize_t)G, (hsize_t)W, 0, a->group_evppi));
+        RCHECK(rd_f64(&r, "evppi_group_se", 2, (hsize_t)G, (hsize_t)W, 0, a->group_evppi_se));
+    }
+    RCHECK(rd_partition(&r, "cost", 1, (hsize_t)S, 0, a->var_cost, buf));
+    RCHECK(rd_partition(&r, "qaly", 1, (hsize_t)S, 0, a->var_qaly, buf));
+    RCHECK(rd_partition(&r, "inmb", 2, (hsize_t)W, (hsize_t)S, a->var_inmb, buf));
+    RCHECK(rd_partition(&r, "decision_inmb", 1, (hsize_t)W, 0, a->var_inmb_opt, buf));
+
+cleanup:
+    if (r.g >= 0)
+        H5Gclose(r.g);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    free(buf);
+    if (st == PSIM_OK) {
+        *smp_out = smp;
+        *a_out = a;
+    } else {
+        psim_psa_sample_destroy(smp);
+        psim_psa_analysis_destroy(a);
+    }
+    return st;
+}
