@@ -60,7 +60,9 @@
  *    PCG32 stream keyed (seed, 0, 0, PSIM_PURPOSE_PSA, 1000 + s), the same for
  *    every lambda (common random numbers: the SE curve is smooth in lambda).
  *    Each draw gives an EVPPI; the SE is their standard deviation.  The draws
- *    are evaluated in blocks with one dgemm per strategy and block.
+ *    dominate the cost (n k D per strategy and lambda done directly); the
+ *    scalings sqrt(f) of one strategy over the lambdas have low numerical
+ *    rank, which evppi_draws exploits (see there).
  *
  * Everything is deterministic: reference BLAS/LAPACK, fixed loop orders.
  */
@@ -330,6 +332,186 @@ static double choose_rho(const voi_fitctx *c, double lam, double rho_lo, double 
     return fm < best ? xm : best_rho;
 }
 
+/* SE of EVPPI by posterior draws.  For strategy s and WTP index l the fitted
+ * values of a draw are
+ *     ybar_sl + F (w_sl + sigma_sl a_sl .* z_sd),   a_sl = sqrt(f(rho_sl)),
+ * with the same z_sd (a k-vector per strategy and draw) at every l.  Done
+ * directly this costs n k D per (s, l).  The W scaling vectors a_sl of one
+ * strategy span a space of low numerical rank (the smoothing parameter takes
+ * few distinct values along lambda), so we factor the W x k matrix of them by
+ * SVD, a_sl = sum_r c_slr u_sr, keep the singular values above 1e-9 of the
+ * largest (the dropped part changes no scaling by more than that), and form
+ * H_sr = F diag(u_sr) Z_s once: then a draw at l is sum_r c_slr H_sr, which
+ * costs n D per term.  A strategy whose rank exceeds W / 2 is done directly.
+ * Rows are processed in blocks (everything is row-separable) to bound memory. */
+static psim_status evppi_draws(int n, int k, int S1, int W, int D, uint64_t seed, const double *F,
+                               const double *fbar, const double *w, const double *a, const double *sigma,
+                               const double *ybar, double *evppi_se, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    double *Z = NULL, *Am = NULL, *sv = NULL, *Uw = NULL, *Vt = NULL, *superb = NULL, *basis = NULL;
+    double *coef = NULL, *T = NULL, *H = NULL, *E = NULL, *Mx = NULL, *Gm = NULL, *rowsum = NULL, *mg = NULL;
+    int *rank = NULL;
+    size_t *hoff = NULL;
+    const int mn = W < k ? W : k;
+
+    Z = malloc(sizeof *Z * (size_t)S1 * D * k);
+    rank = malloc(sizeof *rank * (size_t)S1);
+    hoff = malloc(sizeof *hoff * (size_t)S1);
+    Am = malloc(sizeof *Am * (size_t)W * k);
+    sv = malloc(sizeof *sv * (size_t)mn);
+    Uw = malloc(sizeof *Uw * (size_t)W * mn);
+    Vt = malloc(sizeof *Vt * (size_t)mn * k);
+    superb = malloc(sizeof *superb * (size_t)(mn > 1 ? mn : 2));
+    basis = malloc(sizeof *basis * (size_t)S1 * mn * k);
+    coef = malloc(sizeof *coef * (size_t)S1 * W * mn);
+    mg = malloc(sizeof *mg * (size_t)W * D);
+    rowsum = calloc((size_t)W * D, sizeof *rowsum);
+    if (!Z || !rank || !hoff || !Am || !sv || !Uw || !Vt || !superb || !basis || !coef || !mg || !rowsum)
+        goto nomem;
+    for (int s = 0; s < S1; s++) {
+        psim_rng rng;
+        psim_rng_keyed(&rng, seed, 0, 0, PSIM_PURPOSE_PSA, 1000u + (uint64_t)s);
+        for (size_t e = 0; e < (size_t)D * k; e++)
+            Z[(size_t)s * D * k + e] = psim_rng_normal(&rng);
+    }
+
+    /* low-rank factors of the scalings */
+    size_t total_rank = 0;
+    for (int s = 0; s < S1; s++) {
+        memcpy(Am, a + (size_t)s * W * k, sizeof *Am * (size_t)W * k);
+        lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', W, k, Am, k, sv, Uw, mn, Vt, k, superb);
+        if (info != 0) {
+            st = psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "psim_evppi: SVD failed (info %d)", (int)info);
+            goto cleanup;
+        }
+        int r = 0;
+        while (r < mn && sv[r] > 1e-9 * sv[0])
+            r++;
+        if (2 * r > W)
+            r = -1; /* direct */
+        rank[s] = r;
+        hoff[s] = total_rank;
+        for (int q = 0; q < r; q++) {
+            memcpy(basis + ((size_t)s * mn + q) * k, Vt + (size_t)q * k, sizeof *Vt * (size_t)k);
+            for (int l = 0; l < W; l++)
+                coef[((size_t)s * W + l) * mn + q] = Uw[(size_t)l * mn + q] * sv[q] * sigma[(size_t)s * W + l];
+        }
+        if (r > 0)
+            total_rank += (size_t)r;
+    }
+
+    /* mean over rows of each strategy's draw: O(k) each, via the column means of F */
+    for (int l = 0; l < W; l++)
+        for (int dd = 0; dd < D; dd++) {
+            double best = 0.0;
+            for (int s = 0; s < S1; s++) {
+                const double *ws = w + ((size_t)s * W + l) * k, *as = a + ((size_t)s * W + l) * k;
+                const double *z = Z + ((size_t)s * D + dd) * k;
+                const double sg = sigma[(size_t)s * W + l];
+                double m = ybar[(size_t)s * W + l];
+                for (int j = 0; j < k; j++)
+                    m += fbar[j] * (ws[j] + sg * as[j] * z[j]);
+                best = m > best ? m : best;
+            }
+            mg[(size_t)l * D + dd] = best;
+        }
+
+    /* row blocks */
+    size_t per_row = (size_t)D * (total_rank + 2) + (size_t)S1 * W;
+    int nb = (int)(((size_t)1 << 22) / per_row);
+    nb = nb < 1 ? 1 : (nb > n ? n : nb);
+    T = malloc(sizeof *T * (size_t)k * D);
+    H = malloc(sizeof *H * ((size_t)nb * D * total_rank + 1));
+    E = malloc(sizeof *E * (size_t)nb * D);
+    Mx = malloc(sizeof *Mx * (size_t)nb * D);
+    Gm = malloc(sizeof *Gm * (size_t)nb * S1 * W);
+    if (!T || !H || !E || !Mx || !Gm)
+        goto nomem;
+    for (int i0 = 0; i0 < n; i0 += nb) {
+        const int m = n - i0 < nb ? n - i0 : nb;
+        const double *Fb = F + (size_t)i0 * k;
+        for (int s = 0; s < S1; s++) {
+            /* mean fitted values of the rows: Gm[s][i][l] */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, W, k, 1.0, Fb, k, w + (size_t)s * W * k, k, 0.0,
+                        Gm + (size_t)s * m * W, W);
+            for (int q = 0; q < rank[s]; q++) {
+                const double *u = basis + ((size_t)s * mn + q) * k;
+                for (int j = 0; j < k; j++)
+                    for (int dd = 0; dd < D; dd++)
+                        T[(size_t)j * D + dd] = u[j] * Z[((size_t)s * D + dd) * k + j];
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, k, 1.0, Fb, k, T, D, 0.0,
+                            H + (hoff[s] + (size_t)q) * m * D, D);
+            }
+        }
+        for (int l = 0; l < W; l++) {
+            for (size_t e = 0; e < (size_t)m * D; e++)
+                Mx[e] = 0.0;
+            for (int s = 0; s < S1; s++) {
+                const size_t sl = (size_t)s * W + l;
+                if (rank[s] < 0) {
+                    const double *as = a + sl * k;
+                    for (int j = 0; j < k; j++)
+                        for (int dd = 0; dd < D; dd++)
+                            T[(size_t)j * D + dd] = sigma[sl] * as[j] * Z[((size_t)s * D + dd) * k + j];
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, k, 1.0, Fb, k, T, D, 0.0, E, D);
+                } else {
+                    for (size_t e = 0; e < (size_t)m * D; e++)
+                        E[e] = 0.0;
+                    for (int q = 0; q < rank[s]; q++)
+                        cblas_daxpy(m * D, coef[sl * mn + q], H + (hoff[s] + (size_t)q) * m * D, 1, E, 1);
+                }
+                const double *gm = Gm + (size_t)s * m * W;
+                for (int i = 0; i < m; i++) {
+                    const double base = ybar[sl] + gm[(size_t)i * W + l];
+                    double *e = E + (size_t)i * D, *mx = Mx + (size_t)i * D;
+                    for (int dd = 0; dd < D; dd++) {
+                        double v = base + e[dd];
+                        mx[dd] = v > mx[dd] ? v : mx[dd];
+                    }
+                }
+            }
+            double *rs = rowsum + (size_t)l * D;
+            for (int i = 0; i < m; i++)
+                for (int dd = 0; dd < D; dd++)
+                    rs[dd] += Mx[(size_t)i * D + dd];
+        }
+    }
+    for (int l = 0; l < W; l++) {
+        double mu = 0.0, m2 = 0.0;
+        for (int dd = 0; dd < D; dd++) {
+            double x = rowsum[(size_t)l * D + dd] / n - mg[(size_t)l * D + dd];
+            double delta = x - mu;
+            mu += delta / (dd + 1);
+            m2 += delta * (x - mu);
+        }
+        evppi_se[l] = D > 1 ? sqrt(m2 / (D - 1)) : 0.0;
+    }
+    goto cleanup;
+
+nomem:
+    st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "psim_evppi: out of memory for %d SE draws", D);
+cleanup:
+    free(Z);
+    free(rank);
+    free(hoff);
+    free(Am);
+    free(sv);
+    free(Uw);
+    free(Vt);
+    free(superb);
+    free(basis);
+    free(coef);
+    free(T);
+    free(H);
+    free(E);
+    free(Mx);
+    free(Gm);
+    free(rowsum);
+    free(mg);
+    return st;
+}
+
 psim_status psim_evppi(int n, int S, const double *cost, const double *qaly, int n_wtp, const double *wtp,
                        int p, const double *X, const psim_evppi_options *opt, double *evppi, double *evppi_se,
                        psim_evppi_diag *diag, psim_error *err)
@@ -338,7 +520,7 @@ psim_status psim_evppi(int n, int S, const double *cost, const double *qaly, int
     int *keep = NULL;
     double *U = NULL, *sorted = NULL, *Xd = NULL, *A = NULL, *T = NULL, *F = NULL, *d = NULL;
     double *tmp = NULL, *fbar = NULL, *yC = NULL, *yQ = NULL, *resid = NULL, *mem_st = NULL;
-    double *Z = NULL, *Cm = NULL, *Gb = NULL, *Mx = NULL, *w = NULL, *sig_f = NULL, *draw = NULL, *mean_g = NULL;
+    double *w = NULL, *sig_f = NULL, *mean_g = NULL;
     voi_strategy *sts = NULL;
     voi_spline *sp = NULL;
     double *cbuf = NULL;
@@ -598,45 +780,18 @@ psim_status psim_evppi(int n, int S, const double *cost, const double *qaly, int
     free(resid);
     resid = NULL;
 
-    /* standard normals for the SE draws: z[s][draw][j], one stream per strategy */
-    const int D = evppi_se ? o.se_draws : 0;
-    if (D > 0) {
-        Z = malloc(sizeof *Z * (size_t)S1 * D * k);
-        if (!Z)
-            goto nomem;
-        for (int s = 0; s < S1; s++) {
-            psim_rng rng;
-            psim_rng_keyed(&rng, o.seed, 0, 0, PSIM_PURPOSE_PSA, 1000u + (uint64_t)s);
-            for (size_t e = 0; e < (size_t)D * k; e++)
-                Z[(size_t)s * D * k + e] = psim_rng_normal(&rng);
-        }
-    }
-    /* draws are evaluated in blocks of Db (n x Db matrices) */
-    int Db = D;
-    if (D > 0) {
-        size_t cap = ((size_t)1 << 21) / (size_t)n;
-        if (cap < 1)
-            cap = 1;
-        if ((size_t)Db > cap)
-            Db = (int)cap;
-    }
-    w = malloc(sizeof *w * (size_t)S1 * k);
-    sig_f = malloc(sizeof *sig_f * (size_t)S1 * k);
-    mean_g = malloc(sizeof *mean_g * (size_t)S1 * (D > 0 ? D : 1));
+    /* ---- the fits and the estimate; coefficients kept for the SE draws ---- */
+    const int W = n_wtp;
+    w = malloc(sizeof *w * ((size_t)S1 * W * k + 1));   /* w[(s W + l) k + j] = f_j b_j */
+    sig_f = malloc(sizeof *sig_f * ((size_t)S1 * W * k + 1)); /* sqrt(f_j) */
+    mean_g = malloc(sizeof *mean_g * ((size_t)S1 * W * 2 + 1)); /* sigma and mean(y) per (s, l) */
     if (!w || !sig_f || !mean_g)
         goto nomem;
-    if (D > 0) {
-        Cm = malloc(sizeof *Cm * (size_t)k * Db);
-        Gb = malloc(sizeof *Gb * (size_t)n * Db);
-        Mx = malloc(sizeof *Mx * (size_t)n * Db);
-        draw = malloc(sizeof *draw * (size_t)D);
-        if (!Cm || !Gb || !Mx || !draw)
-            goto nomem;
-    }
+    double *sigma_sl = mean_g, *ybar_sl = mean_g + (size_t)S1 * W;
     double *g = yC; /* n-vectors reused: fitted values and their running maximum */
     double *gmax = yQ;
     int first_edf = 1;
-    for (int wi = 0; wi < n_wtp; wi++) {
+    for (int wi = 0; wi < W; wi++) {
         const double lam = wtp[wi];
         double ybar_max = 0.0; /* max over strategies of mean fitted value, with strategy 0 at 0 */
         for (int i = 0; i < n; i++)
@@ -652,15 +807,16 @@ psim_status psim_evppi(int n, int S, const double *cost, const double *qaly, int
             if (first_edf || edf > dg.edf_max)
                 dg.edf_max = edf;
             first_edf = 0;
-            double sigma = n - edf > 0.0 ? sqrt(rss / (n - edf)) : 0.0;
             const double sm = exp(rho);
-            double *ws = w + (size_t)s * k, *ss = sig_f + (size_t)s * k;
+            double *ws = w + ((size_t)s * W + wi) * k, *as = sig_f + ((size_t)s * W + wi) * k;
             for (int j = 0; j < k; j++) {
                 double f = 1.0 / (1.0 + sm * d[j]);
                 ws[j] = f * (lam * v->bQ[j] - v->bC[j]);
-                ss[j] = sigma * sqrt(f);
+                as[j] = sqrt(f);
             }
+            sigma_sl[(size_t)s * W + wi] = n - edf > 0.0 ? sqrt(rss / (n - edf)) : 0.0;
             const double ybar = lam * v->mQ - v->mC;
+            ybar_sl[(size_t)s * W + wi] = ybar;
             cblas_dgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0, F, k, ws, 1, 0.0, g, 1);
             for (int i = 0; i < n; i++) {
                 double gi = g[i] + ybar;
@@ -674,52 +830,15 @@ psim_status psim_evppi(int n, int S, const double *cost, const double *qaly, int
             sum += gmax[i];
         double e = sum / n - ybar_max;
         evppi[wi] = e > 0.0 ? e : 0.0;
-
-        if (D > 0) {
-            for (int d0 = 0; d0 < D; d0 += Db) {
-                const int nb = D - d0 < Db ? D - d0 : Db;
-                for (size_t e2 = 0; e2 < (size_t)n * nb; e2++)
-                    Mx[e2] = 0.0;
-                for (int s = 0; s < S1; s++) {
-                    const voi_strategy *v = &sts[s];
-                    const double ybar = lam * v->mQ - v->mC;
-                    const double *ws = w + (size_t)s * k, *ss = sig_f + (size_t)s * k;
-                    for (int j = 0; j < k; j++)
-                        for (int b = 0; b < nb; b++)
-                            Cm[(size_t)j * nb + b] = ws[j] + ss[j] * Z[((size_t)s * D + d0 + b) * k + j];
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, nb, k, 1.0, F, k, Cm, nb, 0.0, Gb,
-                                nb);
-                    for (int b = 0; b < nb; b++) {
-                        double mg = 0.0;
-                        for (int j = 0; j < k; j++)
-                            mg += fbar[j] * Cm[(size_t)j * nb + b];
-                        mean_g[(size_t)s * D + d0 + b] = ybar + mg;
-                    }
-                    for (size_t e2 = 0; e2 < (size_t)n * nb; e2++) {
-                        double gi = Gb[e2] + ybar;
-                        Mx[e2] = gi > Mx[e2] ? gi : Mx[e2];
-                    }
-                }
-                for (int b = 0; b < nb; b++) {
-                    double sm = 0.0;
-                    for (int i = 0; i < n; i++)
-                        sm += Mx[(size_t)i * nb + b];
-                    double mm = 0.0;
-                    for (int s = 0; s < S1; s++)
-                        mm = mean_g[(size_t)s * D + d0 + b] > mm ? mean_g[(size_t)s * D + d0 + b] : mm;
-                    draw[d0 + b] = sm / n - mm;
-                }
-            }
-            double mu = 0.0, m2 = 0.0;
-            for (int b = 0; b < D; b++) {
-                double delta = draw[b] - mu;
-                mu += delta / (b + 1);
-                m2 += delta * (draw[b] - mu);
-            }
-            evppi_se[wi] = D > 1 ? sqrt(m2 / (D - 1)) : 0.0;
-        } else if (evppi_se) {
+        if (evppi_se)
             evppi_se[wi] = 0.0;
-        }
+    }
+
+    const int D = evppi_se ? o.se_draws : 0;
+    if (D > 0 && W > 0) {
+        st = evppi_draws(n, k, S1, W, D, o.seed, F, fbar, w, sig_f, sigma_sl, ybar_sl, evppi_se, err);
+        if (st != PSIM_OK)
+            goto cleanup;
     }
     if (diag)
         *diag = dg;
@@ -745,13 +864,8 @@ cleanup:
     free(resid);
     free(mem_st);
     free(sts);
-    free(Z);
-    free(Cm);
-    free(Gb);
-    free(Mx);
     free(w);
     free(sig_f);
-    free(draw);
     free(mean_g);
     return st;
 }
