@@ -30,12 +30,13 @@ static psim_psa_sample *run_psa(const psim_scenario *scn, int threads)
     return smp;
 }
 
-static psim_psa_analysis *analyse(const psim_psa_sample *smp, const psim_scenario *scn)
+static psim_psa_analysis *analyse(const psim_psa_sample *smp, const psim_scenario *scn, int threads)
 {
     psim_psa_analysis *a = NULL;
     psim_error err;
     psim_error_clear(&err);
-    psim_status st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, &a, &err);
+    psim_status st =
+        psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, threads, &a, &err);
     if (st != PSIM_OK) {
         char buf[2048];
         psim_error_format(&err, buf, sizeof buf);
@@ -92,7 +93,7 @@ Test(psa, closed_form_evpi_and_evppi)
         cr_assert_float_eq(smp->cost[(size_t)i * 2 + 0], c, 1e-9 * c);
         cr_assert_eq(smp->qaly[(size_t)i * 2 + 0], smp->qaly[(size_t)i * 2 + 1]);
     }
-    psim_psa_analysis *a = analyse(smp, scn);
+    psim_psa_analysis *a = analyse(smp, scn, 0);
     double truth = 100.0 * psim_unit_normal_loss(0.5);
     cr_assert_float_eq(truth, 19.7797, 1e-3);
     int kd = evppi_index(smp, "cohort.pain_duration_months.mean");
@@ -178,7 +179,7 @@ Test(psa, same_bits_at_any_thread_count)
     }
     cr_assert_neq(s1->params[0], s1->params[s1->n_cols]);
     /* the analysis is deterministic too */
-    psim_psa_analysis *a1 = analyse(s1, scn), *a2 = analyse(s2, scn);
+    psim_psa_analysis *a1 = analyse(s1, scn, 1), *a2 = analyse(s2, scn, 2);
     size_t W = (size_t)a1->n_wtp;
     cr_assert_eq(memcmp(a1->evppi, a2->evppi, (size_t)a1->n_evppi * W * sizeof(double)), 0);
     cr_assert_eq(memcmp(a1->group_evppi, a2->group_evppi, W * sizeof(double)), 0);
@@ -260,7 +261,7 @@ Test(psa, common_patients_and_the_variance_partition)
     psim_psa_sample_destroy(smp);
     scn->psa.common_patients = 0;
     smp = run_psa(scn, 2);
-    psim_psa_analysis *a = analyse(smp, scn);
+    psim_psa_analysis *a = analyse(smp, scn, 0);
     int differ = 0;
     for (int i = 1; i < smp->iterations; i++)
         differ += smp->qaly[(size_t)i * 2] != smp->qaly[0];

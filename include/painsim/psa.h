@@ -112,9 +112,13 @@ typedef struct psim_psa_analysis {
                                               * or vs the runner-up when the optimum is the reference */
 } psim_psa_analysis;
 
-/* Analyse a sample.  groups come from the scenario (may be NULL with n_groups 0). */
+/* Analyse a sample.  groups come from the scenario (may be NULL with n_groups 0);
+ * seed keys the draws behind the EVPPI standard errors; the EVPPI regressions
+ * run over `threads` OpenMP threads (0: OpenMP's default) with the same result
+ * at any count. */
 psim_status psim_psa_analyse(const psim_psa_sample *smp, const psim_economics *ec, const psim_evppi_group *groups,
-                             int n_groups, uint64_t seed, psim_psa_analysis **out, psim_error *err) PSIM_MUST_CHECK;
+                             int n_groups, uint64_t seed, int threads, psim_psa_analysis **out,
+                             psim_error *err) PSIM_MUST_CHECK;
 
 void psim_psa_analysis_destroy(psim_psa_analysis *a);
 

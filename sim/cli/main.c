@@ -349,7 +349,8 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     psim_status st = psim_psa_run(scn, opt, &smp, err);
     cli_progress_finish(prog);
     if (st == PSIM_OK)
-        st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, &an, err);
+        st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, opt->threads, &an,
+                              err);
     if (st == PSIM_OK)
         st = psim_psa_write_h5(opt->output_path, a->force, scn, opt->command_line, smp, an, err);
     if (st == PSIM_OK)

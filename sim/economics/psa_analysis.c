@@ -1,6 +1,7 @@
 /* From a PSA sample to the decision figures (include/painsim/psa.h):
  * CEAC, CEAF, expected loss, EVPI, EVPPI, the variance partition. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,15 +131,14 @@ static void gather(const psim_psa_sample *smp, const int *cols, int p, double *X
 }
 
 psim_status psim_psa_analyse(const psim_psa_sample *smp, const psim_economics *ec, const psim_evppi_group *groups,
-                             int n_groups, uint64_t seed, psim_psa_analysis **out, psim_error *err)
+                             int n_groups, uint64_t seed, int threads, psim_psa_analysis **out, psim_error *err)
 {
     *out = NULL;
     const int I = smp->iterations, S = smp->n_strategies, W = ec->n_wtp, P = smp->n_params;
     const int ref = smp->reference;
     psim_status st = PSIM_OK;
     psim_psa_analysis *a = psim_psa_analysis_new_(S, W, P, n_groups);
-    int *cols = NULL;
-    double *X = NULL, *nmb = NULL;
+    double *nmb = NULL;
     if (!a)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA analysis");
     memcpy(a->wtp, ec->wtp, (size_t)W * sizeof *a->wtp);
@@ -222,53 +222,73 @@ psim_status psim_psa_analyse(const psim_psa_sample *smp, const psim_economics *e
     }
     psim_evppi_options eo = psim_evppi_options_default();
     eo.seed = seed;
-    int C = smp->n_cols > 0 ? smp->n_cols : 1;
-    cols = malloc((size_t)C * sizeof *cols);
-    X = malloc((size_t)I * (size_t)C * sizeof *X);
-    if (!cols || !X) {
+    for (int g = 0; g < n_groups; g++)
+        snprintf(a->group_name[g], sizeof a->group_name[g], "%s", groups[g].name);
+    /* Jobs: one per parameter, one per group, then all parameters together.
+     * Each is independent and deterministic (its own draws), so they run
+     * over the threads in any order and give the same bits. */
+    const int n_jobs = P + n_groups + 1;
+    psim_status *jst = calloc((size_t)n_jobs, sizeof *jst);
+    psim_error *jerr = calloc((size_t)n_jobs, sizeof *jerr);
+    if (!jst || !jerr) {
+        free(jst);
+        free(jerr);
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA analysis");
         goto cleanup;
     }
-    for (int k = 0; k < P; k++) {
-        int p = param_cols(smp, k, cols, C);
-        gather(smp, cols, p, X);
-        st = psim_evppi(I, S, smp->cost, smp->qaly, W, ec->wtp, p, X, &eo, a->evppi + (size_t)k * W,
-                        a->evppi_se + (size_t)k * W, NULL, err);
-        if (st != PSIM_OK)
-            goto cleanup;
-    }
-    for (int g = 0; g < n_groups; g++) {
+    const int C = smp->n_cols > 0 ? smp->n_cols : 1;
+#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) schedule(dynamic, 1)
+    for (int job = 0; job < n_jobs; job++) {
+        int *jc = malloc((size_t)C * sizeof *jc);
+        double *jx = malloc((size_t)I * (size_t)C * sizeof *jx);
+        double *out_v, *out_se;
         int p = 0;
-        size_t o = 0;
-        snprintf(a->group_name[g], sizeof a->group_name[g], "%s", groups[g].name);
-        for (int j = 0; j < groups[g].n; j++) {
-            int k = groups[g].param[j];
-            p += param_cols(smp, k, cols + p, C - p);
-            int n = snprintf(a->group_members[g] + o, sizeof a->group_members[g] - o, "%s%s", j ? ", " : "",
-                             smp->col_name[smp->param_col[k]]);
-            if (n > 0 && o + (size_t)n < sizeof a->group_members[g])
-                o += (size_t)n;
+        psim_error_clear(&jerr[job]);
+        if (!jc || !jx) {
+            jst[job] = psim_error_set(&jerr[job], PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA analysis");
+            free(jc);
+            free(jx);
+            continue;
         }
-        gather(smp, cols, p, X);
-        st = psim_evppi(I, S, smp->cost, smp->qaly, W, ec->wtp, p, X, &eo, a->group_evppi + (size_t)g * W,
-                        a->group_evppi_se + (size_t)g * W, NULL, err);
-        if (st != PSIM_OK)
-            goto cleanup;
+        if (job < P) {
+            p = param_cols(smp, job, jc, C);
+            out_v = a->evppi + (size_t)job * W;
+            out_se = a->evppi_se + (size_t)job * W;
+        } else if (job < P + n_groups) {
+            int g = job - P;
+            size_t o = 0;
+            for (int j = 0; j < groups[g].n; j++) {
+                int k = groups[g].param[j];
+                p += param_cols(smp, k, jc + p, C - p);
+                int n = snprintf(a->group_members[g] + o, sizeof a->group_members[g] - o, "%s%s", j ? ", " : "",
+                                 smp->col_name[smp->param_col[k]]);
+                if (n > 0 && o + (size_t)n < sizeof a->group_members[g])
+                    o += (size_t)n;
+            }
+            out_v = a->group_evppi + (size_t)g * W;
+            out_se = a->group_evppi_se + (size_t)g * W;
+        } else {
+            for (int k = 0; k < P; k++)
+                p += param_cols(smp, k, jc + p, C - p);
+            out_v = a->evpi_corrected;
+            out_se = a->evpi_corrected_se;
+        }
+        gather(smp, jc, p, jx);
+        jst[job] = psim_evppi(I, S, smp->cost, smp->qaly, W, ec->wtp, p, jx, &eo, out_v, out_se, NULL, &jerr[job]);
+        free(jc);
+        free(jx);
     }
-    {
-        int p = 0;
-        for (int k = 0; k < P; k++)
-            p += param_cols(smp, k, cols + p, C - p);
-        gather(smp, cols, p, X);
-        st = psim_evppi(I, S, smp->cost, smp->qaly, W, ec->wtp, p, X, &eo, a->evpi_corrected, a->evpi_corrected_se,
-                        NULL, err);
-        if (st != PSIM_OK)
-            goto cleanup;
+    for (int job = 0; job < n_jobs && st == PSIM_OK; job++) {
+        if (jst[job] != PSIM_OK) {
+            st = jst[job];
+            if (err)
+                *err = jerr[job];
+        }
     }
+    free(jst);
+    free(jerr);
 
 cleanup:
-    free(cols);
-    free(X);
     free(nmb);
     if (st == PSIM_OK)
         *out = a;
