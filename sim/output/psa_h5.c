@@ -127,6 +127,57 @@ static herr_t partition_ds(hid_t g, const char *prefix, const psim_var_partition
     return 0;
 }
 
+/* The [I x S x W] NMB (se = 0) or its within-iteration SE (se = 1), written
+ * `slab` iterations at a time from buf. */
+static herr_t nmb_ds(hid_t g, const char *name, const psim_psa_sample *smp, const psim_psa_analysis *a, int se,
+                     double *buf, size_t slab, const char *units, const char *description)
+{
+    const int I = smp->iterations, S = smp->n_strategies, W = a->n_wtp;
+    hsize_t dims[3] = {(hsize_t)I, (hsize_t)S, (hsize_t)W};
+    herr_t rc = -1;
+    hid_t fs = H5Screate_simple(3, dims, NULL), ms = H5I_INVALID_HID, d = H5I_INVALID_HID;
+    if (fs < 0)
+        return -1;
+    d = H5Dcreate2(g, name, H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (d < 0)
+        goto done;
+    rc = 0;
+    for (size_t i0 = 0; i0 < (size_t)I && rc >= 0 && S > 0 && W > 0; i0 += slab) {
+        size_t n = (size_t)I - i0 < slab ? (size_t)I - i0 : slab;
+        for (size_t i = i0; i < i0 + n; i++)
+            for (int s = 0; s < S; s++)
+                for (int w = 0; w < W; w++) {
+                    size_t o = i * (size_t)S + (size_t)s;
+                    double l = a->wtp[w], v;
+                    if (se) {
+                        v = l * l * smp->qaly_var[o] - 2.0 * l * smp->cost_qaly_cov[o] + smp->cost_var[o];
+                        v = sqrt((v > 0 ? v : 0.0) / (double)smp->patients);
+                    } else {
+                        v = l * smp->qaly[o] - smp->cost[o];
+                    }
+                    buf[((i - i0) * (size_t)S + (size_t)s) * (size_t)W + (size_t)w] = v;
+                }
+        hsize_t start[3] = {(hsize_t)i0, 0, 0}, count[3] = {(hsize_t)n, (hsize_t)S, (hsize_t)W};
+        if (ms >= 0)
+            H5Sclose(ms);
+        ms = H5Screate_simple(3, count, NULL);
+        if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0)
+            rc = -1;
+    }
+    if (rc >= 0)
+        rc = psim_h5_attr_str(d, "units", units);
+    if (rc >= 0)
+        rc = psim_h5_attr_str(d, "description", description);
+done:
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
+    if (ms >= 0)
+        H5Sclose(ms);
+    H5Sclose(fs);
+    return rc;
+}
+
 static void iso_now(char *buf, size_t size)
 {
     time_t t = time(NULL);
@@ -165,7 +216,10 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     if ((size_t)G > nmax)
         nmax = (size_t)G;
     names = calloc(nmax + 1, sizeof *names);
-    size_t bmax = (size_t)I * (size_t)(C > S ? C : S) * (size_t)(W > 0 ? W : 1) + (size_t)S * (size_t)W + 16;
+    /* rows of NMB per slab: about 1 Mi values */
+    size_t row = (size_t)S * (size_t)(W > 0 ? W : 1);
+    size_t bslab = (size_t)1 << 20 < row ? 1 : ((size_t)1 << 20) / row;
+    size_t bmax = (size_t)I * (size_t)(C > S ? C : S) + (size_t)S * (size_t)W + bslab * row + 16;
     buf = malloc(bmax * sizeof *buf);
     if (!partial || !names || !buf) {
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
@@ -294,28 +348,14 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     WCHECK(f64(g, "delta_cost_qaly_covariance", (hsize_t)I, (hsize_t)S, smp->dcost_dqaly_cov, u2,
                "per-patient sample covariance of the paired cost and QALY differences against the reference"),
            "write /psa/delta_cost_qaly_covariance");
-    /* NMB and its within-iteration SE [I x S x W] */
-    {
-        hsize_t dims[3] = {(hsize_t)I, (hsize_t)S, (hsize_t)W};
-        for (int i = 0; i < I; i++)
-            for (int s = 0; s < S; s++)
-                for (int w = 0; w < W; w++)
-                    buf[((size_t)i * S + s) * W + w] = a->wtp[w] * smp->qaly[(size_t)i * S + s] - smp->cost[(size_t)i * S + s];
-        WCHECK(write_ds(g, "nmb", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, buf, cu,
-                        "net monetary benefit wtp x qaly - cost [iteration x strategy x wtp]"),
-               "write /psa/nmb");
-        for (int i = 0; i < I; i++)
-            for (int s = 0; s < S; s++)
-                for (int w = 0; w < W; w++) {
-                    size_t o = (size_t)i * S + s;
-                    double l = a->wtp[w];
-                    double v = l * l * smp->qaly_var[o] - 2.0 * l * smp->cost_qaly_cov[o] + smp->cost_var[o];
-                    buf[o * W + w] = sqrt((v > 0 ? v : 0.0) / (double)smp->patients);
-                }
-        WCHECK(write_ds(g, "nmb_se", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, buf, cu,
-                        "within-iteration Monte Carlo SE of nmb [iteration x strategy x wtp]"),
-               "write /psa/nmb_se");
-    }
+    /* NMB and its within-iteration SE [I x S x W], written in slabs of
+     * iterations so that the buffer does not grow with I x W */
+    WCHECK(nmb_ds(g, "nmb", smp, a, 0, buf, bslab, cu,
+                  "net monetary benefit wtp x qaly - cost [iteration x strategy x wtp]"),
+           "write /psa/nmb");
+    WCHECK(nmb_ds(g, "nmb_se", smp, a, 1, buf, bslab, cu,
+                  "within-iteration Monte Carlo SE of nmb [iteration x strategy x wtp]"),
+           "write /psa/nmb_se");
 
     /* the decision */
     WCHECK(f64(g, "ceac", (hsize_t)W, (hsize_t)S, a->ceac, "probability",
