@@ -156,17 +156,17 @@ static void print_table(const char *scenario, const psim_psa_sample *smp, const 
     fputc('\n', fp);
 
     fprintf(fp, "Decision and value of information by WTP\n");
-    fprintf(fp, "  %12s  %-26s %8s  %-24s %-24s %s\n", "WTP", "optimal (max expected NMB)", "P(CE)", "EVPI per patient (SE)",
-            "EVPI noise-corrected (SE)", a->population > 0 ? "EVPI population" : "");
-    fprintf(fp, "  %12s  %-26s %8s  %-24s %-24s %s\n", "(/QALY)", "", "", cur, cur, a->population > 0 ? cur : "");
+    fprintf(fp, "  %12s  %-26s %8s  %-26s %-26s %s\n", "WTP", "optimal (max expected NMB)", "P(CE)",
+            "EVPI per patient (SE)", "EVPI noise-corrected (SE)", a->population > 0 ? "EVPI population" : "");
+    fprintf(fp, "  %12s  %-26s %8s  %-26s %-26s %s\n", "(/QALY)", "", "", cur, cur, a->population > 0 ? cur : "");
     for (int w = 0; w < W; w++) {
         char e1[64], e2[64];
         snprintf(e1, sizeof e1, "%.1f (%.1f)", a->evpi[w], a->evpi_se[w]);
         snprintf(e2, sizeof e2, "%.1f (%.1f)", a->evpi_corrected[w], a->evpi_corrected_se[w]);
-        fprintf(fp, "  %12.0f  %-26s %8.3f  %-24s %-24s", a->wtp[w], smp->strategy[a->ceaf_strategy[w]], a->ceaf[w], e1,
+        fprintf(fp, "  %12.0f  %-26s %8.3f  %-26s %-26s", a->wtp[w], smp->strategy[a->ceaf_strategy[w]], a->ceaf[w], e1,
                 e2);
         if (a->population > 0)
-            fprintf(fp, "%.4g", a->evpi[w] * a->population_factor);
+            fprintf(fp, " %.0f", a->evpi[w] * a->population_factor);
         fputc('\n', fp);
     }
     if (a->population > 0)
@@ -269,15 +269,17 @@ static void print_table(const char *scenario, const psim_psa_sample *smp, const 
     fprintf(fp, "Variance of the per-iteration incremental NMB of the decision (optimal strategy, or runner-up,\n"
                 "against %s): parameter uncertainty vs patient noise (O'Hagan, Stevenson & Madan 2007)\n",
             smp->strategy[smp->reference]);
+    char u2[32];
+    snprintf(u2, sizeof u2, "(%s^2)", cur);
     fprintf(fp, "  %12s %16s %16s %12s %26s\n", "WTP", "parameters", "patient noise", "noise share",
             "patients needed (<5%)");
-    fprintf(fp, "  %12s %16s %16s %12s %26s\n", "(/QALY)", "(cur^2)", "(cur^2)", "", "(per iteration)");
+    fprintf(fp, "  %12s %16s %16s %12s %26s\n", "(/QALY)", u2, u2, "", "(per iteration)");
     for (int w = 0; w < W; w++) {
         const psim_var_partition *p = &a->var_inmb_opt[w];
         fprintf(fp, "  %12.0f %16.5g %16.5g %11.1f%% %26.0f\n", a->wtp[w], p->parameter, p->noise, 100.0 * p->noise_share,
                 p->patients_needed);
     }
-    fprintf(fp, "  (cur = %s; %lld patients per iteration now.)\n\n", cur, (long long)smp->patients);
+    fprintf(fp, "  (%lld patients per iteration in this run.)\n\n", (long long)smp->patients);
     free(tmp);
 }
 
