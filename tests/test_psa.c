@@ -369,6 +369,7 @@ Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
     cr_assert(strstr(out, "EVPPI per patient"), "%s", out);
     cr_assert(strstr(out, "group efficacy"), "%s", out);
     cr_assert(strstr(out, "patients needed"), "%s", out);
+    cr_assert(strstr(out, "Efficient frontier of the expected cost and QALYs"), "%s", out);
     char *sum = NULL;
     rc = sh("'%s' summary small.h5", PAINSIM_BIN, &sum);
     cr_assert_eq(rc, 0, "%s", sum);
@@ -379,7 +380,9 @@ Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
             "b = d['by_wtp'][1]; assert d['mode'] == 'psa' and d['iterations'] == 60; "
             "assert set(b['evpi']) == {'value', 'se'}; assert 'treatments.botox.p_first' in b['evppi']; "
             "assert 'cohort.lumbar_levels' in b['evppi']; assert 'efficacy' in b['evppi_groups']; "
-            "assert abs(sum(v['p_cost_effective'] for v in b['strategies'].values()) - 1) < 1e-12\"",
+            "assert abs(sum(v['p_cost_effective'] for v in b['strategies'].values()) - 1) < 1e-12; "
+            "f = d['frontier']; assert f[0]['previous'] is None and f[-1]['icer'] > 0; "
+            "assert all(x['delta_cost']['se'] > 0 for x in f[1:])\"",
             PAINSIM_BIN, &sum);
     cr_assert_eq(rc, 0, "%s", sum);
     free(sum);

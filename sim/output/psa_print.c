@@ -10,6 +10,9 @@
  *            expected_nmb, expected_loss}}, evppi {parameter: estimate},
  *            evppi_groups {group: estimate}, decision_variance {total,
  *            patient_noise, parameters, noise_share, patients_needed}}],
+ *   frontier [{strategy, previous, cost, qaly, delta_cost, delta_qaly, icer}]
+ *            (the efficient frontier of the expected cost and QALYs, with
+ *            sequential ICERs; SEs over iterations),
  *   variance_partition {cost|qaly: {strategy: {total, patient_noise,
  *            parameters, noise_share, patients_needed}}}.
  */
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "painsim/psa.h"
+#include "painsim/report.h"
 
 static void json_str(FILE *fp, const char *s)
 {
@@ -119,6 +123,49 @@ static int table_wtps(const psim_psa_analysis *a, int *w)
     return n;
 }
 
+/* The efficient frontier of the expected costs and QALYs over the iterations,
+ * with sequential ICERs: each frontier strategy against the previous one; the
+ * differences' SEs are over iterations (paired: the same parameter set). */
+typedef struct psa_frontier {
+    int n;
+    int idx[PSIM_MAX_STRATEGIES];
+    double dc[PSIM_MAX_STRATEGIES], dc_se[PSIM_MAX_STRATEGIES], dq[PSIM_MAX_STRATEGIES], dq_se[PSIM_MAX_STRATEGIES];
+    psim_dominance dom[PSIM_MAX_STRATEGIES];
+    double cost[PSIM_MAX_STRATEGIES], qaly[PSIM_MAX_STRATEGIES];
+} psa_frontier;
+
+static void frontier_of(const psim_psa_sample *smp, psa_frontier *f)
+{
+    const int I = smp->iterations, S = smp->n_strategies;
+    for (int s = 0; s < S; s++) {
+        double c = 0, q = 0;
+        for (int i = 0; i < I; i++) {
+            c += smp->cost[(size_t)i * S + s];
+            q += smp->qaly[(size_t)i * S + s];
+        }
+        f->cost[s] = c / I;
+        f->qaly[s] = q / I;
+    }
+    f->n = psim_econ_frontier(S, f->cost, f->qaly, f->dom, NULL, f->idx);
+    for (int k = 0; k < f->n; k++) {
+        f->dc[k] = f->dc_se[k] = f->dq[k] = f->dq_se[k] = NAN;
+        if (k == 0)
+            continue;
+        int a = f->idx[k], b = f->idx[k - 1];
+        double mc = f->cost[a] - f->cost[b], mq = f->qaly[a] - f->qaly[b], vc = 0, vq = 0;
+        for (int i = 0; i < I; i++) {
+            double x = smp->cost[(size_t)i * S + a] - smp->cost[(size_t)i * S + b] - mc;
+            double y = smp->qaly[(size_t)i * S + a] - smp->qaly[(size_t)i * S + b] - mq;
+            vc += x * x;
+            vq += y * y;
+        }
+        f->dc[k] = mc;
+        f->dq[k] = mq;
+        f->dc_se[k] = I > 1 ? sqrt(vc / (I - 1) / I) : NAN;
+        f->dq_se[k] = I > 1 ? sqrt(vq / (I - 1) / I) : NAN;
+    }
+}
+
 static void print_table(const char *scenario, const psim_psa_sample *smp, const psim_psa_analysis *a, FILE *fp)
 {
     const int S = smp->n_strategies, W = a->n_wtp, C = smp->n_cols;
@@ -196,6 +243,33 @@ static void print_table(const char *scenario, const psim_psa_sample *smp, const 
         fputc('\n', fp);
     }
     fputc('\n', fp);
+
+    {
+        psa_frontier f;
+        frontier_of(smp, &f);
+        fprintf(fp, "Efficient frontier of the expected cost and QALYs over the iterations (sequential ICERs;\n"
+                    "SEs over iterations, paired by parameter set)\n");
+        for (int k = 0; k < f.n; k++) {
+            int s = f.idx[k];
+            if (k == 0) {
+                fprintf(fp, "  %-22s first on the frontier: cost %.0f %s, %.4f QALY\n", smp->strategy[s], f.cost[s], cur,
+                        f.qaly[s]);
+                continue;
+            }
+            fprintf(fp, "  %-22s vs %-22s dCost %9.0f %s (SE %.0f)  dQALY %.4f (SE %.4f)  ICER %.0f %s/QALY\n",
+                    smp->strategy[s], smp->strategy[f.idx[k - 1]], f.dc[k], cur, f.dc_se[k], f.dq[k], f.dq_se[k],
+                    f.dq[k] != 0 ? f.dc[k] / f.dq[k] : NAN, cur);
+        }
+        int first = 1;
+        for (int s = 0; s < S; s++) {
+            if (f.dom[s] == PSIM_DOMINANCE_NONE)
+                continue;
+            fprintf(fp, "%s%s (%s)", first ? "  dominated, not on the frontier: " : ", ", smp->strategy[s],
+                    f.dom[s] == PSIM_DOMINANCE_STRONG ? "strongly" : "extendedly");
+            first = 0;
+        }
+        fputs(first ? "\n" : "\n\n", fp);
+    }
 
     if (a->n_evppi > 0 || a->n_groups > 0) {
         int rw = rank_wtp(a);
@@ -483,6 +557,32 @@ static void print_json(const char *scn, const psim_psa_sample *smp, const psim_p
         fputs("},\n     \"decision_variance\": ", fp);
         json_part(fp, &a->var_inmb_opt[w]);
         fputs("}", fp);
+    }
+    fputs("\n  ],\n  \"frontier\": [", fp);
+    {
+        psa_frontier f;
+        frontier_of(smp, &f);
+        for (int k = 0; k < f.n; k++) {
+            int s = f.idx[k];
+            fputs(k ? ",\n    {\"strategy\": " : "\n    {\"strategy\": ", fp);
+            json_str(fp, smp->strategy[s]);
+            fputs(", \"previous\": ", fp);
+            if (k)
+                json_str(fp, smp->strategy[f.idx[k - 1]]);
+            else
+                fputs("null", fp);
+            fputs(", \"cost\": ", fp);
+            json_num(fp, f.cost[s]);
+            fputs(", \"qaly\": ", fp);
+            json_num(fp, f.qaly[s]);
+            fputs(", \"delta_cost\": ", fp);
+            json_est(fp, f.dc[k], f.dc_se[k]);
+            fputs(", \"delta_qaly\": ", fp);
+            json_est(fp, f.dq[k], f.dq_se[k]);
+            fputs(", \"icer\": ", fp);
+            json_num(fp, k && f.dq[k] != 0 ? f.dc[k] / f.dq[k] : NAN);
+            fputs("}", fp);
+        }
     }
     fputs("\n  ],\n  \"variance_partition\": {\"cost\": {", fp);
     for (int s = 0; s < S; s++) {
