@@ -68,8 +68,8 @@ typedef struct psim_psa_sample {
 void psim_psa_sample_destroy(psim_psa_sample *s);
 
 /* Check a drawn parameter set (the cross-parameter rules that loading checks on
- * the means: peak >= onset, feasible relief Betas, min < max of the truncated
- * normals and of the utility range).  Returns PSIM_ERR_INPUT with a sentence
+ * the means: peak >= onset, feasible relief Betas, positive durations and
+ * half-lives, min < max of the truncated normals and of the utility range).  Returns PSIM_ERR_INPUT with a sentence
  * naming the parameters otherwise. */
 psim_status psim_psa_check_params(const psim_scenario *scn, psim_error *err) PSIM_MUST_CHECK;
 

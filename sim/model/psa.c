@@ -65,6 +65,10 @@ psim_status psim_psa_check_params(const psim_scenario *scn, psim_error *err)
                               scn->economics.utility_min, scn->economics.utility_max);
     for (int i = 0; i < scn->n_treatments; i++) {
         const psim_treatment *t = &scn->treatments[i];
+        if (!(t->half_life_days > 0) || !(t->duration_median_days > 0))
+            return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
+                                  "treatments.%s: half_life_days (%.6g) and duration.median_days (%.6g) must be > 0",
+                                  t->name, t->half_life_days, t->duration_median_days);
         if (t->peak_days < t->onset_days)
             return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
                                   "treatments.%s: peak_days %.6g is before onset_days %.6g", t->name, t->peak_days,
