@@ -1,62 +1,27 @@
 /* End-to-end tests of the painsim command: exit statuses, error messages,
  * nothing written on bad input, the output file and its units. */
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include "testutil.h"
-
-static char tmpdir[256];
 
 static void setup_dir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/painsim-cli-%ld", (long)getpid());
-    mkdir(tmpdir, 0755);
+    tu_dir_make("cli");
 }
 
 static void teardown_dir(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    tu_dir_remove();
 }
 
-/* Run painsim with args; capture stdout+stderr into *out (allocated). */
+/* Run painsim with args in the scratch directory; stdout+stderr into *out. */
 static int painsim(const char *args, char **out)
 {
-    char cmd[4096], log[512];
-    snprintf(log, sizeof log, "%s/log.txt", tmpdir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > '%s' 2>&1", tmpdir, PAINSIM_BIN, args, log);
-    int rc = system(cmd);
-    FILE *fp = fopen(log, "rb");
-    cr_assert(fp);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
+    return tu_shell(cmd, out);
 }
 
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *fp = fopen(path, "wb");
-    cr_assert(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return stat(path, &st) == 0;
-}
+#define write_file tu_write_file
+#define exists tu_exists
 
 static const char *const small =
     "name: small\n"
@@ -109,7 +74,7 @@ Test(cli, run_writes_the_file_and_prints_the_table)
     cr_assert(!exists("small.h5.partial"));
 
     char path[512];
-    snprintf(path, sizeof path, "%s/small.h5", tmpdir);
+    snprintf(path, sizeof path, "%s/small.h5", tu_dir);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     cr_assert(f >= 0);
     const char *attrs[] = {"painsim_version", "seed", "scenario_name", "created", "command_line"};

@@ -7,9 +7,6 @@
  * Statistical checks use tolerances of 4 Monte Carlo standard errors with
  * fixed seeds.
  */
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include "painsim/psa.h"
 #include "painsim/voi.h"
 #include "testutil.h"
@@ -312,51 +309,25 @@ Test(psa, invalid_draw_is_an_input_error)
 
 /* ---- the command line ---------------------------------------------------- */
 
-static char tmpdir[256];
-
 static void setup_dir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/painsim-psa-%ld", (long)getpid());
-    mkdir(tmpdir, 0755);
+    tu_dir_make("psa");
 }
 
 static void teardown_dir(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    tu_dir_remove();
 }
 
+/* Run a command made from cmd_fmt with one %s argument, in the scratch directory. */
 static int sh(const char *cmd_fmt, const char *arg, char **out)
 {
-    char cmd[8192], log[512];
-    snprintf(log, sizeof log, "%s/log.txt", tmpdir);
-    char inner[4096];
-    snprintf(inner, sizeof inner, cmd_fmt, arg);
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > '%s' 2>&1", tmpdir, inner, log);
-    int rc = system(cmd);
-    FILE *fp = fopen(log, "rb");
-    cr_assert(fp);
-    char *buf = calloc(1, 1 << 22);
-    size_t n = fread(buf, 1, (1 << 22) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, cmd_fmt, arg);
+    return tu_shell(cmd, out);
 }
 
-static void write_file(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *fp = fopen(path, "wb");
-    cr_assert(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
+#define write_file tu_write_file
 
 Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
 {

@@ -195,4 +195,70 @@ static inline psim_model *tu_model(const psim_scenario *scn)
     return m;
 }
 
+
+/* ---- a scratch directory and the command line ---------------------------- */
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+__attribute__((unused)) static char tu_dir[256];
+
+/* Create /tmp/painsim-<tag>-<pid> as tu_dir. */
+static inline void tu_dir_make(const char *tag)
+{
+    snprintf(tu_dir, sizeof tu_dir, "/tmp/painsim-%s-%ld", tag, (long)getpid());
+    mkdir(tu_dir, 0755);
+}
+
+static inline void tu_dir_remove(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Run a shell command in tu_dir; its stdout and stderr go to *out (allocated,
+ * up to 4 MiB; may be NULL).  Returns the exit status (-1 on a signal). */
+static inline int tu_shell(const char *command, char **out)
+{
+    size_t len = strlen(command) + 2 * sizeof tu_dir + 64;
+    char *cmd = malloc(len), log[512];
+    cr_assert(cmd);
+    snprintf(log, sizeof log, "%s/log.txt", tu_dir);
+    snprintf(cmd, len, "cd '%s' && ( %s ) > '%s' 2>&1", tu_dir, command, log);
+    int rc = system(cmd);
+    free(cmd);
+    FILE *fp = fopen(log, "rb");
+    cr_assert(fp);
+    char *buf = calloc(1, 1 << 22);
+    cr_assert(buf);
+    size_t n = fread(buf, 1, (1 << 22) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Write text to tu_dir/name. */
+static inline void tu_write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static inline int tu_exists(const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    return stat(path, &st) == 0;
+}
+
 #endif

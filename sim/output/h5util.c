@@ -84,3 +84,38 @@ psim_status psim_h5_fail(psim_error *err, psim_status code, const char *path, co
         return psim_error_set(err, code, path, 0, 0, "cannot %s: %s", what, detail);
     return psim_error_set(err, code, path, 0, 0, "cannot %s", what);
 }
+
+herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                       const hsize_t *dims, const void *buf, const char *units, const char *description)
+{
+    herr_t rc = -1;
+    hid_t sp = H5Screate_simple(rank, dims, NULL), d = H5I_INVALID_HID;
+    if (sp < 0)
+        return -1;
+    d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (d >= 0) {
+        hsize_t npts = 1;
+        for (int k = 0; k < rank; k++)
+            npts *= dims[k];
+        rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+        if (rc >= 0)
+            rc = psim_h5_attr_str(d, "units", units);
+        if (rc >= 0)
+            rc = psim_h5_attr_str(d, "description", description);
+        if (H5Dclose(d) < 0)
+            rc = -1;
+    }
+    H5Sclose(sp);
+    return rc;
+}
+
+herr_t psim_h5_write_strs(hid_t loc, const char *name, hsize_t n, const char **v, const char *units,
+                          const char *description)
+{
+    hid_t t = psim_h5_str_type();
+    if (t < 0)
+        return -1;
+    herr_t rc = psim_h5_write_ds(loc, name, t, t, 1, &n, v, units, description);
+    H5Tclose(t);
+    return rc;
+}

@@ -15,6 +15,15 @@ hid_t psim_h5_str_type(void);
 herr_t psim_h5_attr_str(hid_t obj, const char *name, const char *value);
 herr_t psim_h5_attr_num(hid_t obj, const char *name, hid_t type, const void *value);
 
+/* A dataset of any rank with the file type `filetype`, written whole from buf
+ * (memory type `memtype`), with `units` and `description` attributes. */
+herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
+                        const void *buf, const char *units, const char *description);
+
+/* A 1-D dataset of n variable-length UTF-8 strings. */
+herr_t psim_h5_write_strs(hid_t loc, const char *name, hsize_t n, const char **v, const char *units,
+                          const char *description);
+
 /* HDF5 keeps error-printing settings per thread; the library reports errors
  * through psim_error, so silence printing in the calling thread. */
 void psim_h5_quiet(void);

@@ -25,45 +25,11 @@ psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G);
 
 /* ---- writing ------------------------------------------------------------ */
 
-static herr_t write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
-                       const void *buf, const char *units, const char *description)
-{
-    herr_t rc = -1;
-    hid_t sp = H5Screate_simple(rank, dims, NULL), d = H5I_INVALID_HID;
-    if (sp < 0)
-        return -1;
-    d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (d >= 0) {
-        hsize_t npts = 1;
-        for (int k = 0; k < rank; k++)
-            npts *= dims[k];
-        rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
-        if (rc >= 0)
-            rc = psim_h5_attr_str(d, "units", units);
-        if (rc >= 0)
-            rc = psim_h5_attr_str(d, "description", description);
-        if (H5Dclose(d) < 0)
-            rc = -1;
-    }
-    H5Sclose(sp);
-    return rc;
-}
-
 static herr_t f64(hid_t g, const char *name, hsize_t d0, hsize_t d1, const double *v, const char *units,
                   const char *description)
 {
     hsize_t dims[2] = {d0, d1};
-    return write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d1 ? 2 : 1, dims, v, units, description);
-}
-
-static herr_t strs(hid_t g, const char *name, hsize_t n, const char **v, const char *units, const char *description)
-{
-    hid_t t = psim_h5_str_type();
-    if (t < 0)
-        return -1;
-    herr_t rc = write_ds(g, name, t, t, 1, &n, v, units, description);
-    H5Tclose(t);
-    return rc;
+    return psim_h5_write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d1 ? 2 : 1, dims, v, units, description);
 }
 
 static herr_t scalar_str(hid_t loc, const char *name, const char *value, const char *description)
@@ -289,7 +255,7 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     snprintf(cuq, sizeof cuq, "%s/QALY", a->currency);
     for (int s = 0; s < S; s++)
         names[s] = smp->strategy[s];
-    WCHECK(strs(g, "strategies", (hsize_t)S, names, "name", "strategies, the second axis of the [I x S] tables"),
+    WCHECK(psim_h5_write_strs(g, "strategies", (hsize_t)S, names, "name", "strategies, the second axis of the [I x S] tables"),
            "write /psa/strategies");
     WCHECK(f64(g, "wtp", (hsize_t)W, 0, a->wtp, cuq, "willingness to pay, the axis of the [W] and [W x S] tables"),
            "write /psa/wtp");
@@ -297,16 +263,16 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     /* the sample */
     for (int c = 0; c < C; c++)
         names[c] = smp->col_name[c];
-    WCHECK(strs(g, "parameter_names", (hsize_t)C, names, "name",
+    WCHECK(psim_h5_write_strs(g, "parameter_names", (hsize_t)C, names, "name",
                 "scenario keys of the sampled parameter columns (a dirichlet has one column per category)"),
            "write /psa/parameter_names");
     for (int c = 0; c < C; c++)
         names[c] = smp->col_unit[c];
-    WCHECK(strs(g, "parameter_units", (hsize_t)C, names, "unit", "units of the parameter columns"),
+    WCHECK(psim_h5_write_strs(g, "parameter_units", (hsize_t)C, names, "unit", "units of the parameter columns"),
            "write /psa/parameter_units");
     for (int c = 0; c < C; c++)
         names[c] = smp->col_dist[c];
-    WCHECK(strs(g, "parameter_distributions", (hsize_t)C, names, "text", "distribution of each parameter column"),
+    WCHECK(psim_h5_write_strs(g, "parameter_distributions", (hsize_t)C, names, "text", "distribution of each parameter column"),
            "write /psa/parameter_distributions");
     WCHECK(f64(g, "parameters", (hsize_t)I, (hsize_t)C, smp->params, "see parameter_units",
                "sampled parameter values [iteration x parameter column]"),
@@ -377,7 +343,7 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
         }
         for (int w = 0; w < W; w++)
             opt[w] = smp->strategy[a->ceaf_strategy[w]];
-        herr_t rc = strs(g, "ceaf_strategy", (hsize_t)W, opt, "name",
+        herr_t rc = psim_h5_write_strs(g, "ceaf_strategy", (hsize_t)W, opt, "name",
                          "the strategy with the highest expected NMB at each wtp (the decision)");
         free(opt);
         WCHECK(rc, "write /psa/ceaf_strategy");
@@ -413,7 +379,7 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
                 *br = '\0';
             names[k] = pn[k];
         }
-        herr_t rc = strs(g, "evppi_parameters", (hsize_t)P, names, "name", "the parameters of the evppi rows");
+        herr_t rc = psim_h5_write_strs(g, "evppi_parameters", (hsize_t)P, names, "name", "the parameters of the evppi rows");
         free(pn);
         WCHECK(rc, "write /psa/evppi_parameters");
     }
@@ -423,11 +389,11 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     WCHECK(f64(g, "evppi_se", (hsize_t)P, (hsize_t)W, a->evppi_se, cu, "SE of evppi"), "write /psa/evppi_se");
     for (int k = 0; k < G; k++)
         names[k] = a->group_name[k];
-    WCHECK(strs(g, "evppi_groups", (hsize_t)G, names, "name", "the declared parameter groups (psa.evppi_groups)"),
+    WCHECK(psim_h5_write_strs(g, "evppi_groups", (hsize_t)G, names, "name", "the declared parameter groups (psa.evppi_groups)"),
            "write /psa/evppi_groups");
     for (int k = 0; k < G; k++)
         names[k] = a->group_members[k];
-    WCHECK(strs(g, "evppi_group_members", (hsize_t)G, names, "names", "the parameters of each group"),
+    WCHECK(psim_h5_write_strs(g, "evppi_group_members", (hsize_t)G, names, "names", "the parameters of each group"),
            "write /psa/evppi_group_members");
     WCHECK(f64(g, "evppi_group", (hsize_t)G, (hsize_t)W, G ? a->group_evppi : buf, cu,
                "EVPPI per patient of each group [group x wtp]"),

@@ -37,51 +37,15 @@ static hid_t str_type_like(hid_t ft)
 }
 
 
-/* A dataset of rank 1 or 2, written whole, with units and description. */
-static herr_t write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
-                       const hsize_t *dims, const void *buf, const char *units, const char *description)
-{
-    herr_t rc = -1;
-    hid_t sp = H5Screate_simple(rank, dims, NULL), d = H5I_INVALID_HID;
-    if (sp < 0)
-        return -1;
-    d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (d >= 0) {
-        hsize_t npts = 1;
-        for (int k = 0; k < rank; k++)
-            npts *= dims[k];
-        rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
-        if (rc >= 0)
-            rc = psim_h5_attr_str(d, "units", units);
-        if (rc >= 0)
-            rc = psim_h5_attr_str(d, "description", description);
-        if (H5Dclose(d) < 0)
-            rc = -1;
-    }
-    H5Sclose(sp);
-    return rc;
-}
-
 static herr_t col_f64(hid_t g, const char *name, hsize_t n, const double *v, const char *units,
                       const char *description)
 {
-    return write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, v, units, description);
+    return psim_h5_write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, v, units, description);
 }
 
 static herr_t col_i64(hid_t g, const char *name, hsize_t n, const int64_t *v, const char *description)
 {
-    return write_ds(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n, v, "count", description);
-}
-
-static herr_t col_str(hid_t g, const char *name, hsize_t n, const char **v, const char *units,
-                      const char *description)
-{
-    hid_t t = psim_h5_str_type();
-    if (t < 0)
-        return -1;
-    herr_t rc = write_ds(g, name, t, t, 1, &n, v, units, description);
-    H5Tclose(t);
-    return rc;
+    return psim_h5_write_ds(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n, v, "count", description);
 }
 
 /* ---- writing /results ------------------------------------------------- */
@@ -152,8 +116,8 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
         names[s] = rep->strategies[s].name;
         names[S + s] = rep->strategies[s].treatment;
     }
-    WCHECK(col_str(g, "strategy", nS, names, "name", "strategy of each row"), "write /results/strategy");
-    WCHECK(col_str(g, "treatment", nS, names + S, "name", "treatment of each strategy"),
+    WCHECK(psim_h5_write_strs(g, "strategy", nS, names, "name", "strategy of each row"), "write /results/strategy");
+    WCHECK(psim_h5_write_strs(g, "treatment", nS, names + S, "name", "treatment of each strategy"),
            "write /results/treatment");
 
     static const struct {
@@ -230,11 +194,11 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
         names[s] = psim_dominance_name(rep->strategies[s].dominated);
         u8[s] = rep->strategies[s].on_frontier ? 1 : 0;
     }
-    WCHECK(col_str(g, "dominated", nS, names, "1 (category)",
+    WCHECK(psim_h5_write_strs(g, "dominated", nS, names, "1 (category)",
                    "dominance among all strategies: none, strong (another costs no more and gives no fewer "
                    "QALYs, one strictly) or extended (by the iterative ICER rule)"),
            "write /results/dominated");
-    WCHECK(write_ds(g, "on_frontier", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &nS, u8, "1 (boolean)",
+    WCHECK(psim_h5_write_ds(g, "on_frontier", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &nS, u8, "1 (boolean)",
                     "on the efficient frontier"),
            "write /results/on_frontier");
 
@@ -244,11 +208,11 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
         names[s] = rs->seq_prev >= 0 ? rep->strategies[rs->seq_prev].name : "";
         names[S + s] = psim_seq_status_name(rs->seq_status);
     }
-    WCHECK(col_str(g, "sequential_previous", nS, names, "name",
+    WCHECK(psim_h5_write_strs(g, "sequential_previous", nS, names, "name",
                    "the previous strategy on the efficient frontier, against which the sequential_* figures "
                    "are computed (empty where sequential_status is not 'compared')"),
            "write /results/sequential_previous");
-    WCHECK(col_str(g, "sequential_status", nS, names + S, "1 (category)",
+    WCHECK(psim_h5_write_strs(g, "sequential_status", nS, names + S, "1 (category)",
                    "compared (on the frontier after the first), first_on_frontier, dominated_strong, "
                    "dominated_extended or not_compared (no estimate)"),
            "write /results/sequential_status");
@@ -268,7 +232,7 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
 
     /* WTP grid and net monetary benefit */
     hsize_t nW = (hsize_t)W, dimsSW[2] = {nS, nW};
-    WCHECK(write_ds(g, "wtp", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nW, rep->wtp, cur_per_qaly,
+    WCHECK(psim_h5_write_ds(g, "wtp", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nW, rep->wtp, cur_per_qaly,
                     "willingness to pay per QALY (lambda); columns of the NMB tables"),
            "write /results/wtp");
     static const struct {
@@ -290,7 +254,7 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
             for (int w = 0; w < W; w++)
                 buf[(size_t)s * (size_t)W + (size_t)w] = v[w];
         }
-        WCHECK(write_ds(g, ncols[c].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dimsSW, buf, rep->currency,
+        WCHECK(psim_h5_write_ds(g, ncols[c].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dimsSW, buf, rep->currency,
                         ncols[c].description),
                "write a /results NMB table");
     }
@@ -298,14 +262,14 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
     /* the efficient frontier */
     for (int k = 0; k < rep->n_frontier; k++)
         names[k] = rep->strategies[rep->frontier[k]].name;
-    WCHECK(col_str(g, "frontier", (hsize_t)rep->n_frontier, names, "name",
+    WCHECK(psim_h5_write_strs(g, "frontier", (hsize_t)rep->n_frontier, names, "name",
                    "strategies on the efficient frontier, in increasing cost"),
            "write /results/frontier");
 
     /* adverse events per kind */
     for (int q = 0; q < K; q++)
         names[q] = rep->ae_kinds[q];
-    WCHECK(col_str(g, "adverse_event_kinds", (hsize_t)K, names, "name",
+    WCHECK(psim_h5_write_strs(g, "adverse_event_kinds", (hsize_t)K, names, "name",
                    "adverse-event kinds of adverse_events/<kind>, in report order"),
            "write /results/adverse_event_kinds");
     ga = H5Gcreate2(g, "adverse_events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
