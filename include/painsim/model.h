@@ -80,6 +80,13 @@ typedef struct psim_patient_out {
     /* Events, appended through this callback when not NULL. */
     void (*event)(void *ctx, const psim_event *ev);
     void *event_ctx;
+    /* When qaly_by_caller is set, psim_simulate_patient leaves the sum of
+     * u(VAS(t)) x weight(t) to the caller (psim_qaly_sums over vas, which
+     * evaluates several strategies' sums at once) and sets qaly_loss to the
+     * adverse-event decrements and qaly to 0; the patient's QALYs are then
+     * that sum minus qaly_loss, the same bits as when qaly_by_caller is 0. */
+    int qaly_by_caller;
+    double qaly_loss;
 } psim_patient_out;
 
 typedef struct psim_model psim_model;
@@ -105,6 +112,12 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
 /* Simulate one strategy for one patient over the horizon (MODEL.md section 1 order). */
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
                            const psim_patient *p, const double *eps, psim_patient_out *out);
+
+/* sums[i] = the sum over days t = 0, 1, ... (in that order, from 0.0) of
+ * u(vas[i][t]) x weight(t), u the clamped utility of MODEL.md section 5 and
+ * weight the discounted years of day t: the QALYs of n patient-strategies
+ * before adverse-event decrements (see qaly_by_caller). */
+void psim_qaly_sums(const psim_model *m, int n, const double *const *vas, double *sums);
 
 #ifdef __cplusplus
 }

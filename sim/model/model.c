@@ -284,16 +284,91 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
     }
 }
 
-/* Merge rho * f(t - d) of a session given on day d into E[d .. H)
- * (MODEL.md section 3: the strongest current session counts).  Days are
- * integers, so each phase of f is a range of days: tau < onset gives 0, the
- * ramp, the plateau up to the duration D, then the decay 2^-((tau - D) / h),
- * evaluated by a running product (one multiplication a day). */
-static void merge_effect(double *E, int d, int H, double rho, double onset, double peak, double D,
-                         double inv_ramp, double inv_half_life, double q)
+/* The effect E(t) of MODEL.md section 3, built session by session.
+ *
+ * E(t) = max over sessions of rho * f(t - d).  Days are integers, so each
+ * phase of f is a range of days: tau < onset gives 0, then the ramp, the
+ * plateau up to the duration D, then the decay 2^-((tau - D) / h), evaluated by
+ * a running product (g, g q, (g q) q, ... with q = 2^(-1/h): one multiplication
+ * a day).  max is exact and commutative for these non-negative values, so the
+ * order in which sessions are merged into E does not matter.
+ *
+ * The ramp and the plateau are merged when the session is given.  The decay
+ * tails, a serial chain of multiplications that would otherwise run to the
+ * horizon for every session, are merged lazily, day range by day range, just
+ * before the days are read (effect_ready), and a tail stops as soon as it can
+ * no longer change any VAS:
+ * - negligible: E enters VAS only through 1.0 - E(t), and 1.0 - x == 1.0 for
+ *   0 <= x <= 2^-54 (round to nearest, ties to even), so a tail value at most
+ *   2^-54 changes nothing, and the tail only decreases from there;
+ * - dominated: a tail A whose value v_A on its next day is below the plateau
+ *   rho_B of a later session B, on a plateau day s of B, stays below B on every
+ *   day from s on: on B's plateau because A does not increase, and on B's tail
+ *   because both decay by the same q and A's tail is at least D_B - s > 0 days
+ *   further down the same curve.  The margin of 2^-20 in the test covers the
+ *   rounding of both running products (relative drift about 2^-52 a day, so
+ *   below 2^-35 over the longest horizon); there max(A, B) is B, bit for bit.
+ * Every value a tail does merge is the one the serial product gives. */
+#define EFFECT_NEGLIGIBLE 0x1p-54
+#define EFFECT_DOMINATED (1.0 - 0x1p-20)
+
+typedef struct effect_tail {
+    int next, end;   /* next day to merge; days from `end` on are not needed */
+    double rho, g;   /* g: decay factor of day `next` */
+} effect_tail;
+
+typedef struct effect_state {
+    double *E;
+    int H;
+    int ready;       /* E(t) is final for t < ready, for the sessions given so far */
+    int n_tails;
+    double q;        /* 2^(-1 / half_life) of the patient's treatment */
+    effect_tail tail[PSIM_MAX_SESSIONS];
+} effect_state;
+
+/* Merge tail a into E for its days before `to`; returns 0 when it is finished. */
+static int tail_merge(double *E, effect_tail *a, int to, double q)
 {
-    const int n = H - d;
-    double *e = E + d;
+    int end = to < a->end ? to : a->end;
+    double g = a->g;
+    const double rho = a->rho;
+    int tau = a->next;
+    for (; tau < end; tau++) {
+        double v = rho * g;
+        if (v <= EFFECT_NEGLIGIBLE)
+            return 0;
+        if (v > E[tau])
+            E[tau] = v;
+        g *= q;
+    }
+    a->g = g;
+    a->next = tau;
+    return tau < a->end;
+}
+
+/* Make E(t) final for t < to. */
+static void effect_ready(effect_state *es, int to)
+{
+    if (to > es->H)
+        to = es->H;
+    if (to <= es->ready)
+        return;
+    int k = 0;
+    for (int i = 0; i < es->n_tails; i++) {
+        effect_tail a = es->tail[i];
+        if (tail_merge(es->E, &a, to, es->q))
+            es->tail[k++] = a;
+    }
+    es->n_tails = k;
+    es->ready = to;
+}
+
+/* Merge rho * f(t - d) of a session given on day d into E[d .. H). */
+static void merge_effect(effect_state *es, int d, double rho, double onset, double peak, double D,
+                         double inv_ramp, double inv_half_life)
+{
+    const int n = es->H - d;
+    double *e = es->E + d;
     /* clamp in double before converting: a drawn duration can exceed INT_MAX */
     int a = onset >= n ? n : (int)ceil(onset);
     int b = peak >= n ? n : (int)ceil(peak);
@@ -306,14 +381,22 @@ static void merge_effect(double *E, int d, int H, double rho, double onset, doub
     for (int tau = b; tau < c; tau++)
         if (rho > e[tau])
             e[tau] = rho;
-    if (c < n) {
-        double g = exp2(-((double)c - D) * inv_half_life);
-        for (int tau = c; tau < n; tau++) {
-            double v = rho * g;
-            if (v > e[tau])
-                e[tau] = v;
-            g *= q;
+    if (b < c) {
+        /* earlier tails that this plateau dominates from day s on */
+        const double bar = rho * EFFECT_DOMINATED;
+        for (int i = 0; i < es->n_tails; i++) {
+            effect_tail *t = &es->tail[i];
+            int s = t->next > d + b ? t->next : d + b;
+            if (s < d + c && t->rho * t->g < bar && s < t->end)
+                t->end = s;
         }
+    }
+    if (c < n) {
+        effect_tail t = {d + c, es->H, rho, exp2(-((double)c - D) * inv_half_life)};
+        /* days already made final get this tail now */
+        if (t.next < es->ready && !tail_merge(es->E, &t, es->ready, es->q))
+            return;
+        es->tail[es->n_tails++] = t;
     }
 }
 
@@ -328,6 +411,7 @@ typedef struct day_sink {
     double half_B;
     const double *qaly_weight;   /* [H] discounted years per day */
     double u0, slope, umin, umax;
+    int qaly_by_caller; /* 1: the caller sums u(t) x weight(t) (psim_qaly_sums) */
     double qaly;      /* running sum of u(t) x weight(t), before AE decrements */
 } day_sink;
 
@@ -345,7 +429,18 @@ static void days_range(day_sink *k, const double *E, const double *eps, double B
     double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
     const double *w = k->qaly_weight;
     double q = k->qaly;
-    for (int t = t0; t < t1; t++) {
+    if (k->qaly_by_caller && !sum) {
+        /* no chain through the days: independent iterations */
+        for (int t = t0; t < t1; t++)
+            V[t] = vas_of(E, eps, B, t);
+    } else if (k->qaly_by_caller) {
+        for (int t = t0; t < t1; t++) {
+            double v = vas_of(E, eps, B, t);
+            V[t] = v;
+            sum[t] += v;
+            sumsq[t] += v * v;
+        }
+    } else for (int t = t0; t < t1; t++) {
         double v = vas_of(E, eps, B, t);
         V[t] = v;
         double u = k->u0 + k->slope * v;
@@ -384,11 +479,12 @@ static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, dou
 
 /* Observed response of session k (0-based): VAS on day session_day + assess
  * at most B/2.  Returns -1 when that day is past the horizon. */
-static int observed_at(const double *E, const double *eps, double B, int H, int day, int assess)
+static int observed_at(effect_state *es, const double *eps, double B, int H, int day, int assess)
 {
     if (assess >= H - day)
         return -1;
-    return vas_of(E, eps, B, day + assess) <= 0.5 * B;
+    effect_ready(es, day + assess + 1);
+    return vas_of(es->E, eps, B, day + assess) <= 0.5 * B;
 }
 
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
@@ -426,6 +522,12 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     const double half_B = 0.5 * B;
     double *E = out->effect, *V = out->vas;
     memset(E, 0, (size_t)H * sizeof *E);
+    effect_state es;
+    es.E = E;
+    es.H = H;
+    es.ready = 0;
+    es.n_tails = 0;
+    es.q = tc->decay_per_day;
     day_sink sink = {
         .V = V,
         .mm = out->vas_mm,
@@ -439,6 +541,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         .slope = ec->utility_slope,
         .umin = ec->utility_min,
         .umax = ec->utility_max,
+        .qaly_by_caller = out->qaly_by_caller != 0,
         .qaly = 0.0,
     };
     double cost = 0.0, qaly_loss = 0.0;
@@ -463,6 +566,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     int day = 0;
     for (;;) {
         int seg_end = next_day < H ? next_day : H;
+        effect_ready(&es, seg_end);
         days_range(&sink, E, eps, B, day, seg_end);
         day = seg_end;
         if (day >= H)
@@ -487,8 +591,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
         if (dur < t->peak_days)
             dur = t->peak_days;
-        merge_effect(E, day, H, rho, t->onset_days, t->peak_days, dur, tc->inv_ramp, tc->inv_half_life,
-                     tc->decay_per_day);
+        merge_effect(&es, day, rho, t->onset_days, t->peak_days, dur, tc->inv_ramp, tc->inv_half_life);
         n_sess++;
 
         out->session_day[j] = day;
@@ -533,7 +636,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
             /* response-guided: the observed response assess_after_days after
              * the deciding session must have held */
             int k = sch->continue_if == PSIM_CONTINUE_RESPONDED_FIRST ? 0 : j;
-            int ad_ok = observed_at(E, eps, B, H, out->session_day[k], assess);
+            int ad_ok = observed_at(&es, eps, B, H, out->session_day[k], assess);
             if (ad_ok != 1)
                 continue;
             /* the decision is known on the assessment day, not before */
@@ -546,6 +649,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
              * session, on which VAS(t) > threshold x B */
             const double thr = sch->relapse_threshold * B;
             for (int d = earliest; d < H; d++) {
+                if (d >= es.ready)
+                    effect_ready(&es, d + 32);
                 if (vas_of(E, eps, B, d) > thr) {
                     next_day = d;
                     break;
@@ -562,12 +667,76 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     }
     out->sessions = (uint8_t)n_sess;
     out->cost = cost;
-    out->qaly = sink.qaly - qaly_loss;
+    out->qaly_loss = qaly_loss;
+    out->qaly = sink.qaly_by_caller ? 0.0 : sink.qaly - qaly_loss;
 
     /* observed response assess_after_days after each session */
     for (int j = 0; j < n_sess; j++) {
         int ad = out->session_day[j];
         if (assess < H - ad)
             out->observed[j] = (int8_t)(V[ad + assess] <= half_B);
+    }
+}
+
+/* The QALY sums of several patient-strategies at once.  Each sum is one
+ * chain of additions in day order (q = 0.0; q += u(t) w(t)), exactly as
+ * days_range adds it; running up to eight independent chains side by side
+ * hides the latency of each addition.  max/min below are the clamps
+ * `u < umin ? umin : u` and `u > umax ? umax : u`, lane by lane. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+void psim_qaly_sums(const psim_model *m, int n, const double *const *vas, double *sums)
+{
+    const psim_economics *ec = &m->scn->economics;
+    const int H = m->scn->horizon_days;
+    const double *w = m->qaly_weight;
+    for (int i0 = 0; i0 < n; i0 += 8) {
+        const double *v[8];
+        for (int l = 0; l < 8; l++)
+            v[l] = vas[i0 + l < n ? i0 + l : n - 1];
+#if defined(__SSE2__)
+        const __m128d u0 = _mm_set1_pd(ec->utility_u0), slope = _mm_set1_pd(ec->utility_slope);
+        const __m128d umin = _mm_set1_pd(ec->utility_min), umax = _mm_set1_pd(ec->utility_max);
+        const double *v0 = v[0], *v1 = v[1], *v2 = v[2], *v3 = v[3];
+        const double *v4 = v[4], *v5 = v[5], *v6 = v[6], *v7 = v[7];
+        __m128d q0 = _mm_setzero_pd(), q1 = q0, q2 = q0, q3 = q0;
+        for (int t = 0; t < H; t++) {
+            const __m128d wt = _mm_set1_pd(w[t]);
+#define QALY_LANES(q, a, b)                                                         \
+    do {                                                                            \
+        __m128d x = _mm_unpacklo_pd(_mm_load_sd((a) + t), _mm_load_sd((b) + t));    \
+        __m128d u = _mm_add_pd(u0, _mm_mul_pd(slope, x));                           \
+        u = _mm_max_pd(umin, u); /* umin > u ? umin : u */                          \
+        u = _mm_min_pd(umax, u); /* umax < u ? umax : u */                          \
+        q = _mm_add_pd(q, _mm_mul_pd(u, wt));                                       \
+    } while (0)
+            QALY_LANES(q0, v0, v1);
+            QALY_LANES(q1, v2, v3);
+            QALY_LANES(q2, v4, v5);
+            QALY_LANES(q3, v6, v7);
+#undef QALY_LANES
+        }
+        double r[8];
+        _mm_storeu_pd(r + 0, q0);
+        _mm_storeu_pd(r + 2, q1);
+        _mm_storeu_pd(r + 4, q2);
+        _mm_storeu_pd(r + 6, q3);
+#else
+        const double u0 = ec->utility_u0, slope = ec->utility_slope;
+        const double umin = ec->utility_min, umax = ec->utility_max;
+        double r[8] = {0};
+        for (int t = 0; t < H; t++) {
+            for (int l = 0; l < 8; l++) {
+                double u = u0 + slope * v[l][t];
+                u = u < umin ? umin : u;
+                u = u > umax ? umax : u;
+                r[l] += u * w[t];
+            }
+        }
+#endif
+        for (int l = 0; l < 8 && i0 + l < n; l++)
+            sums[i0 + l] = r[l];
     }
 }

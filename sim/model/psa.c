@@ -213,7 +213,9 @@ enum { SUM_N_ = 0, SUM_C, SUM_CC, SUM_Q, SUM_QQ, SUM_CQ, SUM_DC, SUM_DCDC, SUM_D
 
 typedef struct scratch {
     double *eps, *effect, *vas;
-    double *cost, *qaly;                       /* [S] of the current patient */
+    double *cost, *qaly, *qaly_loss;           /* [S] of the current patient */
+    const double **vas_of;                     /* [S] rows of vas */
+    size_t H;
     int32_t session_day[PSIM_MAX_SESSIONS];
     int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
     uint16_t ae[PSIM_MAX_STRATEGY_AE];
@@ -241,11 +243,16 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
             out.observed = w->observed;
             out.ae_count = w->ae;
             out.effect = w->effect;
-            out.vas = w->vas;
+            out.vas = w->vas + (size_t)s * w->H;
+            out.qaly_by_caller = 1;
             psim_simulate_patient(m, s, patient_key, patient, &p, w->eps, &out);
             w->cost[s] = out.cost;
-            w->qaly[s] = out.qaly;
+            w->qaly_loss[s] = out.qaly_loss;
+            w->vas_of[s] = out.vas;
         }
+        psim_qaly_sums(m, S, w->vas_of, w->qaly);
+        for (int s = 0; s < S; s++)
+            w->qaly[s] = w->qaly[s] - w->qaly_loss[s];
         for (int s = 0; s < S; s++) {
             double c = w->cost[s], q = w->qaly[s];
             double dc = c - w->cost[ref], dq = q - w->qaly[ref];
@@ -322,10 +329,14 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
     for (int t = 0; t < threads; t++) {
         ws[t].eps = malloc(H * sizeof(double));
         ws[t].effect = malloc(H * sizeof(double));
-        ws[t].vas = malloc(H * sizeof(double));
+        ws[t].H = H;
+        ws[t].vas = malloc((size_t)S * H * sizeof(double)); /* one row per strategy */
         ws[t].cost = malloc((size_t)S * sizeof(double));
         ws[t].qaly = malloc((size_t)S * sizeof(double));
-        if (!ws[t].eps || !ws[t].effect || !ws[t].vas || !ws[t].cost || !ws[t].qaly) {
+        ws[t].qaly_loss = malloc((size_t)S * sizeof(double));
+        ws[t].vas_of = malloc((size_t)S * sizeof *ws[t].vas_of);
+        if (!ws[t].eps || !ws[t].effect || !ws[t].vas || !ws[t].cost || !ws[t].qaly || !ws[t].qaly_loss ||
+            !ws[t].vas_of) {
             st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA buffers");
             goto cleanup;
         }
@@ -412,6 +423,8 @@ cleanup:
             free(ws[t].vas);
             free(ws[t].cost);
             free(ws[t].qaly);
+            free(ws[t].qaly_loss);
+            free(ws[t].vas_of);
         }
     }
     free(ws);
