@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "painsim/error.h"
+#include "painsim/rng.h"
 #include "painsim/scenario.h"
 
 #ifdef __cplusplus
@@ -52,6 +53,28 @@ typedef struct psim_event {
     int16_t session;  /* 1-based session number */
     uint8_t kind;     /* PSIM_EVENT_* */
 } psim_event;
+
+/* The draws behind the sessions of one patient, kept while the patient is
+ * simulated under several strategies.  The uniforms and the normal at fixed
+ * positions of session j's stream are the same in every strategy (common
+ * random numbers), and so is the relief drawn after them by the same
+ * treatment for the same response; a strategy that reaches session j reuses
+ * them instead of drawing them again.  Contents are private to the model;
+ * the caller owns the struct and calls psim_session_draws_reset before each
+ * patient (and whenever the model changes). */
+typedef struct psim_session_draws {
+    const void *model;
+    uint64_t iteration;
+    int64_t patient;
+    int n;                                  /* sessions whose fixed draws are kept */
+    double u_resp[PSIM_MAX_SESSIONS], u_ab[PSIM_MAX_SESSIONS], z_dur[PSIM_MAX_SESSIONS];
+    double u_ae[PSIM_MAX_SESSIONS][PSIM_MAX_AE];
+    psim_rng rest[PSIM_MAX_SESSIONS];       /* the stream after the fixed draws */
+    int rho_treatment[PSIM_MAX_SESSIONS][2]; /* [j][response]: treatment of rho, -1: none */
+    double rho[PSIM_MAX_SESSIONS][2];
+} psim_session_draws;
+
+void psim_session_draws_reset(psim_session_draws *d);
 
 /* What psim_simulate_patient reports for one patient under one strategy.
  * The caller provides the arrays (sizes in comments). */
@@ -87,6 +110,8 @@ typedef struct psim_patient_out {
      * that sum minus qaly_loss, the same bits as when qaly_by_caller is 0. */
     int qaly_by_caller;
     double qaly_loss;
+    /* Session draws shared by the strategies of one patient, or NULL. */
+    psim_session_draws *draws;
 } psim_patient_out;
 
 typedef struct psim_model psim_model;

@@ -487,6 +487,14 @@ static int observed_at(effect_state *es, const double *eps, double B, int H, int
     return vas_of(es->E, eps, B, day + assess) <= 0.5 * B;
 }
 
+void psim_session_draws_reset(psim_session_draws *d)
+{
+    d->model = NULL;
+    d->iteration = 0;
+    d->patient = -1;
+    d->n = 0;
+}
+
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
                            const psim_patient *p, const double *eps, psim_patient_out *out)
 {
@@ -556,6 +564,13 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     }
     int prev_response = 0;
     int antibody = 0;
+    psim_session_draws *dc = out->draws;
+    if (dc && (dc->model != (const void *)m || dc->iteration != iteration || dc->patient != patient)) {
+        psim_session_draws_reset(dc);
+        dc->model = m;
+        dc->iteration = iteration;
+        dc->patient = patient;
+    }
     const int dose = tc->dose[p->lumbar_levels - 1];
     const double session_cost = tc->drug_cost[p->lumbar_levels - 1] + t->session_cost;
 
@@ -574,20 +589,48 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         /* (1) the session due today */
         int j = n_sess; /* 0-based; session number j + 1 */
         psim_rng rng;
-        psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
-        /* Fixed positions first so that every strategy sees the same uniforms
-         * behind session j; the Beta draw (variable length) last. */
-        double u_resp = psim_rng_uniform(&rng);
-        double u_ab = psim_rng_uniform(&rng);
-        double z_dur = psim_rng_normal(&rng);
-        double u_ae[PSIM_MAX_AE];
-        for (int k = 0; k < PSIM_MAX_AE; k++)
-            u_ae[k] = psim_rng_uniform(&rng);
+        double u_resp, u_ab, z_dur;
+        double u_ae_own[PSIM_MAX_AE];
+        const double *u_ae = u_ae_own;
+        if (!dc || j >= dc->n) {
+            psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
+            /* Fixed positions first so that every strategy sees the same uniforms
+             * behind session j; the Beta draw (variable length) last. */
+            u_resp = psim_rng_uniform(&rng);
+            u_ab = psim_rng_uniform(&rng);
+            z_dur = psim_rng_normal(&rng);
+            for (int k = 0; k < PSIM_MAX_AE; k++)
+                u_ae_own[k] = psim_rng_uniform(&rng);
+            if (dc) { /* j == dc->n: sessions come in order */
+                dc->u_resp[j] = u_resp;
+                dc->u_ab[j] = u_ab;
+                dc->z_dur[j] = z_dur;
+                memcpy(dc->u_ae[j], u_ae_own, sizeof u_ae_own);
+                dc->rest[j] = rng;
+                dc->rho_treatment[j][0] = dc->rho_treatment[j][1] = -1;
+                dc->n = j + 1;
+            }
+        } else {
+            u_resp = dc->u_resp[j];
+            u_ab = dc->u_ab[j];
+            z_dur = dc->z_dur[j];
+            u_ae = dc->u_ae[j];
+            rng = dc->rest[j];
+        }
 
         double p_resp = j == 0 ? t->p_first : (prev_response ? t->p_persist : t->p_recover);
         int r = !antibody && u_resp < p_resp;
-        double rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
-                       : draw_relief(&rng, t->relief_non_responder, tc->non_a, tc->non_b, 0.0);
+        double rho;
+        if (dc && dc->rho_treatment[j][r] == ti) {
+            rho = dc->rho[j][r];
+        } else {
+            rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
+                    : draw_relief(&rng, t->relief_non_responder, tc->non_a, tc->non_b, 0.0);
+            if (dc) {
+                dc->rho_treatment[j][r] = ti;
+                dc->rho[j][r] = rho;
+            }
+        }
         double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
         if (dur < t->peak_days)
             dur = t->peak_days;

@@ -215,6 +215,7 @@ typedef struct scratch {
     double *eps, *effect, *vas;
     double *cost, *qaly, *qaly_loss;           /* [S] of the current patient */
     const double **vas_of;                     /* [S] rows of vas */
+    psim_session_draws draws;                  /* of the current patient */
     size_t H;
     int32_t session_day[PSIM_MAX_SESSIONS];
     int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
@@ -235,6 +236,7 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
         psim_patient p;
         psim_cohort_draw(m, patient_key, patient, &p);
         psim_noise_path(m, patient_key, patient, w->eps);
+        psim_session_draws_reset(&w->draws);
         for (int s = 0; s < S; s++) {
             psim_patient_out out;
             memset(&out, 0, sizeof out);
@@ -245,6 +247,7 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
             out.effect = w->effect;
             out.vas = w->vas + (size_t)s * w->H;
             out.qaly_by_caller = 1;
+            out.draws = &w->draws;
             psim_simulate_patient(m, s, patient_key, patient, &p, w->eps, &out);
             w->cost[s] = out.cost;
             w->qaly_loss[s] = out.qaly_loss;

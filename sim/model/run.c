@@ -181,6 +181,7 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             b->contra[k][i] = p.contraindication[k];
         b->eligible_n += p.eligible;
         psim_noise_path(m, 0, patient, b->eps);
+        psim_session_draws_reset(&b->draws);
 
         for (int s = 0; s < c->scn->n_strategies; s++) {
             strat_block *sb = &b->s[s];
@@ -202,6 +203,7 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.event_ctx = sb;
             out.effect = b->effect;
             out.vas = b->vas;
+            out.draws = &b->draws;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
 
             sb->treated[i] = out.treated;
