@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/psa_internal.h"
 #include "painsim/psa.h"
 #include "painsim/voi.h"
 
@@ -35,8 +36,6 @@ void psim_psa_analysis_destroy(psim_psa_analysis *a)
     free(a);
 }
 
-/* Allocate an analysis for S strategies, W WTP values, P parameters and G groups. */
-psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G);
 psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G)
 {
     psim_psa_analysis *a = calloc(1, sizeof *a);

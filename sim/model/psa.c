@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/psa_internal.h"
 #include "painsim/model.h"
 
 static double now_seconds(void)
@@ -103,22 +104,15 @@ static void dist_text(const psim_dist *d, char *buf, size_t size)
     }
 }
 
-static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
+psim_psa_sample *psim_psa_sample_new_(int I, int S, int C, int P)
 {
     psim_psa_sample *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    const int S = scn->n_strategies, P = scn->n_uncertain;
-    int C = 0;
-    for (int k = 0; k < P; k++)
-        C += scn->uncertain[k].dist.dim > 0 ? scn->uncertain[k].dist.dim : 1;
     s->iterations = I;
     s->n_strategies = S;
     s->n_params = P;
     s->n_cols = C;
-    s->patients = scn->patients;
-    s->common_patients = scn->psa.common_patients;
-    s->reference = scn->reference_index;
     size_t IS = (size_t)I * (size_t)S, c1 = C > 0 ? (size_t)C : 1u, p1 = P > 0 ? (size_t)P : 1u;
     int ok = 1;
 #define ALLOC(p, n) ok &= ((p) = calloc((n) > 0 ? (n) : 1u, sizeof *(p))) != NULL
@@ -143,6 +137,22 @@ static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
         psim_psa_sample_destroy(s);
         return NULL;
     }
+    return s;
+}
+
+/* The sample of a run: the tables, the strategies and the column layout. */
+static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
+{
+    const int S = scn->n_strategies, P = scn->n_uncertain;
+    int C = 0;
+    for (int k = 0; k < P; k++)
+        C += scn->uncertain[k].dist.dim > 0 ? scn->uncertain[k].dist.dim : 1;
+    psim_psa_sample *s = psim_psa_sample_new_(I, S, C, P);
+    if (!s)
+        return NULL;
+    s->patients = scn->patients;
+    s->common_patients = scn->psa.common_patients;
+    s->reference = scn->reference_index;
     for (int j = 0; j < S; j++)
         snprintf(s->strategy[j], sizeof s->strategy[j], "%s", scn->strategies[j].name);
     int col = 0;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/psa_internal.h"
 #include "output/h5util.h"
 #include "painsim/psa.h"
 
@@ -21,9 +22,46 @@
 #define MAX_ITER_READ 100000000
 #define MAX_COLS_READ 4096
 
-psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G);
-
 /* ---- writing ------------------------------------------------------------ */
+
+/* The [iteration x strategy] tables of the sample, written and read back. */
+typedef enum { UNIT_COST, UNIT_QALY, UNIT_COST2, UNIT_QALY2, UNIT_COST_QALY } table_unit_kind;
+
+typedef struct is_table {
+    const char *name;
+    size_t offset; /* of the table's pointer in psim_psa_sample */
+    table_unit_kind unit;
+    const char *description;
+} is_table;
+
+static const is_table is_tables[] = {
+    {"cost", offsetof(psim_psa_sample, cost), UNIT_COST, "mean discounted cost per patient [iteration x strategy]"},
+    {"qaly", offsetof(psim_psa_sample, qaly), UNIT_QALY, "mean discounted QALYs per patient [iteration x strategy]"},
+    {"cost_variance", offsetof(psim_psa_sample, cost_var), UNIT_COST2,
+     "per-patient sample variance of cost within the iteration"},
+    {"qaly_variance", offsetof(psim_psa_sample, qaly_var), UNIT_QALY2,
+     "per-patient sample variance of QALYs within the iteration"},
+    {"cost_qaly_covariance", offsetof(psim_psa_sample, cost_qaly_cov), UNIT_COST_QALY,
+     "per-patient sample covariance of cost and QALYs within the iteration"},
+    {"delta_cost_variance", offsetof(psim_psa_sample, dcost_var), UNIT_COST2,
+     "per-patient sample variance of the paired cost difference against the reference"},
+    {"delta_qaly_variance", offsetof(psim_psa_sample, dqaly_var), UNIT_QALY2,
+     "per-patient sample variance of the paired QALY difference against the reference"},
+    {"delta_cost_qaly_covariance", offsetof(psim_psa_sample, dcost_dqaly_cov), UNIT_COST_QALY,
+     "per-patient sample covariance of the paired cost and QALY differences against the reference"},
+};
+
+static void table_unit(table_unit_kind u, const char *currency, char *buf, size_t size)
+{
+    switch (u) {
+    case UNIT_COST: snprintf(buf, size, "%s", currency); break;
+    case UNIT_QALY: snprintf(buf, size, "QALY"); break;
+    case UNIT_COST2: snprintf(buf, size, "%s^2", currency); break;
+    case UNIT_QALY2: snprintf(buf, size, "QALY^2"); break;
+    case UNIT_COST_QALY: snprintf(buf, size, "%s QALY", currency); break;
+    }
+}
+
 
 static herr_t f64(hid_t g, const char *name, hsize_t d0, hsize_t d1, const double *v, const char *units,
                   const char *description)
@@ -277,11 +315,14 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     WCHECK(f64(g, "parameters", (hsize_t)I, (hsize_t)C, smp->params, "see parameter_units",
                "sampled parameter values [iteration x parameter column]"),
            "write /psa/parameters");
-    WCHECK(f64(g, "cost", (hsize_t)I, (hsize_t)S, smp->cost, cu,
-               "mean discounted cost per patient [iteration x strategy]"),
-           "write /psa/cost");
-    WCHECK(f64(g, "qaly", (hsize_t)I, (hsize_t)S, smp->qaly, "QALY", "mean discounted QALYs per patient [iteration x strategy]"),
-           "write /psa/qaly");
+    for (size_t k = 0; k < sizeof is_tables / sizeof is_tables[0]; k++) {
+        const is_table *t = &is_tables[k];
+        char u[96];
+        table_unit(t->unit, a->currency, u, sizeof u);
+        WCHECK(f64(g, t->name, (hsize_t)I, (hsize_t)S, *(double *const *)((const char *)smp + t->offset), u,
+                   t->description),
+               "write an [iteration x strategy] table of /psa");
+    }
     size_t IS = (size_t)I * (size_t)S;
     for (size_t k = 0; k < IS; k++)
         buf[k] = sqrt(smp->cost_var[k] / (double)smp->patients);
@@ -291,29 +332,6 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
         buf[k] = sqrt(smp->qaly_var[k] / (double)smp->patients);
     WCHECK(f64(g, "qaly_se", (hsize_t)I, (hsize_t)S, buf, "QALY", "within-iteration Monte Carlo SE of qaly"),
            "write /psa/qaly_se");
-    char u2[96];
-    snprintf(u2, sizeof u2, "%s^2", a->currency);
-    WCHECK(f64(g, "cost_variance", (hsize_t)I, (hsize_t)S, smp->cost_var, u2,
-               "per-patient sample variance of cost within the iteration"),
-           "write /psa/cost_variance");
-    WCHECK(f64(g, "qaly_variance", (hsize_t)I, (hsize_t)S, smp->qaly_var, "QALY^2",
-               "per-patient sample variance of QALYs within the iteration"),
-           "write /psa/qaly_variance");
-    snprintf(u2, sizeof u2, "%s QALY", a->currency);
-    WCHECK(f64(g, "cost_qaly_covariance", (hsize_t)I, (hsize_t)S, smp->cost_qaly_cov, u2,
-               "per-patient sample covariance of cost and QALYs within the iteration"),
-           "write /psa/cost_qaly_covariance");
-    snprintf(u2, sizeof u2, "%s^2", a->currency);
-    WCHECK(f64(g, "delta_cost_variance", (hsize_t)I, (hsize_t)S, smp->dcost_var, u2,
-               "per-patient sample variance of the paired cost difference against the reference"),
-           "write /psa/delta_cost_variance");
-    WCHECK(f64(g, "delta_qaly_variance", (hsize_t)I, (hsize_t)S, smp->dqaly_var, "QALY^2",
-               "per-patient sample variance of the paired QALY difference against the reference"),
-           "write /psa/delta_qaly_variance");
-    snprintf(u2, sizeof u2, "%s QALY", a->currency);
-    WCHECK(f64(g, "delta_cost_qaly_covariance", (hsize_t)I, (hsize_t)S, smp->dcost_dqaly_cov, u2,
-               "per-patient sample covariance of the paired cost and QALY differences against the reference"),
-           "write /psa/delta_cost_qaly_covariance");
     /* NMB and its within-iteration SE [I x S x W], written in slabs of
      * iterations so that the buffer does not grow with I x W */
     WCHECK(nmb_ds(g, "nmb", smp, a, 0, buf, bslab, cu,
@@ -683,39 +701,11 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
         st = damaged(&r, "/psa/cost does not have one row per iteration");
         goto cleanup;
     }
-    smp = calloc(1, sizeof *smp);
+    smp = psim_psa_sample_new_(I, S, C, P);
     a = psim_psa_analysis_new_(S, W, P, G);
     size_t bn = (size_t)I * (size_t)(C > S ? C : S) + (size_t)W * (size_t)S + 16;
     buf = malloc(bn * sizeof *buf);
     if (!smp || !a || !buf) {
-        st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
-        goto cleanup;
-    }
-    smp->iterations = I;
-    smp->n_strategies = S;
-    smp->n_cols = C;
-    smp->n_params = P;
-    size_t IS = (size_t)I * S, c1 = C > 0 ? (size_t)C : 1u, p1 = P > 0 ? (size_t)P : 1u;
-    int ok = 1;
-#define ALLOC(p, n) ok &= ((p) = calloc((n) > 0 ? (n) : 1u, sizeof *(p))) != NULL
-    ALLOC(smp->strategy, (size_t)S);
-    ALLOC(smp->col_name, c1);
-    ALLOC(smp->col_unit, c1);
-    ALLOC(smp->col_dist, c1);
-    ALLOC(smp->col_param, c1);
-    ALLOC(smp->param_col, p1);
-    ALLOC(smp->param_dim, p1);
-    ALLOC(smp->params, (size_t)I * c1);
-    ALLOC(smp->cost, IS);
-    ALLOC(smp->qaly, IS);
-    ALLOC(smp->cost_var, IS);
-    ALLOC(smp->qaly_var, IS);
-    ALLOC(smp->cost_qaly_cov, IS);
-    ALLOC(smp->dcost_var, IS);
-    ALLOC(smp->dqaly_var, IS);
-    ALLOC(smp->dcost_dqaly_cov, IS);
-#undef ALLOC
-    if (!ok) {
         st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
         goto cleanup;
     }
@@ -743,17 +733,12 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
     RCHECK(rd_strs(&r, "parameter_units", (hsize_t)C, smp->col_unit[0], 32));
     RCHECK(rd_strs(&r, "parameter_distributions", (hsize_t)C, smp->col_dist[0], 96));
     RCHECK(rd_f64(&r, "parameters", 2, (hsize_t)I, (hsize_t)C, 0, smp->params));
-    RCHECK(rd_f64(&r, "cost", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost));
-    RCHECK(rd_f64(&r, "qaly", 2, (hsize_t)I, (hsize_t)S, 0, smp->qaly));
-    RCHECK(rd_f64(&r, "cost_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost_var));
-    RCHECK(rd_f64(&r, "qaly_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->qaly_var));
-    RCHECK(rd_f64(&r, "cost_qaly_covariance", 2, (hsize_t)I, (hsize_t)S, 0, smp->cost_qaly_cov));
-    RCHECK(rd_f64(&r, "delta_cost_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dcost_var));
-    RCHECK(rd_f64(&r, "delta_qaly_variance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dqaly_var));
-    RCHECK(rd_f64(&r, "delta_cost_qaly_covariance", 2, (hsize_t)I, (hsize_t)S, 0, smp->dcost_dqaly_cov));
+    for (size_t k = 0; k < sizeof is_tables / sizeof is_tables[0]; k++)
+        RCHECK(rd_f64(&r, is_tables[k].name, 2, (hsize_t)I, (hsize_t)S, 0,
+                      *(double **)((char *)smp + is_tables[k].offset)));
     /* parameters <-> columns: columns named name[k] belong to one parameter */
     {
-        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc(p1, sizeof *pn);
+        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc(P > 0 ? (size_t)P : 1u, sizeof *pn);
         if (!pn) {
             st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
             goto cleanup;
