@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "model/psa_internal.h"
+#include "output/h5read.h"
 #include "output/h5util.h"
 #include "painsim/psa.h"
 
@@ -479,15 +480,14 @@ int psim_psa_file_has_psa(const char *path)
 }
 
 typedef struct rd {
-    const char *path;
-    psim_error *err;
-    hid_t g;
+    psim_h5_reader h; /* the file */
+    hid_t g;          /* /psa */
 } rd_t;
 
 static psim_status damaged(rd_t *r, const char *what)
 {
     H5Eclear2(H5E_DEFAULT);
-    return psim_error_set(r->err, PSIM_ERR_INPUT, r->path, 0, 0, "damaged or incomplete PSA file: %s", what);
+    return psim_error_set(r->h.err, PSIM_ERR_INPUT, r->h.path, 0, 0, "damaged or incomplete PSA file: %s", what);
 }
 
 /* Read /psa/name as doubles; its dimensions must be d0 (x d1 (x d2)). */
@@ -534,10 +534,8 @@ static psim_status rd_strs(rd_t *r, const char *name, hsize_t n, char *out, size
              dims[0] == n && ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
     if (ok && n > 0) {
         v = calloc((size_t)n, sizeof *v);
-        mt = psim_h5_str_type();
-        H5T_cset_t cs = H5Tget_cset(ft);
-        ok = v && mt >= 0 && cs >= 0 && H5Tset_cset(mt, cs) >= 0 &&
-             H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+        mt = psim_h5_str_type_like(ft);
+        ok = v && mt >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
         if (ok)
             for (hsize_t k = 0; k < n; k++)
                 snprintf(out + k * cap, cap, "%s", v[k] ? v[k] : "");
@@ -606,57 +604,6 @@ static psim_status rd_partition(rd_t *r, const char *prefix, int rank, hsize_t d
             goto cleanup;                                                                                          \
     } while (0)
 
-static psim_status rd_attr(rd_t *r, hid_t obj, const char *name, hid_t mt, void *out)
-{
-    char what[160];
-    snprintf(what, sizeof what, "attribute %s is missing or not a number", name);
-    if (H5Aexists(obj, name) <= 0)
-        return damaged(r, what);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID, ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    int ok = a >= 0 && sp >= 0 && ft >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
-             (H5Tget_class(ft) == H5T_INTEGER || H5Tget_class(ft) == H5T_FLOAT) && H5Aread(a, mt, out) >= 0;
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (a >= 0)
-        H5Aclose(a);
-    return ok ? PSIM_OK : damaged(r, what);
-}
-
-static psim_status rd_attr_str(rd_t *r, hid_t obj, const char *name, char *out, size_t cap)
-{
-    char what[160];
-    snprintf(what, sizeof what, "attribute %s is missing or not a string", name);
-    if (H5Aexists(obj, name) <= 0)
-        return damaged(r, what);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t ft = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID, sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    hid_t mt = H5I_INVALID_HID;
-    char *v = NULL;
-    int ok = a >= 0 && ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0 &&
-             H5Sget_simple_extent_npoints(sp) == 1;
-    if (ok) {
-        mt = psim_h5_str_type();
-        H5T_cset_t cs = H5Tget_cset(ft);
-        ok = mt >= 0 && cs >= 0 && H5Tset_cset(mt, cs) >= 0 && H5Aread(a, mt, &v) >= 0;
-        if (ok)
-            snprintf(out, cap, "%s", v ? v : "");
-        if (ok && v)
-            H5free_memory(v);
-    }
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (a >= 0)
-        H5Aclose(a);
-    return ok ? PSIM_OK : damaged(r, what);
-}
-
 psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_psa_analysis **a_out,
                              char scenario_name[PSIM_NAME_MAX], psim_error *err)
 {
@@ -664,7 +611,7 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
     psim_psa_sample *smp = NULL;
     psim_psa_analysis *a = NULL;
     double *buf = NULL;
-    rd_t r = {path, err, H5I_INVALID_HID};
+    rd_t r = {{path, H5I_INVALID_HID, err}, H5I_INVALID_HID};
     *smp_out = NULL;
     *a_out = NULL;
     psim_h5_quiet();
@@ -683,9 +630,9 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
         st = damaged(&r, "cannot open /psa");
         goto cleanup;
     }
-    RCHECK(rd_attr_str(&r, f, "scenario_name", scenario_name, PSIM_NAME_MAX));
+    RCHECK(psim_h5_read_attr_str(&r.h, f, "root", "scenario_name", scenario_name, PSIM_NAME_MAX));
     int I = 0, S = 0, C = 0, W = 0, P = 0, G = 0;
-    RCHECK(rd_attr(&r, r.g, "iterations", H5T_NATIVE_INT, &I));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "iterations", H5T_NATIVE_INT, &I));
     RCHECK(rd_len(&r, "strategies", PSIM_MAX_STRATEGIES, &S));
     RCHECK(rd_len(&r, "parameter_names", MAX_COLS_READ, &C));
     RCHECK(rd_len(&r, "wtp", PSIM_MAX_WTP, &W));
@@ -709,16 +656,16 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
         st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
         goto cleanup;
     }
-    RCHECK(rd_attr(&r, r.g, "patients_per_iteration", H5T_NATIVE_INT64, &smp->patients));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "patients_per_iteration", H5T_NATIVE_INT64, &smp->patients));
     char mode[32], refname[PSIM_NAME_MAX];
-    RCHECK(rd_attr_str(&r, r.g, "patients", mode, sizeof mode));
+    RCHECK(psim_h5_read_attr_str(&r.h, r.g, "/psa", "patients", mode, sizeof mode));
     smp->common_patients = strcmp(mode, "common") == 0;
-    RCHECK(rd_attr_str(&r, r.g, "currency", a->currency, sizeof a->currency));
-    RCHECK(rd_attr_str(&r, r.g, "reference", refname, sizeof refname));
-    RCHECK(rd_attr(&r, r.g, "population", H5T_NATIVE_DOUBLE, &a->population));
-    RCHECK(rd_attr(&r, r.g, "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years));
-    RCHECK(rd_attr(&r, r.g, "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor));
-    RCHECK(rd_attr(&r, r.g, "elapsed_seconds", H5T_NATIVE_DOUBLE, &smp->elapsed_seconds));
+    RCHECK(psim_h5_read_attr_str(&r.h, r.g, "/psa", "currency", a->currency, sizeof a->currency));
+    RCHECK(psim_h5_read_attr_str(&r.h, r.g, "/psa", "reference", refname, sizeof refname));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "population", H5T_NATIVE_DOUBLE, &a->population));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "elapsed_seconds", H5T_NATIVE_DOUBLE, &smp->elapsed_seconds));
     RCHECK(rd_strs(&r, "strategies", (hsize_t)S, smp->strategy[0], PSIM_NAME_MAX));
     smp->reference = -1;
     for (int s = 0; s < S; s++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/h5read.h"
 #include "output/h5util.h"
 
 /* The public header passes the file as int64_t to stay free of hdf5.h. */
@@ -22,20 +23,6 @@ void psim_report_sequential_from_means_(psim_report *rep);
 #define MAX_HORIZON_READ (1 << 24)
 
 /* ---- small helpers (more in h5util.c) --------------------------------- */
-
-/* A variable-length string memory type with the character set of the file
- * type ft (HDF5 does not convert between ASCII and UTF-8). */
-static hid_t str_type_like(hid_t ft)
-{
-    hid_t t = psim_h5_str_type();
-    H5T_cset_t cset = H5Tget_cset(ft);
-    if (t >= 0 && (cset < 0 || H5Tset_cset(t, cset) < 0)) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
 
 static herr_t col_f64(hid_t g, const char *name, hsize_t n, const double *v, const char *units,
                       const char *description)
@@ -306,118 +293,18 @@ cleanup:
 
 /* ---- reading ---------------------------------------------------------- */
 
-typedef struct reader {
-    const char *path;
-    hid_t file;
-    psim_error *err;
-} reader;
-
-static psim_status bad(reader *rd, const char *fmt, const char *what)
-{
-    char msg[PSIM_ERROR_TEXT_MAX];
-    snprintf(msg, sizeof msg, fmt, what);
-    H5Eclear2(H5E_DEFAULT);
-    return psim_error_set(rd->err, PSIM_ERR_INPUT, rd->path, 0, 0, "%s", msg);
-}
-
-/* Read a string attribute (variable or fixed length) into out. */
-static psim_status read_attr_str(reader *rd, hid_t obj, const char *objname, const char *name, char *out,
-                                 size_t size)
-{
-    char what[160];
-    snprintf(what, sizeof what, "%s attribute '%s'", objname, name);
-    if (H5Aexists(obj, name) <= 0)
-        return bad(rd, "not a complete painsim file: no %s", what);
-    psim_status st = PSIM_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    if (a < 0 || (ft = H5Aget_type(a)) < 0 || (sp = H5Aget_space(a)) < 0) {
-        st = bad(rd, "damaged file: cannot open the %s", what);
-        goto done;
-    }
-    if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
-        st = bad(rd, "not a painsim file: the %s is not a string", what);
-        goto done;
-    }
-    htri_t is_var = H5Tis_variable_str(ft);
-    if (is_var > 0) {
-        char *v = NULL;
-        mt = str_type_like(ft);
-        if (mt < 0 || H5Aread(a, mt, &v) < 0 || !v) {
-            st = bad(rd, "damaged file: cannot read the %s", what);
-            goto done;
-        }
-        snprintf(out, size, "%s", v);
-        H5free_memory(v);
-    } else if (is_var == 0) {
-        size_t n = H5Tget_size(ft);
-        if (n == 0 || n > 65536) {
-            st = bad(rd, "damaged file: bad size of the %s", what);
-            goto done;
-        }
-        char *v = calloc(n + 1, 1);
-        mt = H5Tcopy(H5T_C_S1);
-        if (!v || mt < 0 || H5Tset_size(mt, n) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
-            H5Aread(a, mt, v) < 0) {
-            free(v);
-            st = v ? bad(rd, "damaged file: cannot read the %s", what)
-                   : psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
-            goto done;
-        }
-        snprintf(out, size, "%s", v);
-        free(v);
-    } else {
-        st = bad(rd, "damaged file: cannot read the %s", what);
-    }
-done:
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (a >= 0)
-        H5Aclose(a);
-    return st;
-}
-
-/* Read a scalar numeric attribute converted to memtype. */
-static psim_status read_attr_num(reader *rd, hid_t obj, const char *name, hid_t memtype, void *out)
-{
-    char what[160];
-    snprintf(what, sizeof what, "root attribute '%s'", name);
-    if (H5Aexists(obj, name) <= 0)
-        return bad(rd, "not a complete painsim file: no %s", what);
-    psim_status st = PSIM_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    if (a < 0 || (ft = H5Aget_type(a)) < 0 || (sp = H5Aget_space(a)) < 0) {
-        st = bad(rd, "damaged file: cannot open the %s", what);
-    } else if ((H5Tget_class(ft) != H5T_INTEGER && H5Tget_class(ft) != H5T_FLOAT) ||
-               H5Sget_simple_extent_npoints(sp) != 1) {
-        st = bad(rd, "not a painsim file: the %s is not a number", what);
-    } else if (H5Aread(a, memtype, out) < 0) {
-        st = bad(rd, "damaged file: cannot read the %s", what);
-    }
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (a >= 0)
-        H5Aclose(a);
-    return st;
-}
-
 /* Open a dataset `loc/name` and check its shape: rank 1 with d0 elements, or
  * rank 2 with d0 x d1 (d1 >= 0).  d0 < 0: any length, returned in *len. */
-static hid_t open_ds(reader *rd, hid_t loc, const char *full, const char *name, int rank, hssize_t d0,
+static hid_t open_ds(psim_h5_reader *rd, hid_t loc, const char *full, const char *name, int rank, hssize_t d0,
                      hssize_t d1, hsize_t *len, psim_status *st)
 {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-        *st = bad(rd, "not a complete painsim file: no dataset %s", full);
+        *st = psim_h5_bad(rd, "not a complete painsim file: no dataset %s", full);
         return H5I_INVALID_HID;
     }
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) {
-        *st = bad(rd, "damaged file: cannot open %s", full);
+        *st = psim_h5_bad(rd, "damaged file: cannot open %s", full);
         return H5I_INVALID_HID;
     }
     hid_t sp = H5Dget_space(d);
@@ -430,7 +317,7 @@ static hid_t open_ds(reader *rd, hid_t loc, const char *full, const char *name, 
     int ok = r == rank && (d0 < 0 || dims[0] == (hsize_t)d0) && (rank < 2 || dims[1] == (hsize_t)d1);
     if (!ok) {
         H5Dclose(d);
-        *st = bad(rd, "damaged file: %s has an unexpected shape", full);
+        *st = psim_h5_bad(rd, "damaged file: %s has an unexpected shape", full);
         return H5I_INVALID_HID;
     }
     if (len)
@@ -438,7 +325,7 @@ static hid_t open_ds(reader *rd, hid_t loc, const char *full, const char *name, 
     return d;
 }
 
-static psim_status read_f64(reader *rd, hid_t loc, const char *prefix, const char *name, int rank, hssize_t d0,
+static psim_status read_f64(psim_h5_reader *rd, hid_t loc, const char *prefix, const char *name, int rank, hssize_t d0,
                             hssize_t d1, double *out)
 {
     char full[256];
@@ -450,16 +337,16 @@ static psim_status read_f64(reader *rd, hid_t loc, const char *prefix, const cha
     hid_t ft = H5Dget_type(d);
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
-        st = bad(rd, "damaged file: %s is not numeric", full);
+        st = psim_h5_bad(rd, "damaged file: %s is not numeric", full);
     else if ((rank == 1 ? d0 : d0 * d1) > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
-        st = bad(rd, "damaged file: cannot read %s", full);
+        st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
     if (ft >= 0)
         H5Tclose(ft);
     H5Dclose(d);
     return st;
 }
 
-static psim_status read_i64(reader *rd, hid_t loc, const char *name, hssize_t n, int64_t *out)
+static psim_status read_i64(psim_h5_reader *rd, hid_t loc, const char *name, hssize_t n, int64_t *out)
 {
     char full[256];
     snprintf(full, sizeof full, "/results/%s", name);
@@ -469,9 +356,9 @@ static psim_status read_i64(reader *rd, hid_t loc, const char *name, hssize_t n,
         return st;
     hid_t ft = H5Dget_type(d);
     if (ft < 0 || H5Tget_class(ft) != H5T_INTEGER)
-        st = bad(rd, "damaged file: %s is not an integer column", full);
+        st = psim_h5_bad(rd, "damaged file: %s is not an integer column", full);
     else if (H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
-        st = bad(rd, "damaged file: cannot read %s", full);
+        st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
     if (ft >= 0)
         H5Tclose(ft);
     H5Dclose(d);
@@ -480,7 +367,7 @@ static psim_status read_i64(reader *rd, hid_t loc, const char *name, hssize_t n,
 
 /* Read a 1-D variable-length string dataset of d0 entries (d0 < 0: any
  * length up to cap) into out[k]; *n_out receives the count. */
-static psim_status read_strs(reader *rd, hid_t loc, const char *name, hssize_t d0, int cap,
+static psim_status read_strs(psim_h5_reader *rd, hid_t loc, const char *name, hssize_t d0, int cap,
                              char (*out)[PSIM_NAME_MAX], int *n_out)
 {
     char full[256];
@@ -493,28 +380,28 @@ static psim_status read_strs(reader *rd, hid_t loc, const char *name, hssize_t d
     hid_t ft = H5Dget_type(d), mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
     char **v = NULL;
     if (ft < 0 || H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0) {
-        st = bad(rd, "damaged file: %s is not a variable-length string column", full);
+        st = psim_h5_bad(rd, "damaged file: %s is not a variable-length string column", full);
         goto done;
     }
     if (len > (hsize_t)cap) {
-        st = bad(rd, "damaged file: %s has too many entries", full);
+        st = psim_h5_bad(rd, "damaged file: %s has too many entries", full);
         goto done;
     }
     if (len > 0) {
         v = calloc((size_t)len, sizeof *v);
-        mt = str_type_like(ft);
+        mt = psim_h5_str_type_like(ft);
         sp = H5Dget_space(d);
         if (!v) {
             st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
             goto done;
         }
         if (mt < 0 || sp < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-            st = bad(rd, "damaged file: cannot read %s", full);
+            st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
             goto done;
         }
         for (hsize_t k = 0; k < len; k++) {
             if (!v[k] || strlen(v[k]) >= PSIM_NAME_MAX) {
-                st = bad(rd, "damaged file: %s has an empty or over-long name", full);
+                st = psim_h5_bad(rd, "damaged file: %s has an empty or over-long name", full);
                 break;
             }
             snprintf(out[k], PSIM_NAME_MAX, "%s", v[k]);
@@ -541,7 +428,7 @@ done:
             goto cleanup;                                                                                    \
     } while (0)
 
-static psim_status read_estimate(reader *rd, hid_t g, psim_report *rep, double *buf, size_t offset,
+static psim_status read_estimate(psim_h5_reader *rd, hid_t g, psim_report *rep, double *buf, size_t offset,
                                  const char *name)
 {
     const int S = rep->n_strategies;
@@ -567,7 +454,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "psim_report_read_h5: out is NULL");
     *out = NULL;
     psim_h5_quiet();
-    reader rdr = {.path = path, .file = H5I_INVALID_HID, .err = err}, *rd = &rdr;
+    psim_h5_reader rdr = {.path = path, .file = H5I_INVALID_HID, .err = err}, *rd = &rdr;
     psim_report *rep = NULL;
     hid_t g = H5I_INVALID_HID, gs = H5I_INVALID_HID, gd = H5I_INVALID_HID, ga = H5I_INVALID_HID;
     double *buf = NULL;
@@ -592,7 +479,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
                               "damaged file: HDF5 cannot open it (truncated or corrupted)");
     }
     if (H5Aexists(rdr.file, "painsim_version") <= 0) {
-        st = bad(rd, "not a painsim file: %s", "no root attribute 'painsim_version'");
+        st = psim_h5_bad(rd, "not a painsim file: %s", "no root attribute 'painsim_version'");
         goto cleanup;
     }
 
@@ -600,27 +487,27 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     uint64_t seed = 0;
     int64_t patients = 0;
     int H = 0;
-    RCHECK(read_attr_str(rd, rdr.file, "root", "scenario_name", scenario, sizeof scenario));
-    RCHECK(read_attr_num(rd, rdr.file, "seed", H5T_NATIVE_UINT64, &seed));
-    RCHECK(read_attr_num(rd, rdr.file, "patients", H5T_NATIVE_INT64, &patients));
-    RCHECK(read_attr_num(rd, rdr.file, "horizon_days", H5T_NATIVE_INT, &H));
-    RCHECK(read_attr_str(rd, rdr.file, "root", "reference", reference, sizeof reference));
+    RCHECK(psim_h5_read_attr_str(rd, rdr.file, "root", "scenario_name", scenario, sizeof scenario));
+    RCHECK(psim_h5_read_attr_num(rd, rdr.file, "root", "seed", H5T_NATIVE_UINT64, &seed));
+    RCHECK(psim_h5_read_attr_num(rd, rdr.file, "root", "patients", H5T_NATIVE_INT64, &patients));
+    RCHECK(psim_h5_read_attr_num(rd, rdr.file, "root", "horizon_days", H5T_NATIVE_INT, &H));
+    RCHECK(psim_h5_read_attr_str(rd, rdr.file, "root", "reference", reference, sizeof reference));
     if (H < 1 || H > MAX_HORIZON_READ) {
-        st = bad(rd, "damaged file: %s", "root attribute 'horizon_days' is out of range");
+        st = psim_h5_bad(rd, "damaged file: %s", "root attribute 'horizon_days' is out of range");
         goto cleanup;
     }
     if (H5Lexists(rdr.file, "results", H5P_DEFAULT) <= 0) {
-        st = bad(rd, "no /results group: the file %s",
+        st = psim_h5_bad(rd, "no /results group: the file %s",
                  "was written by an older painsim (before the economics) or its run did not finish");
         goto cleanup;
     }
     g = H5Gopen2(rdr.file, "results", H5P_DEFAULT);
     if (g < 0) {
-        st = bad(rd, "damaged file: cannot open %s", "/results");
+        st = psim_h5_bad(rd, "damaged file: cannot open %s", "/results");
         goto cleanup;
     }
-    RCHECK(read_attr_str(rd, g, "/results", "reference", ref2, sizeof ref2));
-    RCHECK(read_attr_str(rd, g, "/results", "currency", currency, sizeof currency));
+    RCHECK(psim_h5_read_attr_str(rd, g, "/results", "reference", ref2, sizeof ref2));
+    RCHECK(psim_h5_read_attr_str(rd, g, "/results", "currency", currency, sizeof currency));
 
     /* strategies and adverse-event kinds fix the sizes */
     int S = 0, K = 0, F = 0;
@@ -631,7 +518,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     }
     RCHECK(read_strs(rd, g, "strategy", -1, PSIM_MAX_STRATEGIES, names, &S));
     if (S < 1) {
-        st = bad(rd, "damaged file: %s has no rows", "/results/strategy");
+        st = psim_h5_bad(rd, "damaged file: %s has no rows", "/results/strategy");
         goto cleanup;
     }
     {
@@ -642,7 +529,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
             goto cleanup;
         H5Dclose(d);
         if (len > 4096) {
-            st = bad(rd, "damaged file: %s has too many entries", full);
+            st = psim_h5_bad(rd, "damaged file: %s has too many entries", full);
             goto cleanup;
         }
         kinds = calloc(len > 0 ? (size_t)len : 1, sizeof *kinds);
@@ -659,7 +546,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
             goto cleanup;
         H5Dclose(d);
         if (W > PSIM_MAX_WTP) {
-            st = bad(rd, "damaged file: %s has too many entries", "/results/wtp");
+            st = psim_h5_bad(rd, "damaged file: %s has too many entries", "/results/wtp");
             goto cleanup;
         }
     }
@@ -682,7 +569,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
             rep->reference_index = s;
     }
     if (rep->reference_index < 0) {
-        st = bad(rd, "damaged file: the reference strategy '%s' is not in /results/strategy", rep->reference);
+        st = psim_h5_bad(rd, "damaged file: the reference strategy '%s' is not in /results/strategy", rep->reference);
         goto cleanup;
     }
     for (int k = 0; k < K; k++)
@@ -741,7 +628,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
             else if (strcmp(names[s], "extended") == 0)
                 dmn = PSIM_DOMINANCE_EXTENDED;
             else {
-                st = bad(rd, "damaged file: /results/dominated has the unknown value '%s'", names[s]);
+                st = psim_h5_bad(rd, "damaged file: /results/dominated has the unknown value '%s'", names[s]);
                 goto cleanup;
             }
             rep->strategies[s].dominated = dmn;
@@ -783,7 +670,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
                 if (strcmp(names[k], rep->strategies[s].name) == 0)
                     idx = s;
             if (idx < 0) {
-                st = bad(rd, "damaged file: /results/frontier names the unknown strategy '%s'", names[k]);
+                st = psim_h5_bad(rd, "damaged file: /results/frontier names the unknown strategy '%s'", names[k]);
                 goto cleanup;
             }
             rep->frontier[k] = idx;
@@ -795,7 +682,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     {
         htri_t has_seq = H5Lexists(g, "sequential_icer", H5P_DEFAULT);
         if (has_seq < 0) {
-            st = bad(rd, "damaged file: cannot look up %s", "/results/sequential_icer");
+            st = psim_h5_bad(rd, "damaged file: cannot look up %s", "/results/sequential_icer");
             goto cleanup;
         }
         if (has_seq == 0) {
@@ -809,7 +696,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
                     if (strcmp(names[s], psim_seq_status_name((psim_seq_status)k)) == 0)
                         v = k;
                 if (v < 0) {
-                    st = bad(rd, "damaged file: /results/sequential_status has the unknown value '%s'", names[s]);
+                    st = psim_h5_bad(rd, "damaged file: /results/sequential_status has the unknown value '%s'", names[s]);
                     goto cleanup;
                 }
                 rep->strategies[s].seq_status = (psim_seq_status)v;
@@ -821,12 +708,12 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
                     if (strcmp(names[s], rep->strategies[j].name) == 0)
                         idx = j;
                 if (names[s][0] && idx < 0) {
-                    st = bad(rd, "damaged file: /results/sequential_previous names the unknown strategy '%s'",
+                    st = psim_h5_bad(rd, "damaged file: /results/sequential_previous names the unknown strategy '%s'",
                              names[s]);
                     goto cleanup;
                 }
                 if ((idx >= 0) != (rep->strategies[s].seq_status == PSIM_SEQ_COMPARED)) {
-                    st = bad(rd, "damaged file: /results/sequential_previous and sequential_status disagree for '%s'",
+                    st = psim_h5_bad(rd, "damaged file: /results/sequential_previous and sequential_status disagree for '%s'",
                              rep->strategies[s].name);
                     goto cleanup;
                 }
@@ -845,19 +732,19 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     if (K > 0) {
         ga = H5Gopen2(g, "adverse_events", H5P_DEFAULT);
         if (ga < 0) {
-            st = bad(rd, "not a complete painsim file: no group %s", "/results/adverse_events");
+            st = psim_h5_bad(rd, "not a complete painsim file: no group %s", "/results/adverse_events");
             goto cleanup;
         }
         for (int q = 0; q < K; q++) {
             char prefix[PSIM_NAME_MAX + 64];
             snprintf(prefix, sizeof prefix, "/results/adverse_events/%s", kinds[q]);
             if (!valid_link_name(kinds[q]) || H5Lexists(ga, kinds[q], H5P_DEFAULT) <= 0) {
-                st = bad(rd, "not a complete painsim file: no group %s", prefix);
+                st = psim_h5_bad(rd, "not a complete painsim file: no group %s", prefix);
                 goto cleanup;
             }
             hid_t gk = H5Gopen2(ga, kinds[q], H5P_DEFAULT);
             if (gk < 0) {
-                st = bad(rd, "damaged file: cannot open %s", prefix);
+                st = psim_h5_bad(rd, "damaged file: cannot open %s", prefix);
                 goto cleanup;
             }
             st = read_f64(rd, gk, prefix, "per_patient", 1, S, 0, buf);
@@ -876,7 +763,7 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     /* per-day arrays */
     if (H5Lexists(rdr.file, "strategies", H5P_DEFAULT) <= 0 ||
         (gs = H5Gopen2(rdr.file, "strategies", H5P_DEFAULT)) < 0) {
-        st = bad(rd, "not a complete painsim file: no group %s", "/strategies");
+        st = psim_h5_bad(rd, "not a complete painsim file: no group %s", "/strategies");
         goto cleanup;
     }
     for (int s = 0; s < S; s++) {
@@ -884,19 +771,19 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
         char prefix[PSIM_NAME_MAX + 64];
         snprintf(prefix, sizeof prefix, "/strategies/%s/daily", rs->name);
         if (!valid_link_name(rs->name) || H5Lexists(gs, rs->name, H5P_DEFAULT) <= 0) {
-            st = bad(rd, "not a complete painsim file: no group %s", prefix);
+            st = psim_h5_bad(rd, "not a complete painsim file: no group %s", prefix);
             goto cleanup;
         }
         hid_t gst = H5Gopen2(gs, rs->name, H5P_DEFAULT);
         if (gst < 0) {
-            st = bad(rd, "damaged file: cannot open %s", prefix);
+            st = psim_h5_bad(rd, "damaged file: cannot open %s", prefix);
             goto cleanup;
         }
         if (H5Lexists(gst, "daily", H5P_DEFAULT) > 0)
             gd = H5Gopen2(gst, "daily", H5P_DEFAULT);
         H5Gclose(gst);
         if (gd < 0) {
-            st = bad(rd, "not a complete painsim file: no group %s", prefix);
+            st = psim_h5_bad(rd, "not a complete painsim file: no group %s", prefix);
             goto cleanup;
         }
         struct {
