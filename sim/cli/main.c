@@ -322,29 +322,13 @@ static int ensure_dir(const char *path)
     return mkdir(path, 0777) == 0;
 }
 
-/* Progress of a PSA run: iterations, not patients. */
-static void psa_progress(void *data, int64_t done, int64_t total, double elapsed)
-{
-    cli_progress *p = data;
-    if (!p->enabled || total <= 0)
-        return;
-    if (done < total && p->drawn && elapsed - p->last_draw < 0.2)
-        return;
-    p->last_draw = elapsed;
-    p->drawn = 1;
-    double rate = elapsed > 0 ? (double)done / elapsed : 0.0;
-    fprintf(stderr, "\r%5.1f%%  %lld/%lld PSA iterations  %.1f iterations/s  %.0f s left ", 100.0 * done / total,
-            (long long)done, (long long)total, rate, rate > 0 ? (double)(total - done) / rate : 0.0);
-    fflush(stderr);
-}
-
 /* The PSA run mode: simulate, analyse, write the file, print the tables. */
 static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, const cli_args *a, psim_error *err)
 {
     psim_psa_sample *smp = NULL;
     psim_psa_analysis *an = NULL;
     cli_progress *prog = opt->progress_data;
-    opt->progress = psa_progress;
+    opt->progress = cli_progress_iterations;
     /* nothing is written when the output file exists and --force is not given */
     struct stat sb;
     if (!a->force && stat(opt->output_path, &sb) == 0)

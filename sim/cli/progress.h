@@ -13,6 +13,8 @@ typedef struct cli_progress {
 } cli_progress;
 
 void cli_progress_update(void *data, int64_t done, int64_t total, double elapsed);
+/* The same for a PSA run, counting iterations instead of patients. */
+void cli_progress_iterations(void *data, int64_t done, int64_t total, double elapsed);
 void cli_progress_finish(cli_progress *p);
 
 #endif
