@@ -94,6 +94,11 @@ typedef struct psim_results {
     psim_strategy_summary *strategies;
 } psim_results;
 
+/* Whether `path` may take a run's output: PSIM_OK when it does not exist,
+ * or is a regular file and force is set; PSIM_ERR_EXISTS when it exists
+ * without force; PSIM_ERR_USAGE when it is a directory or a device. */
+psim_status psim_output_check(const char *path, int force, psim_error *err) PSIM_MUST_CHECK;
+
 /* Run the scenario.  On success *results (if results is not NULL) receives the
  * summaries (free with psim_results_destroy). */
 psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt, psim_results **results,

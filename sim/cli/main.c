@@ -329,12 +329,12 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     psim_psa_analysis *an = NULL;
     cli_progress *prog = opt->progress_data;
     opt->progress = cli_progress_iterations;
-    /* nothing is written when the output file exists and --force is not given */
-    struct stat sb;
-    if (!a->force && stat(opt->output_path, &sb) == 0)
-        return psim_error_set(err, PSIM_ERR_EXISTS, opt->output_path, 0, 0,
-                              "output file exists; use --force to overwrite it or -o to choose another name");
-    psim_status st = psim_psa_run(scn, opt, &smp, err);
+    /* the file is written after the analysis: refuse a name it could not
+     * take before simulating, as a cohort run does */
+    psim_status st = psim_output_check(opt->output_path, a->force, err);
+    if (st != PSIM_OK)
+        return st;
+    st = psim_psa_run(scn, opt, &smp, err);
     cli_progress_finish(prog);
     if (st == PSIM_OK)
         st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, opt->threads, &an,

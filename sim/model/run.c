@@ -28,6 +28,21 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+psim_status psim_output_check(const char *path, int force, psim_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return PSIM_OK;
+    if (!S_ISREG(sb.st_mode))
+        return psim_error_set(err, PSIM_ERR_USAGE, path, 0, 0,
+                              "exists and is not a regular file (a directory or a device); "
+                              "choose another name with -o");
+    if (!force)
+        return psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
+                              "output file exists; use --force to overwrite it or -o to choose another name");
+    return PSIM_OK;
+}
+
 /* ---- block buffers ---------------------------------------------------- */
 
 typedef struct run_ctx {
@@ -404,16 +419,9 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
 
     int created = 0;
     if (opt.output_path) {
-        struct stat sb;
-        if (stat(opt.output_path, &sb) == 0) {
-            if (!S_ISREG(sb.st_mode))
-                return psim_error_set(err, PSIM_ERR_USAGE, opt.output_path, 0, 0,
-                                      "exists and is not a regular file (a directory or a device); "
-                                      "choose another name with -o");
-            if (!opt.force)
-                return psim_error_set(err, PSIM_ERR_EXISTS, opt.output_path, 0, 0,
-                                      "output file exists; use --force to overwrite it or -o to choose another name");
-        }
+        st = psim_output_check(opt.output_path, opt.force, err);
+        if (st != PSIM_OK)
+            return st;
         size_t len = strlen(opt.output_path) + sizeof ".partial";
         partial = malloc(len);
         if (!partial)

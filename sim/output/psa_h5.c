@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -203,16 +202,10 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     int created = 0;
     const int I = smp->iterations, S = smp->n_strategies, C = smp->n_cols, W = a->n_wtp;
     const int P = a->n_evppi, G = a->n_groups;
-    struct stat sb;
 
-    if (stat(path, &sb) == 0) {
-        if (!S_ISREG(sb.st_mode))
-            return psim_error_set(err, PSIM_ERR_USAGE, path, 0, 0,
-                                  "exists and is not a regular file (a directory or a device); choose another name with -o");
-        if (!force)
-            return psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
-                                  "output file exists; use --force to overwrite it or -o to choose another name");
-    }
+    st = psim_output_check(path, force, err);
+    if (st != PSIM_OK)
+        return st;
     size_t len = strlen(path) + sizeof ".partial";
     partial = malloc(len);
     size_t nmax = (size_t)(C > S ? C : S);
