@@ -297,6 +297,10 @@ int psim_treatment_builtin(const char *name, psim_treatment *t);
 /* MODEL.md section 5 defaults: RUB, 3.5% discounting, u0 0.80, slope -0.041. */
 void psim_economics_default(psim_economics *e);
 
+/* Whether relief with this mean and sd is a Beta on [lo, hi] (or sd is 0,
+ * a point mass): the rule loading checks, and a PSA checks on every draw. */
+int psim_relief_feasible(psim_meansd r, double lo, double hi);
+
 /* The mean of a distribution (dirichlet: alpha_k / sum alpha, into mean[0..dim)). */
 void psim_dist_mean(const psim_dist *d, double *mean);
 

@@ -43,14 +43,6 @@ void psim_psa_sample_destroy(psim_psa_sample *s)
 
 /* ---- checks of a drawn parameter set ------------------------------------ */
 
-static int beta_feasible(psim_meansd r, double a, double b)
-{
-    if (r.sd == 0)
-        return 1;
-    double w = b - a, x = (r.mean - a) / w, v = r.sd * r.sd / (w * w);
-    return x > 0 && x < 1 && v < x * (1 - x);
-}
-
 psim_status psim_psa_check_params(const psim_scenario *scn, psim_error *err)
 {
     const psim_cohort_params *c = &scn->cohort;
@@ -74,11 +66,11 @@ psim_status psim_psa_check_params(const psim_scenario *scn, psim_error *err)
             return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
                                   "treatments.%s: peak_days %.6g is before onset_days %.6g", t->name, t->peak_days,
                                   t->onset_days);
-        if (!beta_feasible(t->relief_responder, 0.5, 1.0))
+        if (!psim_relief_feasible(t->relief_responder, 0.5, 1.0))
             return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
                                   "treatments.%s.relief.responder: no Beta on [0.5, 1] has mean %.6g and sd %.6g",
                                   t->name, t->relief_responder.mean, t->relief_responder.sd);
-        if (!beta_feasible(t->relief_non_responder, 0.0, 0.5))
+        if (!psim_relief_feasible(t->relief_non_responder, 0.0, 0.5))
             return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
                                   "treatments.%s.relief.non_responder: no Beta on [0, 0.5) has mean %.6g and sd %.6g",
                                   t->name, t->relief_non_responder.mean, t->relief_non_responder.sd);

@@ -1114,13 +1114,10 @@ static size_t builtin_count(void)
 static psim_status check_relief(const conv *c, const yd_node *at, const char *path,
                                 const psim_meansd *r, double a, double b)
 {
-    if (r->sd == 0)
+    if (psim_relief_feasible(*r, a, b))
         return PSIM_OK;
     double w = b - a;
     double x = (r->mean - a) / w;
-    double v = r->sd * r->sd / (w * w);
-    if (x > 0 && x < 1 && v < x * (1 - x))
-        return PSIM_OK;
     if (!(x > 0 && x < 1))
         return fail(c, at,
                     "`%s`: no Beta distribution on [%g, %g] has mean %.15g and sd %.15g > 0 "
@@ -2627,4 +2624,14 @@ void psim_scenario_destroy(psim_scenario *scn)
         return;
     free(scn->source_text);
     free(scn);
+}
+
+int psim_relief_feasible(psim_meansd r, double lo, double hi)
+{
+    if (r.sd == 0)
+        return 1;
+    double w = hi - lo;
+    double x = (r.mean - lo) / w;
+    double v = r.sd * r.sd / (w * w);
+    return x > 0 && x < 1 && v < x * (1 - x);
 }
