@@ -56,6 +56,7 @@ typedef struct psim_psa_sample {
     char (*col_unit)[32];                   /* [C] */
     char (*col_dist)[96];                   /* [C] "beta(40, 35)" */
     int *col_param;                         /* [C] index of the parameter the column belongs to */
+    char (*param_name)[PSIM_PARAM_NAME_MAX]; /* [n_params] scenario key ("cohort.lumbar_levels") */
     int *param_col;                         /* [n_params] its first column */
     int *param_dim;                         /* [n_params] its number of columns */
     double *params;            /* [I x C] the drawn values */

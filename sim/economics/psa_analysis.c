@@ -260,7 +260,7 @@ psim_status psim_psa_analyse(const psim_psa_sample *smp, const psim_economics *e
                 int k = groups[g].param[j];
                 p += param_cols(smp, k, jc + p, C - p);
                 int n = snprintf(a->group_members[g] + o, sizeof a->group_members[g] - o, "%s%s", j ? ", " : "",
-                                 smp->col_name[smp->param_col[k]]);
+                                 smp->param_name[k]);
                 if (n > 0 && o + (size_t)n < sizeof a->group_members[g])
                     o += (size_t)n;
             }

@@ -27,6 +27,7 @@ void psim_psa_sample_destroy(psim_psa_sample *s)
     free(s->col_unit);
     free(s->col_dist);
     free(s->col_param);
+    free(s->param_name);
     free(s->param_col);
     free(s->param_dim);
     free(s->params);
@@ -113,6 +114,7 @@ psim_psa_sample *psim_psa_sample_new_(int I, int S, int C, int P)
     ALLOC(s->col_unit, c1);
     ALLOC(s->col_dist, c1);
     ALLOC(s->col_param, c1);
+    ALLOC(s->param_name, p1);
     ALLOC(s->param_col, p1);
     ALLOC(s->param_dim, p1);
     ALLOC(s->params, (size_t)I * c1);
@@ -151,6 +153,7 @@ static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
     for (int k = 0; k < P; k++) {
         const psim_uncertain *u = &scn->uncertain[k];
         int dim = u->dist.dim > 0 ? u->dist.dim : 1;
+        snprintf(s->param_name[k], sizeof s->param_name[k], "%s", u->name);
         s->param_col[k] = col;
         s->param_dim[k] = dim;
         for (int d = 0; d < dim; d++, col++) {

@@ -378,23 +378,10 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
                "evpi x population x discounted years (0 when economics.population is not given)"),
            "write /psa/evpi_population");
 
-    {   /* parameter names: a dirichlet's without the [k] of its columns */
-        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc((size_t)(P > 0 ? P : 1), sizeof *pn);
-        if (!pn) {
-            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
-            goto cleanup;
-        }
-        for (int k = 0; k < P; k++) {
-            snprintf(pn[k], sizeof pn[k], "%s", smp->col_name[smp->param_col[k]]);
-            char *br = smp->param_dim[k] > 1 ? strrchr(pn[k], '[') : NULL;
-            if (br)
-                *br = '\0';
-            names[k] = pn[k];
-        }
-        herr_t rc = psim_h5_write_strs(g, "evppi_parameters", (hsize_t)P, names, "name", "the parameters of the evppi rows");
-        free(pn);
-        WCHECK(rc, "write /psa/evppi_parameters");
-    }
+    for (int k = 0; k < P; k++)
+        names[k] = smp->param_name[k];
+    WCHECK(psim_h5_write_strs(g, "evppi_parameters", (hsize_t)P, names, "name", "the parameters of the evppi rows"),
+           "write /psa/evppi_parameters");
     WCHECK(f64(g, "evppi", (hsize_t)P, (hsize_t)W, a->evppi, cu,
                "EVPPI per patient of each uncertain parameter [parameter x wtp] (Strong, Oakley & Brennan 2014)"),
            "write /psa/evppi");
@@ -678,18 +665,14 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
                       *(double **)((char *)smp + is_tables[k].offset)));
     /* parameters <-> columns: columns named name[k] belong to one parameter */
     {
-        char (*pn)[PSIM_PARAM_NAME_MAX] = calloc(P > 0 ? (size_t)P : 1u, sizeof *pn);
-        if (!pn) {
-            st = psim_error_set(err, PSIM_ERR_NOMEM, path, 0, 0, "out of memory reading the PSA file");
-            goto cleanup;
-        }
-        st = rd_strs(&r, "evppi_parameters", (hsize_t)P, pn[0], PSIM_PARAM_NAME_MAX);
+        st = rd_strs(&r, "evppi_parameters", (hsize_t)P, smp->param_name[0], PSIM_PARAM_NAME_MAX);
         int col = 0;
         for (int k = 0; st == PSIM_OK && k < P; k++) {
-            size_t L = strlen(pn[k]);
+            const char *pn = smp->param_name[k];
+            size_t L = strlen(pn);
             smp->param_col[k] = col;
             int dim = 0;
-            while (col < C && strncmp(smp->col_name[col], pn[k], L) == 0 &&
+            while (col < C && strncmp(smp->col_name[col], pn, L) == 0 &&
                    (smp->col_name[col][L] == '\0' || smp->col_name[col][L] == '[')) {
                 smp->col_param[col] = k;
                 col++;
@@ -701,7 +684,6 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
         }
         if (st == PSIM_OK && col != C)
             st = damaged(&r, "/psa/evppi_parameters does not match /psa/parameter_names");
-        free(pn);
         if (st != PSIM_OK)
             goto cleanup;
     }

@@ -308,12 +308,7 @@ static void print_table(const char *scenario, const psim_psa_sample *smp, const 
                 char label[PSIM_PARAM_NAME_MAX + PSIM_NAME_MAX];
                 const double *v, *se;
                 if (x < a->n_evppi) {
-                    snprintf(label, sizeof label, "%s", smp->col_name[smp->param_col[x]]);
-                    if (smp->param_dim[x] > 1) {
-                        char *br = strrchr(label, '[');
-                        if (br)
-                            *br = '\0';
-                    }
+                    snprintf(label, sizeof label, "%s", smp->param_name[x]);
                     v = a->evppi + (size_t)x * W;
                     se = a->evppi_se + (size_t)x * W;
                 } else {
@@ -392,10 +387,7 @@ static void print_csv(const psim_psa_sample *smp, const psim_psa_analysis *a, FI
         fprintf(fp, ",ceac:%s,expected_nmb_%s:%s,expected_nmb_se_%s:%s,expected_loss_%s:%s", smp->strategy[s], cur,
                 smp->strategy[s], cur, smp->strategy[s], cur, smp->strategy[s]);
     for (int k = 0; k < a->n_evppi; k++) {
-        char name[PSIM_PARAM_NAME_MAX];
-        snprintf(name, sizeof name, "%s", smp->col_name[smp->param_col[k]]);
-        if (smp->param_dim[k] > 1 && strrchr(name, '['))
-            *strrchr(name, '[') = '\0';
+        const char *name = smp->param_name[k];
         fprintf(fp, ",evppi_%s:%s,evppi_se_%s:%s", cur, name, cur, name);
     }
     for (int g = 0; g < a->n_groups; g++)
@@ -446,11 +438,7 @@ static void print_csv_long(const char *scn, const psim_psa_sample *smp, const ps
                      a->evpi_se[w] * a->population_factor, cur);
         long_row(fp, scn, "", "", "evpi_noise_corrected", l, a->evpi_corrected[w], a->evpi_corrected_se[w], cur);
         for (int k = 0; k < a->n_evppi; k++) {
-            char name[PSIM_PARAM_NAME_MAX];
-            snprintf(name, sizeof name, "%s", smp->col_name[smp->param_col[k]]);
-            if (smp->param_dim[k] > 1 && strrchr(name, '['))
-                *strrchr(name, '[') = '\0';
-            long_row(fp, scn, "", name, "evppi", l, a->evppi[(size_t)k * W + w], a->evppi_se[(size_t)k * W + w], cur);
+            long_row(fp, scn, "", smp->param_name[k], "evppi", l, a->evppi[(size_t)k * W + w], a->evppi_se[(size_t)k * W + w], cur);
         }
         for (int g = 0; g < a->n_groups; g++) {
             char name[PSIM_NAME_MAX + 8];
@@ -538,12 +526,8 @@ static void print_json(const char *scn, const psim_psa_sample *smp, const psim_p
         }
         fputs("},\n     \"evppi\": {", fp);
         for (int k = 0; k < a->n_evppi; k++) {
-            char name[PSIM_PARAM_NAME_MAX];
-            snprintf(name, sizeof name, "%s", smp->col_name[smp->param_col[k]]);
-            if (smp->param_dim[k] > 1 && strrchr(name, '['))
-                *strrchr(name, '[') = '\0';
             fputs(k ? ", " : "", fp);
-            json_str(fp, name);
+            json_str(fp, smp->param_name[k]);
             fputs(": ", fp);
             json_est(fp, a->evppi[(size_t)k * W + w], a->evppi_se[(size_t)k * W + w]);
         }
