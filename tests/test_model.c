@@ -309,3 +309,162 @@ Test(model, byte_identical_datasets_at_1_2_and_4_threads)
     psim_results_destroy(r4);
     psim_scenario_destroy(scn);
 }
+
+/* ---- v1.1: duration plateau (shift_days) and review-day relapse checks ---- */
+
+/* Noise-free, every patient a responder with relief exactly 0.7 and a decay
+ * so fast that E(d + tau) equals 0.7 exactly on the days tau < D and is below
+ * it from D on: the plateau length measures D = shift + LogNormal(median,
+ * sigma) patient by patient. */
+static const char *const shift_scn_fmt =
+    "patients: 1\nhorizon_days: 400\n"
+    "cohort: {myofascial: 1, aspirin_recent: 0, noise: {sd: 0, phi: 0.9},\n"
+    "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
+    "treatments: {t: {base: botox, p_first: 1, antibody_risk: 0, onset_days: 0, peak_days: 0,\n"
+    "  relief: {responder: {mean: 0.7, sd: 0}}, half_life_days: 0.01,\n"
+    "  duration: {median_days: 40, sigma: 0.6, shift_days: %g}}}\n"
+    "strategies: [{name: once, treatment: t, schedule: {days: [0]}}]\n";
+
+static int plateau_days(const tu_one *o, int H)
+{
+    int tau = 0;
+    while (tau < H && o->effect[tau] == 0.7)
+        tau++;
+    return tau;
+}
+
+Test(model, duration_is_a_plateau_plus_a_lognormal_tail)
+{
+    char text[1024];
+    snprintf(text, sizeof text, shift_scn_fmt, 0.0);
+    psim_scenario *s0 = tu_load(text);
+    snprintf(text, sizeof text, shift_scn_fmt, 30.0);
+    psim_scenario *s30 = tu_load(text);
+    psim_model *m0 = tu_model(s0), *m30 = tu_model(s30);
+    const int H = 400, n = 20000;
+    const int taus[] = {10, 29, 31, 45, 70, 120};
+    const int nt = (int)(sizeof taus / sizeof taus[0]);
+    int above[6] = {0};
+    tu_one *o = calloc(1, sizeof *o);
+    for (int i = 0; i < n; i++) {
+        tu_simulate(m0, 0, i, o);
+        int d0 = plateau_days(o, H);
+        tu_simulate(m30, 0, i, o);
+        int d30 = plateau_days(o, H);
+        /* the same z behind the duration (common random numbers): the plateau
+         * adds exactly shift_days to every patient's D */
+        if (d0 > 0 && d30 < H)
+            cr_assert_eq(d30, d0 + 30, "patient %d: %d vs %d + 30 days", i, d30, d0);
+        for (int k = 0; k < nt; k++)
+            above[k] += d30 > taus[k]; /* E(tau) == rho  <=>  tau < D */
+    }
+    for (int k = 0; k < nt; k++) {
+        double p = taus[k] <= 30 ? 1.0 : 0.5 * erfc((log((taus[k] - 30.0) / 40.0) / 0.6) / sqrt(2.0));
+        double est = (double)above[k] / n;
+        char what[64];
+        snprintf(what, sizeof what, "P(D > %d days)", taus[k]);
+        if (p == 1.0)
+            cr_assert_eq(above[k], n, "%s: every patient is still on the plateau", what);
+        else
+            ASSERT_NEAR_SE(est, p, sqrt(p * (1 - p) / n), what);
+    }
+    free(o);
+    psim_model_destroy(m0);
+    psim_model_destroy(m30);
+    psim_scenario_destroy(s0);
+    psim_scenario_destroy(s30);
+}
+
+static const char *const review_exact_fmt =
+    "patients: 1\nhorizon_days: 426\n"
+    "cohort:\n"
+    "  baseline_vas: {mean: 7.0, sd: 0, min: 4, max: 10}\n"
+    "  myofascial: 1\n"
+    "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}\n"
+    "  aspirin_recent: 0\n"
+    "  noise: {sd: 0, phi: 0.9}\n"
+    "treatments: {t: {base: botox, p_first: 1, p_persist: 1, antibody_risk: 0,\n"
+    "  relief: {responder: {mean: 0.7, sd: 0}}, duration: {median_days: %d, sigma: 0}}}\n"
+    "strategies:\n"
+    "  - {name: any_day, treatment: t, schedule: {on_relapse: {max_sessions: 4}}}\n"
+    "  - {name: review, treatment: t, schedule: {on_relapse: {max_sessions: 4, review_every_days: 120}}}\n";
+
+Test(model, relapse_on_review_days_only)
+{
+    /* B = 7, rho = 0.7, D fixed, half-life 14: VAS > 3.5 once 0.7 x 2^-(x/14) < 0.5,
+     * x > 14 log2(1.4) = 6.8, so the pain returns on day d + D + 7. */
+    struct {
+        int median;
+        int n_any, any[4];
+        int n_rev, rev[4];
+    } cases[] = {
+        /* D = 90: back on day 97 after each session; review days 120, 240, 360 all find it */
+        {90, 4, {0, 97, 194, 291}, 4, {0, 120, 240, 360}},
+        /* D = 150: back on day 157; the review on day 120 finds the effect still there and
+         * waits for day 240; from there it is back on day 397, after the review of day 360 */
+        {150, 3, {0, 157, 314, -1}, 2, {0, 240, -1, -1}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char text[2048];
+        snprintf(text, sizeof text, review_exact_fmt, cases[c].median);
+        psim_scenario *scn = tu_load(text);
+        psim_model *m = tu_model(scn);
+        tu_one *o = calloc(1, sizeof *o);
+        tu_simulate(m, 0, 0, o);
+        cr_assert_eq(o->out.sessions, cases[c].n_any, "D %d, any day: %d sessions", cases[c].median,
+                     o->out.sessions);
+        for (int j = 0; j < cases[c].n_any; j++)
+            cr_assert_eq(o->day[j], cases[c].any[j], "D %d, any day: session %d on day %d", cases[c].median,
+                         j + 1, o->day[j]);
+        tu_simulate(m, 1, 0, o);
+        cr_assert_eq(o->out.sessions, cases[c].n_rev, "D %d, review: %d sessions", cases[c].median,
+                     o->out.sessions);
+        for (int j = 0; j < cases[c].n_rev; j++)
+            cr_assert_eq(o->day[j], cases[c].rev[j], "D %d, review: session %d on day %d", cases[c].median,
+                         j + 1, o->day[j]);
+        free(o);
+        psim_model_destroy(m);
+        psim_scenario_destroy(scn);
+    }
+}
+
+/* With noise and random durations: every later session falls on a review day
+ * (previous session + k x 120) on which VAS > B/2, and on every review day
+ * that was passed over the VAS was at most B/2. */
+Test(model, review_schedule_holds_for_every_patient)
+{
+    psim_scenario *scn = tu_load(
+        "patients: 1\nhorizon_days: 426\n"
+        "cohort: {myofascial: 1, aspirin_recent: 0,\n"
+        "  contraindications: {anticoagulants: 0, bleeding_disorder: 0, infection: 0, hypersensitivity: 0, acute_muscle_trauma: 0, needle_phobia: 0}}\n"
+        "strategies: [{name: r, treatment: botox, schedule: {on_relapse: {max_sessions: 4, review_every_days: 120}}}]\n");
+    psim_model *m = tu_model(scn);
+    tu_one *o = calloc(1, sizeof *o);
+    int given = 0, skipped = 0;
+    for (int i = 0; i < 3000; i++) {
+        tu_simulate(m, 0, i, o);
+        double half_B = 0.5 * o->p.baseline_vas;
+        int ns = o->out.sessions;
+        for (int j = 0; j < ns; j++) {
+            int last = o->day[j];
+            int next = j + 1 < ns ? o->day[j + 1] : -1;
+            if (next >= 0) {
+                cr_assert_eq((next - last) % 120, 0, "patient %d: session %d on day %d, %d days after day %d", i,
+                             j + 2, next, next - last, last);
+                cr_assert_gt(o->vas[next], half_B, "patient %d: session on day %d without relapse", i, next);
+                given++;
+            }
+            if (j + 1 >= 4)
+                break;
+            for (int d = last + 120; d < 426 && (next < 0 || d < next); d += 120) {
+                cr_assert_leq(o->vas[d], half_B, "patient %d: relapse on review day %d not treated", i, d);
+                skipped++;
+            }
+        }
+    }
+    cr_assert_gt(given, 1000);
+    cr_assert_gt(skipped, 100, "some review days find the effect still there");
+    free(o);
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}

@@ -52,7 +52,7 @@ Test(published, jabbari2006_first_series_persistence_and_flu_like)
 {
     psim_scenario *scn;
     psim_results *r = run_scenario("jabbari2006.yaml", &scn);
-    const psim_strategy_summary *bx = strategy(r, "botox_q4m");
+    const psim_strategy_summary *bx = strategy(r, "botox_review");
     double se, v;
     v = psim_summary_observed_response(bx, 21, &se);
     check_figure("Jabbari first-series response at 3 weeks", v, se, 40.0 / 75.0);
@@ -127,7 +127,7 @@ Test(published, de_andres2003_no_adverse_event_after_one_session)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/scenarios/jabbari2006.yaml", PAINSIM_SOURCE_DIR);
-    const char *set[] = {"strategies.botox_q4m.schedule.sessions=1"};
+    const char *set[] = {"strategies.botox_review.schedule.on_relapse.max_sessions=1"};
     psim_scenario *scn = tu_load_file(path, set, 1);
     char out[256];
     tu_tmpname(out, sizeof out, "deandres");
@@ -135,8 +135,8 @@ Test(published, de_andres2003_no_adverse_event_after_one_session)
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     cr_assert(f >= 0);
     size_t n1, n2;
-    unsigned char *flu = tu_read_raw(f, "/strategies/botox_q4m/adverse_events/flu_like", &n1);
-    unsigned char *loc = tu_read_raw(f, "/strategies/botox_q4m/adverse_events/local", &n2);
+    unsigned char *flu = tu_read_raw(f, "/strategies/botox_review/adverse_events/flu_like", &n1);
+    unsigned char *loc = tu_read_raw(f, "/strategies/botox_review/adverse_events/local", &n2);
     cr_assert(flu && loc && n1 == n2 && n1 == 2 * (size_t)scn->patients, "uint16 per patient");
     const uint16_t *a = (const uint16_t *)flu, *b = (const uint16_t *)loc;
     size_t none = 0, n = (size_t)scn->patients;

@@ -142,6 +142,7 @@ static void same_treatment(const psim_treatment *a, const psim_treatment *b)
     SAME_D(a->peak_days, b->peak_days, "peak_days");
     SAME_D(a->duration_median_days, b->duration_median_days, "duration.median_days");
     SAME_D(a->duration_sigma, b->duration_sigma, "duration.sigma");
+    SAME_D(a->duration_shift_days, b->duration_shift_days, "duration.shift_days");
     SAME_D(a->half_life_days, b->half_life_days, "half_life_days");
     SAME_I(a->units_per_level, b->units_per_level, "units_per_level");
     SAME_I(a->max_units_per_session, b->max_units_per_session, "max_units_per_session");
@@ -255,6 +256,7 @@ static void same_scenario(const psim_scenario *a, const psim_scenario *b)
         SAME_D(x->schedule.relapse_threshold, y->schedule.relapse_threshold, "relapse_threshold");
         SAME_I(x->schedule.relapse_max_sessions, y->schedule.relapse_max_sessions,
                "relapse_max_sessions");
+        SAME_I(x->schedule.relapse_review_days, y->schedule.relapse_review_days, "relapse_review_days");
     }
     SAME_S(a->reference, b->reference, "reference");
     SAME_I(a->reference_index, b->reference_index, "reference_index");
@@ -358,6 +360,7 @@ Test(scenario_defaults, botox_and_schedule_match_model_md)
     cr_assert_eq(t->peak_days, 21);
     cr_assert_eq(t->duration_median_days, 90);
     cr_assert_eq(t->duration_sigma, 0.5);
+    cr_assert_eq(t->duration_shift_days, 0, "v1.1: no plateau by default, v1 scenarios unchanged");
     cr_assert_eq(t->half_life_days, 14);
     cr_assert_eq(t->units_per_level, 50);
     cr_assert_eq(t->max_units_per_session, 500);
@@ -680,6 +683,12 @@ Test(scenario_errors, sizes_and_day_counts)
     expect_error_pre("treatments: {botox: {duration: {median_days: 0}}}\n", NAME ":1:46: ",
                      "`treatments.botox.duration.median_days` must be in (0, 36525], got 0");
     expect_error_pre("treatments: {botox: {duration: {sigma: -0.5}}}\n", NAME ":1:40: ", "`treatments.botox.duration.sigma` must be in [0, 5], got -0.5");
+    expect_error_pre("treatments: {botox: {duration: {shift_days: -1}}}\n", NAME ":1:45: ",
+                     "`treatments.botox.duration.shift_days` must be in [0, 36525], got -1");
+    expect_error_pre("treatments: {botox: {duration: {shift_days: 36526}}}\n", NAME ":1:45: ",
+                     "`treatments.botox.duration.shift_days` must be in [0, 36525], got 36526");
+    expect_error_pre("treatments: {botox: {duration: {shift: 30}}}\n", NAME ":1:33: ",
+                     "unknown key `shift` in `treatments.botox.duration`");
     expect_error_pre("treatments: {botox: {half_life_days: 0}}\n", NAME ":1:38: ", "`treatments.botox.half_life_days` must be in (0, 36525], got 0");
     expect_error_pre("treatments: {botox: {onset_days: -1}}\n", NAME ":1:34: ", "`treatments.botox.onset_days` must be in [0, 36525], got -1");
     expect_error_pre("treatments: {botox: {dose: {units_per_level: -50}}}\n", NAME ":1:46: ", "must be an integer in [0,");
@@ -1302,6 +1311,7 @@ Test(scenario_schedule, continue_if_and_on_relapse)
     cr_assert_eq(sc->kind, PSIM_SCHEDULE_RELAPSE);
     cr_assert_eq(sc->relapse_threshold, 0.5);
     cr_assert_eq(sc->relapse_max_sessions, 4);
+    cr_assert_eq(sc->relapse_review_days, 0, "v1.1: any day by default");
     cr_assert_eq(sc->start_day, 0);
     cr_assert_eq(sc->continue_if, PSIM_CONTINUE_ALWAYS);
     cr_assert_eq(sc->assess_after_days, 21);
@@ -1326,8 +1336,29 @@ Test(scenario_schedule, continue_if_and_on_relapse)
     cr_assert(strstr(y, "    schedule:\n      every_days: 84\n      sessions: 3\n      start_day: 0\n"
                         "      continue_if: responded_first\n      assess_after_days: 83\n") != NULL, "%s", y);
     cr_assert(strstr(y, "    schedule:\n      on_relapse:\n        threshold: 0.5\n        max_sessions: 4\n"
-                        "      start_day: 0\n      continue_if: always\n      assess_after_days: 21\n") != NULL,
+                        "        review_every_days: 0\n      start_day: 0\n      continue_if: always\n      assess_after_days: 21\n") != NULL,
               "%s", y);
+    free(y);
+    psim_scenario_destroy(s);
+}
+
+Test(scenario_schedule, review_days_and_duration_shift)
+{
+    psim_scenario *s = load_ok(
+        "treatments: {plateau: {base: botox, duration: {median_days: 40, sigma: 0.9, shift_days: 30}}}\n"
+        "strategies:\n"
+        "  - {name: r, treatment: plateau, schedule: {on_relapse: {review_every_days: 120, max_sessions: 4}}}\n"
+        "  - {name: one, treatment: botox, schedule: {on_relapse: {review_every_days: 10, max_sessions: 1}}}\n");
+    const psim_treatment *t = treatment_of(s, "plateau");
+    cr_assert_eq(t->duration_shift_days, 30);
+    cr_assert_eq(t->duration_median_days, 40);
+    cr_assert_eq(s->strategies[0].schedule.relapse_review_days, 120);
+    /* one session only: no later session, so no interval to break */
+    cr_assert_eq(s->strategies[1].schedule.relapse_review_days, 10);
+    check_round_trip(s);
+    char *y = to_yaml(s);
+    cr_assert(strstr(y, "      median_days: 40\n      sigma: 0.9\n      shift_days: 30\n") != NULL, "%s", y);
+    cr_assert(strstr(y, "        review_every_days: 120\n") != NULL, "%s", y);
     free(y);
     psim_scenario_destroy(s);
 }
@@ -1362,6 +1393,12 @@ Test(scenario_schedule, errors)
         {pre, "    schedule: {on_relapse: {max_sessions: 0}}\n", NAME ":4:43: ",
          "`strategies.a.schedule.on_relapse.max_sessions` must be an integer in [1, 64], got 0"},
         {pre, "    schedule: {on_relapse: {max_sessions: 65}}\n", NAME ":4:43: ", "got 65"},
+        {pre, "    schedule: {on_relapse: {review_every_days: -1}}\n", NAME ":4:48: ",
+         "`strategies.a.schedule.on_relapse.review_every_days` must be an integer in [0, 36525], got -1"},
+        {pre, "    schedule: {on_relapse: {review_every_days: 83}}\n", NAME ":4:48: ",
+         "`strategies.a.schedule.on_relapse.review_every_days`: review_every_days 83 breaks the minimum "
+         "interval of 84 days of treatment `botox`"},
+        {pre, "    schedule: {on_relapse: {review_every_days: 1.5}}\n", NAME ":4:48: ", "review_every_days`: expected an integer, got `1.5`"},
         {pre, "    schedule: {on_relapse: 0.5}\n", NAME ":4:28: ",
          "`strategies.a.schedule.on_relapse`: expected a mapping, got `0.5`"},
         {pre, "    schedule: {on_relapse: {treshold: 0.5}}\n", NAME ":4:29: ",

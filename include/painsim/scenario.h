@@ -111,6 +111,8 @@ typedef struct psim_treatment {
     double onset_days, peak_days;      /* time course, days */
     double duration_median_days;       /* LogNormal median, days */
     double duration_sigma;             /* LogNormal sigma */
+    double duration_shift_days;        /* plateau before the LogNormal part, days (v1.1, default 0):
+                                        * D = shift + LogNormal(median, sigma), floored at peak */
     double half_life_days;             /* decay after the duration, days */
     int units_per_level;               /* 0: no dose */
     int max_units_per_session;
@@ -144,6 +146,8 @@ typedef struct psim_schedule {
     psim_continue_rule continue_if;  /* default always */
     double relapse_threshold;     /* RELAPSE: next session when VAS(t) > threshold x B (default 0.5) */
     int relapse_max_sessions;     /* RELAPSE: at most this many sessions (default 4) */
+    int relapse_review_days;      /* RELAPSE (v1.1): check only on review days, last session + k x this;
+                                   * 0 (default): any day */
 } psim_schedule;
 
 typedef struct psim_strategy {

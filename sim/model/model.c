@@ -654,7 +654,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                 dc->rho[j][r] = rho;
             }
         }
-        double dur = t->duration_median_days * exp(t->duration_sigma * z_dur);
+        double dur = t->duration_shift_days + t->duration_median_days * exp(t->duration_sigma * z_dur);
         if (dur < t->peak_days)
             dur = t->peak_days;
         merge_effect(&es, day, rho, t->onset_days, t->peak_days, dur, tc->inv_ramp, tc->inv_half_life);
@@ -714,7 +714,20 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
             /* the first day, at least the minimum interval after the last
              * session, on which VAS(t) > threshold x B */
             const double thr = sch->relapse_threshold * B;
-            for (int d = earliest; d < H; d++) {
+            const int review = sch->relapse_review_days;
+            if (review > 0) {
+                /* v1.1: only on review days, last session + k x review, at
+                 * or after the earliest allowed day */
+                for (int64_t d = (int64_t)day + review; d < H; d += review) {
+                    if (d < earliest)
+                        continue;
+                    effect_ready(&es, (int)d + 1);
+                    if (vas_of(E, eps, B, (int)d) > thr) {
+                        next_day = (int)d;
+                        break;
+                    }
+                }
+            } else for (int d = earliest; d < H; d++) {
                 if (d >= es.ready)
                     effect_ready(&es, d + 32);
                 if (vas_of(E, eps, B, d) > thr) {

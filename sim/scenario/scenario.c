@@ -65,7 +65,7 @@ static const char *const treatment_keys[] = {
     "adverse_events", NULL};
 static const char *const relief_keys[] = {"responder", "non_responder", NULL};
 static const char *const meansd_keys[] = {"mean", "sd", NULL};
-static const char *const duration_keys[] = {"median_days", "sigma", NULL};
+static const char *const duration_keys[] = {"median_days", "sigma", "shift_days", NULL};
 static const char *const dose_keys[] = {"units_per_level", "max_units_per_session", NULL};
 static const char *const price_keys[] = {"model", "per_unit", "packages", "vial_units",
                                          "vial_price", NULL};
@@ -75,7 +75,7 @@ static const char *const strategy_keys[] = {"name", "treatment", "fallback", "ba
 static const char *const schedule_keys[] = {"days",      "every_days",        "sessions",
                                             "start_day", "assess_after_days", "continue_if",
                                             "on_relapse", NULL};
-static const char *const relapse_keys[] = {"threshold", "max_sessions", NULL};
+static const char *const relapse_keys[] = {"threshold", "max_sessions", "review_every_days", NULL};
 static const char *const output_keys[] = {"record_every_days", "trajectories", "compression",
                                           NULL};
 static const char *const economics_keys[] = {"currency", "discount",   "utility", "wtp",
@@ -720,6 +720,7 @@ static const char *unit_for(const char *name)
         {"onset_days", "days"},
         {"peak_days", "days"},
         {"median_days", "days"},
+        {"shift_days", "days"},
         {"half_life_days", "days"},
         {"sigma", "1"},
         {"utility_decrement", "QALY"},
@@ -1397,6 +1398,7 @@ static psim_status conv_treatment_fields(const conv *c, const yd_node *m, const 
             goto cleanup;
         OPT(sub, dp, "median_days", rd_double(c, v_, p_, pos_days, &t->duration_median_days));
         OPT(sub, dp, "sigma", rd_double(c, v_, p_, sigma, &t->duration_sigma));
+        OPT(sub, dp, "shift_days", rd_double(c, v_, p_, days, &t->duration_shift_days));
     }
     OPT(m, path, "half_life_days", rd_double(c, v_, p_, pos_days, &t->half_life_days));
     sub = yd_map_get(m, "dose");
@@ -1604,6 +1606,7 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
     s->continue_if = PSIM_CONTINUE_ALWAYS;
     s->relapse_threshold = DEFAULT_RELAPSE_THRESHOLD;
     s->relapse_max_sessions = DEFAULT_RELAPSE_MAX_SESSIONS;
+    s->relapse_review_days = 0;
     OPT(m, path, "assess_after_days", rd_int(c, v_, p_, 1, DAYS_MAX, &s->assess_after_days));
     if (cont) {
         int rule = 0;
@@ -1721,6 +1724,20 @@ static psim_status conv_schedule(const conv *c, const yd_node *m, const char *pa
         OPT(relapse, sp, "threshold", rd_double(c, v_, p_, threshold, &s->relapse_threshold));
         OPT(relapse, sp, "max_sessions",
             rd_int(c, v_, p_, 1, PSIM_MAX_SESSIONS, &s->relapse_max_sessions));
+        OPT(relapse, sp, "review_every_days",
+            rd_int(c, v_, p_, 0, DAYS_MAX, &s->relapse_review_days));
+        if (s->relapse_review_days > 0 && s->relapse_max_sessions > 1) {
+            /* review days are the only days a later session can be given */
+            const yd_node *rv = yd_map_get(relapse, "review_every_days");
+            char rp[PATH_MAX_LEN];
+            join(rp, sizeof rp, sp, "review_every_days");
+            snprintf(what, sizeof what, "review_every_days %d", s->relapse_review_days);
+            st = check_interval(c, rv, rp, s->relapse_review_days, what, t);
+            if (st == PSIM_OK)
+                st = check_interval(c, rv, rp, s->relapse_review_days, what, fb);
+            if (st != PSIM_OK)
+                goto cleanup;
+        }
         OPT(m, path, "start_day", rd_int(c, v_, p_, 0, INT_MAX, &s->start_day));
         if (s->start_day >= horizon) {
             join(sp, sizeof sp, path, "start_day");

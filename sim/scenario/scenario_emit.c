@@ -395,6 +395,7 @@ static void emit_treatment(sbuf *b, const psim_scenario *scn, const psim_treatme
     section(b, 2, "duration");
     kv_par(b, scn, 3, "median_days", &t->duration_median_days);
     kv_par(b, scn, 3, "sigma", &t->duration_sigma);
+    kv_par(b, scn, 3, "shift_days", &t->duration_shift_days);
     kv_par(b, scn, 2, "half_life_days", &t->half_life_days);
     section(b, 2, "dose");
     kv_int(b, 3, "units_per_level", t->units_per_level);
@@ -453,6 +454,7 @@ static void emit_strategy(sbuf *b, const psim_scenario *scn, const psim_strategy
         section(b, 3, "on_relapse");
         kv_par(b, scn, 4, "threshold", &sc->relapse_threshold);
         kv_int(b, 4, "max_sessions", sc->relapse_max_sessions);
+        kv_int(b, 4, "review_every_days", sc->relapse_review_days);
         kv_int(b, 3, "start_day", sc->start_day);
     }
     indent(b, 3);
