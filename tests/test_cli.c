@@ -174,11 +174,11 @@ Test(cli, bad_input_exits_2_and_writes_nothing)
     cr_assert(!exists("s.h5"));
 }
 
-Test(cli, runtime_failure_exits_1_without_partial_file)
+Test(cli, missing_output_directory_exits_2_without_partial_file)
 {
     write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o no/such/dir/x.h5 --quiet", &out), 1);
+    cr_assert_eq(painsim("run small.yaml -o no/such/dir/x.h5 --quiet", &out), 2);
     cr_assert(strstr(out, "no/such/dir/x.h5"), "message names the file: %s", out);
     free(out);
     cr_assert(!exists("no/such/dir/x.h5.partial"));

@@ -125,13 +125,13 @@ void psim_psa_analysis_destroy(psim_psa_analysis *a);
 
 /* ---- the file ----------------------------------------------------------- */
 
-/* Write a PSA file (docs/output-format.md, group /psa): root attributes and
- * /scenario as in a cohort run, then /psa with the sample and the analysis.
- * Written to NAME.partial and renamed when complete; an existing NAME is an
- * error unless force. */
-psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *scn, const char *command_line,
-                              const psim_psa_sample *smp, const psim_psa_analysis *a,
-                              psim_error *err) PSIM_MUST_CHECK;
+/* Write a PSA file (docs/output-format.md, group /psa) named by
+ * opt->output_path: root attributes and /scenario as in a cohort run, then
+ * /psa with the sample and the analysis.  Uses opt's force, command_line and
+ * notice.  Written to NAME.partial and renamed when complete, as a cohort run
+ * does (see psim_output_check); an existing NAME is an error unless force. */
+psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *opt, const psim_psa_sample *smp,
+                              const psim_psa_analysis *a, psim_error *err) PSIM_MUST_CHECK;
 
 /* Read the sample and the analysis back from a PSA file.  A file without /psa
  * gives PSIM_ERR_INPUT. *scenario_name receives the scenario's name. */

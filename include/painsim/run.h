@@ -28,6 +28,10 @@ extern "C" {
 typedef void (*psim_progress_fn)(void *data, int64_t patients_done, int64_t patients_total,
                                  double elapsed_seconds);
 
+/* Called with a one-line message about something the run did that the user
+ * should hear of (for example: a stale NAME.partial of a killed run removed). */
+typedef void (*psim_notice_fn)(void *data, const char *message);
+
 typedef struct psim_run_options {
     int threads;                   /* 0: OpenMP's default */
     const char *output_path;       /* the HDF5 file; NULL: simulate and summarise only */
@@ -36,6 +40,8 @@ typedef struct psim_run_options {
     psim_progress_fn progress;     /* may be NULL */
     void *progress_data;
     volatile sig_atomic_t *cancel; /* when set to nonzero, the run stops with PSIM_ERR_INTERRUPTED */
+    psim_notice_fn notice;         /* may be NULL */
+    void *notice_data;
 } psim_run_options;
 
 psim_run_options psim_run_options_default(void);
@@ -96,7 +102,10 @@ typedef struct psim_results {
 
 /* Whether `path` may take a run's output: PSIM_OK when it does not exist,
  * or is a regular file and force is set; PSIM_ERR_EXISTS when it exists
- * without force; PSIM_ERR_USAGE when it is a directory or a device. */
+ * without force, or when another run is writing NAME.partial (it holds the
+ * lock); PSIM_ERR_USAGE when its directory is missing, when it is a directory,
+ * a symbolic link, a FIFO or a device, or when NAME.partial is not a regular
+ * file.  A NAME.partial whose writer is gone (stale) is fine: the run removes it. */
 psim_status psim_output_check(const char *path, int force, psim_error *err) PSIM_MUST_CHECK;
 
 /* Run the scenario.  On success *results (if results is not NULL) receives the

@@ -31,6 +31,12 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+static void on_notice(void *data, const char *message)
+{
+    (void)data;
+    fprintf(stderr, "painsim: %s\n", message);
+}
+
 static const char main_help[] =
     "painsim " PAINSIM_VERSION ": Monte Carlo simulator of pain-response cohorts\n"
     "(botulinum toxin A and comparators for chronic low back pain).\n"
@@ -340,7 +346,7 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
         st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, opt->threads, &an,
                               err);
     if (st == PSIM_OK)
-        st = psim_psa_write_h5(opt->output_path, a->force, scn, opt->command_line, smp, an, err);
+        st = psim_psa_write_h5(scn, opt, smp, an, err);
     if (st == PSIM_OK)
         st = psim_psa_print(scn->name, smp, an, PSIM_PSA_TABLE, stdout, err);
     if (st == PSIM_OK && !a->quiet) {
@@ -396,15 +402,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     opt.progress = cli_progress_update;
     opt.progress_data = &prog;
     opt.cancel = &interrupted;
+    opt.notice = on_notice;
     /* The first Ctrl-C stops the run cleanly (no partial file); a second one,
-     * with the default action restored, ends the program at once. */
+     * with the default action restored, ends the program at once.  A closed
+     * terminal (SIGHUP), Ctrl-\ (SIGQUIT) and a reader of stdout that went
+     * away (SIGPIPE) stop it the same way.  After a SIGKILL the next run finds
+     * the partial file unlocked and replaces it. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t k = 0; k < sizeof stop_signals / sizeof stop_signals[0]; k++)
+        sigaction(stop_signals[k], &sa, NULL);
     if (scn->psa.iterations > 0) {
         st = run_psa(scn, &opt, &a, &err);
         goto done;

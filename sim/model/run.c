@@ -11,6 +11,7 @@
 
 #include "model/block.h"
 #include "output/h5out.h"
+#include "output/outfile.h"
 #include "painsim/model.h"
 #include "painsim/report.h"
 
@@ -26,21 +27,6 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-psim_status psim_output_check(const char *path, int force, psim_error *err)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return PSIM_OK;
-    if (!S_ISREG(sb.st_mode))
-        return psim_error_set(err, PSIM_ERR_USAGE, path, 0, 0,
-                              "exists and is not a regular file (a directory or a device); "
-                              "choose another name with -o");
-    if (!force)
-        return psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
-                              "output file exists; use --force to overwrite it or -o to choose another name");
-    return PSIM_OK;
 }
 
 /* ---- block buffers ---------------------------------------------------- */
@@ -412,21 +398,15 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     psim_results *res = NULL;
     psim_h5 *h5 = NULL;
     psim_block *slots = NULL;
-    char *partial = NULL;
+    psim_outfile out = {.fd = -1};
     int n_slots = 0;
     if (results)
         *results = NULL;
 
-    int created = 0;
     if (opt.output_path) {
         st = psim_output_check(opt.output_path, opt.force, err);
         if (st != PSIM_OK)
             return st;
-        size_t len = strlen(opt.output_path) + sizeof ".partial";
-        partial = malloc(len);
-        if (!partial)
-            return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        snprintf(partial, len, "%s.partial", opt.output_path);
     }
 
     st = psim_model_create(scn, &m, err);
@@ -464,8 +444,11 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
         }
     }
 
-    if (partial) {
-        st = psim_h5_create(partial, opt.output_path, !opt.force, m, opt.command_line, &h5, &created, err);
+    if (opt.output_path) {
+        st = psim_outfile_begin(&out, opt.output_path, opt.force, opt.notice, opt.notice_data, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+        st = psim_h5_create(out.h5_name, opt.output_path, m, opt.command_line, &h5, err);
         if (st != PSIM_OK)
             goto cleanup;
     }
@@ -544,19 +527,15 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
         h5 = NULL;
         if (st != PSIM_OK)
             goto cleanup;
-        if (rename(partial, opt.output_path) != 0) {
-            st = psim_error_set(err, PSIM_ERR_IO, opt.output_path, 0, 0,
-                                "cannot rename %s to the output name: %s", partial, strerror(errno));
+        st = psim_outfile_commit(&out, err);
+        if (st != PSIM_OK)
             goto cleanup;
-        }
     }
     res->elapsed_seconds = now_seconds() - t0;
 
 cleanup:
     psim_h5_close(h5);
-    if (st != PSIM_OK && created)
-        unlink(partial);
-    free(partial);
+    psim_outfile_abort(&out);
     for (int k = 0; k < n_slots; k++)
         block_free(&slots[k], scn->n_strategies);
     free(slots);

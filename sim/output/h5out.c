@@ -184,13 +184,12 @@ static void h5_init_ids(psim_h5 *h)
     }
 }
 
-psim_status psim_h5_create(const char *path, const char *display, int exclusive, const psim_model *m,
-                           const char *command_line, psim_h5 **out, int *created, psim_error *err)
+psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
+                           psim_h5 **out, psim_error *err)
 {
     psim_status st = PSIM_OK;
     const char *out_path = display;
     *out = NULL;
-    *created = 0;
     /* Do not let HDF5 close files again at exit after a failed close (a
      * full disk): HDF5 1.10 can crash there.  The writer closes what it opens. */
     H5dont_atexit();
@@ -229,17 +228,11 @@ psim_status psim_h5_create(const char *path, const char *display, int exclusive,
     mdc.min_size = 1024 * 1024;
     mdc.max_size = 4 * 1024 * 1024;
     CHECK(H5Pset_mdc_config(fapl, &mdc), "set the metadata cache size");
-    h->file = H5Fcreate(path, exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (h->file < 0 && exclusive && access(path, F_OK) == 0) {
-        H5Eclear2(H5E_DEFAULT);
-        st = psim_error_set(err, PSIM_ERR_EXISTS, path, 0, 0,
-                            "exists: another painsim run may be writing %s; if none is, remove %s "
-                            "or run with --force",
-                            display, path);
-        goto cleanup;
-    }
+    /* The file was created and locked by psim_outfile_begin; HDF5's own lock
+     * would conflict with that one. */
+    CHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
+    h->file = H5Fcreate(h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     CHECK(h->file, "create the output file");
-    *created = 1;
 
     /* root attributes */
     char created_at[32];

@@ -10,13 +10,11 @@
 
 typedef struct psim_h5 psim_h5;
 
-/* Create the file at `path` with every dataset sized for the cohort; errors
- * name `display` (the final file name).  With `exclusive` an existing file at
- * `path` is an error (PSIM_ERR_EXISTS) and is left alone; otherwise it is
- * truncated.  *created tells whether this call created the file. */
-psim_status psim_h5_create(const char *path, const char *display, int exclusive, const psim_model *m,
-                           const char *command_line, psim_h5 **out, int *created,
-                           psim_error *err) PSIM_MUST_CHECK;
+/* Lay out the file HDF5 opens as `h5_name` (psim_outfile's name for the
+ * partial file it created) with every dataset sized for the cohort; errors
+ * name `display` (the final file name). */
+psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
+                           psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
 
 /* Write one block (blocks arrive in index order). */
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err) PSIM_MUST_CHECK;

