@@ -211,3 +211,22 @@ Test(rel, output_into_a_missing_directory_is_bad_input_naming_it)
     free(out);
     cr_assert(!tu_exists("no"));
 }
+
+Test(rel, a_fifo_as_scenario_or_painsim_file_is_refused_at_once)
+{
+    char *out;
+    cr_assert_eq(tu_shell("mkfifo s.yaml f.h5", NULL), 0);
+    /* timeout: before the fix each of these blocked for ever on open() */
+    cr_assert_eq(tu_shell("timeout 20 '" PAINSIM_BIN "' validate s.yaml", &out), 2, "%s", out);
+    cr_assert(strstr(out, "s.yaml: is a FIFO (named pipe); the scenario file must be a regular file"), "%s", out);
+    free(out);
+    cr_assert_eq(tu_shell("timeout 20 '" PAINSIM_BIN "' run s.yaml -o x.h5", &out), 2, "%s", out);
+    free(out);
+    cr_assert_eq(tu_shell("timeout 20 '" PAINSIM_BIN "' summary f.h5", &out), 2, "%s", out);
+    cr_assert(strstr(out, "f.h5: is a FIFO (named pipe); the painsim file must be a regular file"), "%s", out);
+    free(out);
+    cr_assert_eq(tu_shell("mkdir dir.h5 && timeout 20 '" PAINSIM_BIN "' summary dir.h5", &out), 2, "%s", out);
+    cr_assert(strstr(out, "is a directory"), "%s", out);
+    free(out);
+    cr_assert(!tu_exists("x.h5"));
+}

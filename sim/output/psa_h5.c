@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "model/psa_internal.h"
 #include "output/h5read.h"
 #include "output/h5util.h"
@@ -437,6 +438,10 @@ cleanup:
 
 int psim_psa_file_has_psa(const char *path)
 {
+    psim_error ignored;
+    psim_error_clear(&ignored);
+    if (psim_check_regular_input(path, "painsim file", &ignored) != PSIM_OK)
+        return -1;
     psim_h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
@@ -584,6 +589,9 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
     rd_t r = {{path, H5I_INVALID_HID, err}, H5I_INVALID_HID};
     *smp_out = NULL;
     *a_out = NULL;
+    st = psim_check_regular_input(path, "painsim file", err);
+    if (st != PSIM_OK)
+        return st;
     psim_h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/files.h"
 #include "output/h5read.h"
 #include "output/h5util.h"
 
@@ -462,10 +463,9 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     char (*names)[PSIM_NAME_MAX] = NULL;
     char (*kinds)[PSIM_NAME_MAX] = NULL;
 
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return psim_error_set(err, PSIM_ERR_INPUT, path, 0, 0, "cannot open: %s", strerror(errno));
-    fclose(probe);
+    st = psim_check_regular_input(path, "painsim file", err);
+    if (st != PSIM_OK)
+        return st;
     htri_t is_h5 = H5Fis_hdf5(path);
     if (is_h5 <= 0) {
         H5Eclear2(H5E_DEFAULT);

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -16,7 +17,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/files.h"
 #include "scenario/yamldoc.h"
 
 #define PATIENTS_MAX ((int64_t)1 << 40)
@@ -2586,8 +2590,21 @@ psim_status psim_scenario_load(const char *path, const char *const *set, int n_s
                             "psim_scenario_load: invalid arguments");
         goto cleanup;
     }
-    fp = fopen(path, "rb");
+    st = psim_check_regular_input(path, "scenario file", err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    /* O_NONBLOCK: a FIFO swapped in after the check cannot block the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+        close(fd);
+        fd = -1;
+        errno = EINVAL;
+    }
+    fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!fp) {
+        if (fd >= 0)
+            close(fd);
         st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot open the scenario file: %s",
                             strerror(errno));
         goto cleanup;

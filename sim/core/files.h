@@ -1,0 +1,13 @@
+/* Internal: checks on the files painsim reads. */
+#ifndef PAINSIM_FILES_H
+#define PAINSIM_FILES_H
+
+#include "painsim/error.h"
+
+/* PSIM_OK when `path` is a regular file (symbolic links followed); otherwise
+ * PSIM_ERR_INPUT naming what it is.  Never blocks: a FIFO is examined without
+ * being opened for reading in blocking mode.  `what` says what the file was
+ * meant to be ("scenario file", "painsim file"). */
+psim_status psim_check_regular_input(const char *path, const char *what, psim_error *err) PSIM_MUST_CHECK;
+
+#endif
