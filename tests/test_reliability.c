@@ -1,7 +1,11 @@
+#define _DEFAULT_SOURCE /* wait4 */
 /* Reliability of the painsim command against hostile or unlucky surroundings:
  * planted links, signals, files that appear during a run, damaged files,
  * FIFOs, memory limits.  Each test reproduces a defect an audit found. */
 #include "testutil.h"
+
+#include <sys/resource.h>
+#include <time.h>
 
 static void setup_dir(void)
 {
@@ -229,4 +233,74 @@ Test(rel, a_fifo_as_scenario_or_painsim_file_is_refused_at_once)
     cr_assert(strstr(out, "is a directory"), "%s", out);
     free(out);
     cr_assert(!tu_exists("x.h5"));
+}
+
+/* Run painsim with args in the scratch directory; its exit status, wall time
+ * and peak memory (including the reading child of `summary`). */
+static int run_measured(const char *args, double *seconds, long *maxrss_kib)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s >/dev/null 2>err.txt", tu_dir, PAINSIM_BIN, args);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    *maxrss_kib = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Overwrite `len` bytes at the file offset of dataset `name`'s data plus `at`. */
+static void damage_dataset(const char *file, const char *name, hsize_t at, const void *bytes, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, file);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    cr_assert(d >= 0, "no dataset %s", name);
+    haddr_t off = H5Dget_offset(d);
+    if (off == HADDR_UNDEF) {
+        /* chunked: the first chunk's address */
+        hsize_t origin[H5S_MAX_RANK] = {0}, size = 0;
+        unsigned mask = 0;
+        cr_assert(H5Dget_chunk_info_by_coord(d, origin, &mask, &off, &size) >= 0, "%s has no data address", name);
+    }
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b");
+    cr_assert(fp);
+    cr_assert_eq(fseek(fp, (long)(off + at), SEEK_SET), 0);
+    cr_assert_eq(fwrite(bytes, 1, len, fp), len);
+    fclose(fp);
+}
+
+Test(rel, a_damaged_string_length_is_a_damaged_file_quickly_and_in_little_memory)
+{
+    tu_write_file("small.yaml", small);
+    char *out;
+    cr_assert_eq(painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
+    free(out);
+    /* the first string of /results/strategy claims 4 GiB: before the fix
+     * summary allocated and zeroed 8.4 GB for 16+ s and exited 0 */
+    const unsigned char huge[4] = {0xf0, 0xff, 0xff, 0xff};
+    damage_dataset("s.h5", "/results/strategy", 0, huge, 4);
+    double seconds = 0;
+    long kib = 0;
+    int rc = run_measured("summary s.h5", &seconds, &kib);
+    char *err = NULL;
+    tu_shell("cat err.txt", &err);
+    cr_assert_eq(rc, 2, "%s", err);
+    cr_assert(strstr(err, "s.h5: damaged file") && strstr(err, "/results/strategy"), "%s", err);
+    cr_assert_lt(kib, 256 * 1024, "summary of a damaged file peaked at %ld KiB", kib);
+    cr_assert_lt(seconds, 30.0, "summary of a damaged file took %.1f s", seconds);
+    free(err);
 }

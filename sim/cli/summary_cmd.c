@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,8 +116,43 @@ static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
     return st;
 }
 
-/* Read and print; returns the exit status. */
-static int summarise(const char *path, int fmt)
+/* Limits of the reading child.  What summary holds in memory is at most a few
+ * times what the file stores (the PSA sample and its analysis) plus the HDF5
+ * library; reading is a pass over the file.  A damaged length that asks for
+ * gigabytes, or a loop in damaged metadata, hits these and is reported as a
+ * damaged file in seconds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define READER_LIMIT_MEMORY 0 /* AddressSanitizer reserves terabytes of address space */
+#else
+#define READER_LIMIT_MEMORY 1
+#endif
+
+static unsigned long long file_size_of(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
+}
+
+static unsigned long long reader_memory_limit(const char *path)
+{
+    return (1ULL << 30) + 4 * file_size_of(path);
+}
+
+static void limit_reader(const char *path)
+{
+    unsigned long long mib = file_size_of(path) >> 20;
+    struct rlimit cpu = {.rlim_cur = (rlim_t)(60 + mib), .rlim_max = (rlim_t)(70 + mib)};
+    setrlimit(RLIMIT_CPU, &cpu);
+    if (READER_LIMIT_MEMORY) {
+        struct rlimit as = {.rlim_cur = (rlim_t)reader_memory_limit(path), .rlim_max = (rlim_t)reader_memory_limit(path)};
+        setrlimit(RLIMIT_AS, &as);
+    }
+}
+
+/* Read and print; returns the exit status.  `limited`: this is the reading
+ * child under resource limits, where running out of memory means the file
+ * asked for more than its size allows, i.e. it is damaged. */
+static int summarise(const char *path, int fmt, int limited)
 {
     psim_error err;
     psim_error_clear(&err);
@@ -135,6 +172,13 @@ static int summarise(const char *path, int fmt)
     psim_report_destroy(rep);
     if (st == PSIM_OK)
         return SUMMARY_OK;
+    if (st == PSIM_ERR_NOMEM && limited) {
+        fprintf(stderr,
+                "painsim summary: error: %s: damaged file: reading it needs more memory than a painsim file of "
+                "its size can (the reader is limited to %llu MiB)\n",
+                path, (unsigned long long)(reader_memory_limit(path) >> 20));
+        return SUMMARY_INPUT;
+    }
     char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
     psim_error_format(&err, buf, sizeof buf);
     fprintf(stderr, "painsim summary: error: %s\n", buf);
@@ -143,18 +187,20 @@ static int summarise(const char *path, int fmt)
 
 /* HDF5 1.10 checks most of a file's structure, but some corrupted metadata
  * (such as a variable-length string whose global-heap entry has a damaged
- * length) makes the library itself read out of bounds.  The file is
- * therefore read in a child process: if that dies on a signal, the file is
- * reported as damaged instead of the command crashing.  Without fork the
- * file is read in this process. */
+ * length) makes the library itself read out of bounds or allocate what the
+ * damaged length says.  The file is therefore read in a child process with
+ * limited memory and CPU time (limit_reader): if that dies on a signal or runs
+ * out of its limits, the file is reported as damaged instead of the command
+ * crashing or swapping.  Without fork the file is read in this process. */
 static int run_isolated(const char *path, int fmt)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        return summarise(path, fmt);
+        return summarise(path, fmt, 0);
     if (pid == 0) {
-        int rc = summarise(path, fmt);
+        limit_reader(path);
+        int rc = summarise(path, fmt, 1);
         if (fflush(stdout) != 0 && rc == SUMMARY_OK)
             rc = SUMMARY_RUNTIME;
         _exit(rc);
@@ -177,9 +223,15 @@ static int run_isolated(const char *path, int fmt)
         raise(sig);
         return 128 + sig;
     }
-    fprintf(stderr,
-            "painsim summary: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
-            path, sig);
+    if (sig == SIGXCPU)
+        fprintf(stderr,
+                "painsim summary: error: %s: damaged file: reading it took more CPU time than a painsim file of "
+                "its size can\n",
+                path);
+    else
+        fprintf(stderr,
+                "painsim summary: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
+                path, sig);
     return SUMMARY_INPUT;
 }
 

@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "output/h5util.h"
 
@@ -15,6 +18,117 @@ hid_t psim_h5_str_type_like(hid_t ft)
         return H5I_INVALID_HID;
     }
     return t;
+}
+
+typedef struct vlen_budget {
+    size_t total;
+} vlen_budget;
+
+static void *bounded_alloc(size_t size, void *info)
+{
+    vlen_budget *b = info;
+    if (size > PSIM_H5_VLEN_STRING_MAX + 1 || b->total + size > PSIM_H5_VLEN_TOTAL_MAX)
+        return NULL;
+    b->total += size;
+    return malloc(size);
+}
+
+static void bounded_free(void *p, void *info)
+{
+    (void)info;
+    free(p);
+}
+
+/* A variable-length string is stored in the dataset as its length (4 bytes,
+ * little-endian), then where it lives in the global heap.  HDF5 allocates and
+ * zeroes a conversion buffer of the stored length before it asks the vlen
+ * allocator for memory, so a damaged length costs gigabytes before the
+ * allocator can refuse: read the stored lengths of a contiguous dataset (the
+ * layout painsim writes) and check them first.  0 when they are all at most
+ * PSIM_H5_VLEN_STRING_MAX (or the layout is another one), -1 otherwise. */
+static int stored_lengths_ok(hid_t d, hsize_t n)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0)
+        return -1;
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    H5Pclose(dcpl);
+    if (layout == H5D_COMPACT || layout == H5D_CHUNKED)
+        return 0; /* not written by painsim; the rlimit of the reading process bounds these */
+    if (layout != H5D_CONTIGUOUS)
+        return -1;
+    haddr_t off = H5Dget_offset(d);
+    hsize_t size = H5Dget_storage_size(d);
+    if (off == HADDR_UNDEF || size == 0)
+        return 0; /* never written: HDF5 returns the fill value (NULL strings) */
+    if (size % n != 0 || size / n < 4 || size / n > 64)
+        return -1;
+    size_t elem = (size_t)(size / n);
+    hid_t f = H5Iget_file_id(d), fapl = f >= 0 ? H5Fget_access_plist(f) : H5I_INVALID_HID;
+    void *handle = NULL;
+    int rc = -1;
+    if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 && H5Fget_vfd_handle(f, fapl, &handle) >= 0 && handle) {
+        int fd = *(int *)handle;
+        unsigned char raw[64];
+        rc = 0;
+        for (hsize_t k = 0; k < n && rc == 0; k++) {
+            if (pread(fd, raw, 4, (off_t)(off + k * elem)) != 4) {
+                rc = -1;
+                break;
+            }
+            uint32_t len = (uint32_t)raw[0] | (uint32_t)raw[1] << 8 | (uint32_t)raw[2] << 16 | (uint32_t)raw[3] << 24;
+            if (len > PSIM_H5_VLEN_STRING_MAX)
+                rc = -1;
+        }
+    } else if (fapl >= 0) {
+        rc = 0; /* another file driver: the allocator and the rlimit bound the read */
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (f >= 0)
+        H5Fclose(f);
+    return rc;
+}
+
+int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, int *bad_entry)
+{
+    if (bad_entry)
+        *bad_entry = 0;
+    if (n == 0)
+        return 0;
+    if (n > PSIM_H5_VLEN_TOTAL_MAX / sizeof(char *) || stored_lengths_ok(d, n) != 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    char **v = calloc((size_t)n, sizeof *v);
+    if (!v)
+        return -2;
+    vlen_budget budget = {0};
+    hid_t mt = psim_h5_str_type_like(ft), sp = H5Dget_space(d), dxpl = H5Pcreate(H5P_DATASET_XFER);
+    int rc = -1;
+    if (mt >= 0 && sp >= 0 && dxpl >= 0 &&
+        H5Pset_vlen_mem_manager(dxpl, bounded_alloc, &budget, bounded_free, &budget) >= 0) {
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, dxpl, v) >= 0) {
+            rc = 0;
+            for (hsize_t k = 0; k < n; k++) {
+                const char *s = v[k] ? v[k] : "";
+                if (bad_entry && (!v[k] || strlen(s) >= cap))
+                    *bad_entry = 1;
+                snprintf(out + k * cap, cap, "%s", s);
+            }
+        }
+        /* frees what was allocated, also after a failed read */
+        H5Dvlen_reclaim(mt, sp, dxpl, v);
+    }
+    free(v);
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (mt >= 0)
+        H5Tclose(mt);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
 }
 
 psim_status psim_h5_bad(const psim_h5_reader *rd, const char *fmt, const char *what)

@@ -27,6 +27,22 @@ hid_t psim_h5_str_type_like(hid_t ft);
 psim_status psim_h5_read_attr_str(const psim_h5_reader *rd, hid_t obj, const char *objname, const char *name,
                                   char *out, size_t size);
 
+/* The most memory a reader lets HDF5 allocate for the variable-length strings
+ * of one dataset: painsim writes names of at most PSIM_NAME_MAX bytes, so a
+ * larger length read from a file means the file is damaged. */
+#define PSIM_H5_VLEN_STRING_MAX 4096
+#define PSIM_H5_VLEN_TOTAL_MAX ((size_t)64 << 20)
+
+/* Read the n variable-length strings of the 1-D dataset d (file type ft) into
+ * out + k * cap, each cut to cap - 1 bytes.  HDF5 allocates the strings through
+ * a bounded allocator: a string longer than PSIM_H5_VLEN_STRING_MAX bytes (a
+ * damaged length) or more than PSIM_H5_VLEN_TOTAL_MAX in all makes the read
+ * fail at once instead of allocating what the damaged length says.  Returns
+ * 0, -1 when the data cannot be read (damaged), -2 when out of memory.
+ * *bad_entry (may be NULL) is set when a string is missing (NULL, read as "")
+ * or did not fit in cap. */
+int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, int *bad_entry);
+
 /* A scalar numeric attribute converted to memtype. */
 psim_status psim_h5_read_attr_num(const psim_h5_reader *rd, hid_t obj, const char *objname, const char *name,
                                   hid_t memtype, void *out);

@@ -502,30 +502,19 @@ static psim_status rd_strs(rd_t *r, const char *name, hsize_t n, char *out, size
     hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
     if (d < 0)
         return damaged(r, what);
-    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d), mt = H5I_INVALID_HID;
+    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
     hsize_t dims[H5S_MAX_RANK] = {0};
-    char **v = NULL;
     int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 &&
              dims[0] == n && ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
-    if (ok && n > 0) {
-        v = calloc((size_t)n, sizeof *v);
-        mt = psim_h5_str_type_like(ft);
-        ok = v && mt >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-        if (ok)
-            for (hsize_t k = 0; k < n; k++)
-                snprintf(out + k * cap, cap, "%s", v[k] ? v[k] : "");
-        if (v && mt >= 0 && sp >= 0)
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
-    }
-    free(v);
-    if (mt >= 0)
-        H5Tclose(mt);
+    int rc = ok ? psim_h5_read_strings(d, ft, n, out, cap, NULL) : -1;
     if (ft >= 0)
         H5Tclose(ft);
     if (sp >= 0)
         H5Sclose(sp);
     H5Dclose(d);
-    return ok ? PSIM_OK : damaged(r, what);
+    if (rc == -2)
+        return psim_error_set(r->h.err, PSIM_ERR_NOMEM, r->h.path, 0, 0, "out of memory");
+    return rc == 0 ? PSIM_OK : damaged(r, what);
 }
 
 static psim_status rd_len(rd_t *r, const char *name, int max, int *n)

@@ -378,8 +378,7 @@ static psim_status read_strs(psim_h5_reader *rd, hid_t loc, const char *name, hs
     hid_t d = open_ds(rd, loc, full, name, 1, d0, 0, &len, &st);
     if (d < 0)
         return st;
-    hid_t ft = H5Dget_type(d), mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char **v = NULL;
+    hid_t ft = H5Dget_type(d);
     if (ft < 0 || H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0) {
         st = psim_h5_bad(rd, "damaged file: %s is not a variable-length string column", full);
         goto done;
@@ -389,33 +388,24 @@ static psim_status read_strs(psim_h5_reader *rd, hid_t loc, const char *name, hs
         goto done;
     }
     if (len > 0) {
-        v = calloc((size_t)len, sizeof *v);
-        mt = psim_h5_str_type_like(ft);
-        sp = H5Dget_space(d);
-        if (!v) {
+        int bad_entry = 0;
+        int rc = psim_h5_read_strings(d, ft, len, out[0], PSIM_NAME_MAX, &bad_entry);
+        if (rc == -2) {
             st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
             goto done;
         }
-        if (mt < 0 || sp < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-            st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
+        if (rc != 0) {
+            st = psim_h5_bad(rd, "damaged file: cannot read %s (a string length is damaged or the data is corrupt)",
+                             full);
             goto done;
         }
-        for (hsize_t k = 0; k < len; k++) {
-            if (!v[k] || strlen(v[k]) >= PSIM_NAME_MAX) {
-                st = psim_h5_bad(rd, "damaged file: %s has an empty or over-long name", full);
-                break;
-            }
-            snprintf(out[k], PSIM_NAME_MAX, "%s", v[k]);
+        if (bad_entry) {
+            st = psim_h5_bad(rd, "damaged file: %s has a missing or over-long name", full);
+            goto done;
         }
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
     }
     *n_out = (int)len;
 done:
-    free(v);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (mt >= 0)
-        H5Tclose(mt);
     if (ft >= 0)
         H5Tclose(ft);
     H5Dclose(d);
