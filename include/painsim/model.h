@@ -76,6 +76,23 @@ typedef struct psim_session_draws {
 
 void psim_session_draws_reset(psim_session_draws *d);
 
+/* What happened at one session, for telling one patient's story
+ * (psim_patient_out.info; painsim explain). */
+typedef struct psim_session_info {
+    int treatment;          /* index into the scenario's treatments: the strategy's own or its fallback */
+    double p_response;      /* P(R_j = 1) of this session: p_first, p_persist or p_recover (0 after antibodies) */
+    double relief;          /* rho_j, fraction of B removed at full effect */
+    double duration_days;   /* D_j, days of full effect (the log-normal draw, floored at peak_days) */
+    uint32_t units;         /* dose of this session, U */
+    double drug_cost;       /* currency, undiscounted */
+    double session_cost;    /* currency, undiscounted */
+    double ae_cost;         /* currency, undiscounted: the adverse events of this session */
+    double cost_discounted; /* currency: the three above, discounted to day 0 */
+    double qaly_loss;       /* QALY: discounted utility decrements of this session's adverse events */
+    uint32_t ae_mask;       /* bit k: adverse-event kind k of the strategy happened */
+    uint8_t antibody;       /* turned antibody-positive at this session */
+} psim_session_info;
+
 /* What psim_simulate_patient reports for one patient under one strategy.
  * The caller provides the arrays (sizes in comments). */
 typedef struct psim_patient_out {
@@ -112,6 +129,8 @@ typedef struct psim_patient_out {
     double qaly_loss;
     /* Session draws shared by the strategies of one patient, or NULL. */
     psim_session_draws *draws;
+    /* [max_sessions] what happened at each session, or NULL. */
+    psim_session_info *info;
 } psim_patient_out;
 
 typedef struct psim_model psim_model;

@@ -16,6 +16,7 @@
 #include "painsim/report.h"
 #include "progress.h"
 #include "summary_cmd.h"
+#include "explain_cmd.h"
 
 #ifndef PAINSIM_VERSION
 #define PAINSIM_VERSION "unknown"
@@ -51,6 +52,9 @@ static const char main_help[] =
     "                     distributions\n"
     "  validate SCENARIO  check SCENARIO and print it with every default filled in\n"
     "  summary FILE.h5    print the results of a finished run (table, csv or json)\n"
+    "  explain SCENARIO --patient N [--strategy S]\n"
+    "                     one patient's story: baseline, eligibility, each session,\n"
+    "                     VAS on key days, cost and QALYs (text or json)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -478,6 +482,8 @@ int main(int argc, char **argv)
             fputs(validate_help, stdout);
         else if (argc > 2 && strcmp(argv[2], "summary") == 0)
             painsim_summary_print_help(stdout);
+        else if (argc > 2 && strcmp(argv[2], "explain") == 0)
+            painsim_explain_print_help(stdout);
         else
             fputs(main_help, stdout);
         return EXIT_OK;
@@ -488,6 +494,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "summary") == 0)
         return painsim_summary_command(argc - 2, argv + 2);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, help)\n", cmd);
+    if (strcmp(cmd, "explain") == 0)
+        return painsim_explain_command(argc - 2, argv + 2);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, help)\n", cmd);
     return EXIT_INPUT;
 }

@@ -664,6 +664,18 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         out->latent[j] = (int8_t)r;
         out->units += (uint32_t)dose;
         cost += session_cost * m->disc_cost[day];
+        psim_session_info *info = out->info ? &out->info[j] : NULL;
+        if (info) {
+            memset(info, 0, sizeof *info);
+            info->treatment = ti;
+            info->p_response = antibody ? 0.0 : p_resp;
+            info->relief = rho;
+            info->duration_days = dur;
+            info->units = (uint32_t)dose;
+            info->drug_cost = tc->drug_cost[p->lumbar_levels - 1];
+            info->session_cost = t->session_cost;
+            info->cost_discounted = session_cost * m->disc_cost[day];
+        }
         prev_response = r;
         if (out->event) {
             psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_SESSION};
@@ -678,6 +690,12 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                 cost += ae->cost * m->disc_cost[day];
                 int last = ae->days < H - day ? day + ae->days : H;
                 qaly_loss += ae->utility_decrement * (m->qaly_weight_cum[last] - m->qaly_weight_cum[day]);
+                if (info) {
+                    info->ae_mask |= 1u << kind;
+                    info->ae_cost += ae->cost;
+                    info->cost_discounted += ae->cost * m->disc_cost[day];
+                    info->qaly_loss += ae->utility_decrement * (m->qaly_weight_cum[last] - m->qaly_weight_cum[day]);
+                }
                 if (out->event) {
                     psim_event ev = {patient, day, (int16_t)(j + 1), (uint8_t)(PSIM_EVENT_AE0 + kind)};
                     out->event(out->event_ctx, &ev);
@@ -687,6 +705,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         if (!antibody && t->antibody_risk > 0.0 && u_ab < t->antibody_risk) {
             antibody = 1;
             out->antibody = 1;
+            if (info)
+                info->antibody = 1;
             if (out->event) {
                 psim_event ev = {patient, day, (int16_t)(j + 1), PSIM_EVENT_ANTIBODY};
                 out->event(out->event_ctx, &ev);
