@@ -213,6 +213,9 @@ typedef struct psim_uncertain {
     int line, column;               /* where the distribution was given (1-based) */
     char source[PSIM_SOURCE_MAX];   /* optional `source: "..."` text (where the distribution
                                      * comes from), "" when not given */
+    int has_bounds;                 /* `low` and `high` given beside the distribution */
+    double low, high;               /* the values a tornado uses (low <= mean <= high, in [lo, hi]);
+                                     * else the 2.5% and 97.5% points of the distribution */
 } psim_uncertain;
 
 #define PSIM_MAX_EVPPI_GROUPS 16
@@ -307,6 +310,10 @@ int psim_relief_feasible(psim_meansd r, double lo, double hi);
 
 /* The mean of a distribution (dirichlet: alpha_k / sum alpha, into mean[0..dim)). */
 void psim_dist_mean(const psim_dist *d, double *mean);
+
+/* The p-quantile of a one-dimensional distribution, 0 < p < 1 (NaN for a
+ * dirichlet; a fixed distribution's value). */
+double psim_dist_quantile(const psim_dist *d, double p);
 
 /* Name of a distribution kind ("beta", ...; never NULL). */
 const char *psim_dist_name(psim_dist_kind k);

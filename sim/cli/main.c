@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "summary_cmd.h"
 #include "explain_cmd.h"
+#include "sweep_cmd.h"
 
 #ifndef PAINSIM_VERSION
 #define PAINSIM_VERSION "unknown"
@@ -55,6 +56,10 @@ static const char main_help[] =
     "  explain SCENARIO --patient N [--strategy S]\n"
     "                     one patient's story: baseline, eligibility, each session,\n"
     "                     VAS on key days, cost and QALYs (text or json)\n"
+    "  sweep SCENARIO --param KEY --values A,B,C | --range LO:HI:N\n"
+    "                     one cohort run per value of KEY (common random numbers):\n"
+    "                     ICER, NMB and mean VAS per value, to a table/CSV and HDF5\n"
+    "  tornado SCENARIO   every uncertain parameter at its low and high value\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -484,6 +489,8 @@ int main(int argc, char **argv)
             painsim_summary_print_help(stdout);
         else if (argc > 2 && strcmp(argv[2], "explain") == 0)
             painsim_explain_print_help(stdout);
+        else if (argc > 2 && (strcmp(argv[2], "sweep") == 0 || strcmp(argv[2], "tornado") == 0))
+            painsim_sweep_print_help(stdout, strcmp(argv[2], "tornado") == 0);
         else
             fputs(main_help, stdout);
         return EXIT_OK;
@@ -496,6 +503,8 @@ int main(int argc, char **argv)
         return painsim_summary_command(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0)
         return painsim_explain_command(argc - 2, argv + 2);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, help)\n", cmd);
+    if (strcmp(cmd, "sweep") == 0 || strcmp(cmd, "tornado") == 0)
+        return painsim_sweep_command(argc - 2, argv + 2, strcmp(cmd, "tornado") == 0, argc, argv);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, sweep, tornado, help)\n", cmd);
     return EXIT_INPUT;
 }

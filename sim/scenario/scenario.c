@@ -785,7 +785,8 @@ static void forget(const conv *c, const double *out)
 
 /* List the double at `out` (dist->dim of them) as given by distribution d. */
 static psim_status remember(const conv *c, const yd_node *m, const char *path, range r,
-                            const double *out, const psim_dist *d, const char *source)
+                            const double *out, const psim_dist *d, const char *source,
+                            const double *bounds)
 {
     ulist *ul = c->ul;
     int def = 0;
@@ -818,6 +819,11 @@ static psim_status remember(const conv *c, const yd_node *m, const char *path, r
     p->u.line = m->line;
     p->u.column = m->column;
     set_str(p->u.source, sizeof p->u.source, source);
+    if (bounds) {
+        p->u.has_bounds = 1;
+        p->u.low = bounds[0];
+        p->u.high = bounds[1];
+    }
     p->def = def;
     p->at = m;
     return PSIM_OK;
@@ -858,7 +864,17 @@ static psim_status rd_dist(const conv *c, const yd_node *m, const char *path, ra
                     "lognormal, uniform or fixed",
                     path, path);
     const char *const *keys = dist_keys[kind];
-    st = check_keys(c, m, path, keys);
+    /* `low` and `high` (a tornado's values) go with every one-dimensional distribution */
+    const char *valid[8];
+    size_t nk = 0;
+    for (; keys[nk] && nk < 5; nk++)
+        valid[nk] = keys[nk];
+    if (kind != PSIM_DIST_DIRICHLET) {
+        valid[nk++] = "low";
+        valid[nk++] = "high";
+    }
+    valid[nk] = NULL;
+    st = check_keys(c, m, path, valid);
     if (st != PSIM_OK)
         return st;
     n1 = yd_map_get(m, keys[2]);
@@ -962,9 +978,34 @@ static psim_status rd_dist(const conv *c, const yd_node *m, const char *path, ra
                         "(the mean is the base-case value)",
                         path, name, mean[k], path, rt);
     }
+    /* low and high: both or neither, in the parameter's range, around the mean */
+    const yd_node *ln = yd_map_get(m, "low"), *hn = yd_map_get(m, "high");
+    double bounds[2];
+    if (ln || hn) {
+        if (!ln || !hn)
+            return fail(c, ln ? ln : hn,
+                        "`%s`: `%s` needs `%s` beside it (the low and high values of a tornado)", path,
+                        ln ? "low" : "high", ln ? "high" : "low");
+        join(kp, sizeof kp, path, "low");
+        st = rd_value(c, ln, kp, r, &bounds[0]);
+        if (st != PSIM_OK)
+            return st;
+        join(kp, sizeof kp, path, "high");
+        st = rd_value(c, hn, kp, r, &bounds[1]);
+        if (st != PSIM_OK)
+            return st;
+        if (!(bounds[0] <= mean[0]))
+            return fail(c, ln, "`%s`: `low` (%.15g) must not be above the distribution's mean %.15g (the base case)",
+                        path, bounds[0], mean[0]);
+        if (!(bounds[1] >= mean[0]))
+            return fail(c, hn, "`%s`: `high` (%.15g) must not be below the distribution's mean %.15g (the base case)",
+                        path, bounds[1], mean[0]);
+        if (!(bounds[0] < bounds[1]))
+            return fail(c, hn, "`%s`: `high` (%.15g) must be above `low` (%.15g)", path, bounds[1], bounds[0]);
+    }
     for (int k = 0; k < dim; k++)
         out[k] = mean[k];
-    return remember(c, m, path, r, out, &d, src);
+    return remember(c, m, path, r, out, &d, src, ln ? bounds : NULL);
 }
 
 /* A floating-point parameter: a number in r, or a distribution over r. */

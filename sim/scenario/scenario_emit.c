@@ -280,6 +280,12 @@ static void put_dist(sbuf *b, const psim_uncertain *u)
             sb_printf(b, ", %s: %s", keys[d->kind][1], num);
         }
     }
+    if (u->has_bounds) {
+        format_double(u->low, num, sizeof num);
+        sb_printf(b, ", low: %s", num);
+        format_double(u->high, num, sizeof num);
+        sb_printf(b, ", high: %s", num);
+    }
     if (u->source[0]) {
         sb_puts(b, ", source: ");
         put_quoted(b, u->source);
