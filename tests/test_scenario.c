@@ -1842,7 +1842,8 @@ Test(scenario_file, missing_file_names_the_file)
     psim_error err;
     char msg[2048];
     psim_status st = psim_scenario_load(path, NULL, 0, &s, &err);
-    cr_assert_eq(st, PSIM_ERR_IO);
+    /* a scenario that is not there is bad input (psim_check_regular_input) */
+    cr_assert_eq(st, PSIM_ERR_INPUT);
     cr_assert_null(s);
     psim_error_format(&err, msg, sizeof msg);
     cr_assert(strstr(msg, "no_such_scenario.yaml: cannot open the scenario file") != NULL, "%s", msg);
