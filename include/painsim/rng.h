@@ -30,7 +30,8 @@ typedef enum {
     PSIM_PURPOSE_COHORT = 1,   /* baseline attributes of a patient        */
     PSIM_PURPOSE_NOISE = 2,    /* AR(1) noise path of a patient            */
     PSIM_PURPOSE_SESSION = 3,  /* draws behind session j (index = j)       */
-    PSIM_PURPOSE_PSA = 4       /* parameter draws of a PSA iteration       */
+    PSIM_PURPOSE_PSA = 4,      /* parameter draws of a PSA iteration       */
+    PSIM_PURPOSE_CALIBRATE = 5 /* calibration starts and IMIS draws        */
 } psim_purpose;
 
 /* pcg32_srandom_r: seed with an initial state and a stream (sequence) id. */

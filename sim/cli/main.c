@@ -18,6 +18,7 @@
 #include "summary_cmd.h"
 #include "explain_cmd.h"
 #include "sweep_cmd.h"
+#include "calibrate_cmd.h"
 
 #ifndef PAINSIM_VERSION
 #define PAINSIM_VERSION "unknown"
@@ -60,6 +61,9 @@ static const char main_help[] =
     "                     one cohort run per value of KEY (common random numbers):\n"
     "                     ICER, NMB and mean VAS per value, to a table/CSV and HDF5\n"
     "  tornado SCENARIO   every uncertain parameter at its low and high value\n"
+    "  calibrate SCENARIO --targets TARGETS.yaml\n"
+    "                     fit parameters to published figures (Nelder-Mead on the\n"
+    "                     deviance, IMIS posterior draws for a PSA)\n"
     "  help [COMMAND]     show help for a command\n"
     "\n"
     "options:\n"
@@ -491,6 +495,8 @@ int main(int argc, char **argv)
             painsim_explain_print_help(stdout);
         else if (argc > 2 && (strcmp(argv[2], "sweep") == 0 || strcmp(argv[2], "tornado") == 0))
             painsim_sweep_print_help(stdout, strcmp(argv[2], "tornado") == 0);
+        else if (argc > 2 && strcmp(argv[2], "calibrate") == 0)
+            painsim_calibrate_print_help(stdout);
         else
             fputs(main_help, stdout);
         return EXIT_OK;
@@ -501,10 +507,12 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "summary") == 0)
         return painsim_summary_command(argc - 2, argv + 2);
+    if (strcmp(cmd, "calibrate") == 0)
+        return painsim_calibrate_command(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0)
         return painsim_explain_command(argc - 2, argv + 2);
     if (strcmp(cmd, "sweep") == 0 || strcmp(cmd, "tornado") == 0)
         return painsim_sweep_command(argc - 2, argv + 2, strcmp(cmd, "tornado") == 0, argc, argv);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, sweep, tornado, help)\n", cmd);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, sweep, tornado, calibrate, help)\n", cmd);
     return EXIT_INPUT;
 }
