@@ -438,3 +438,105 @@ Test(psa_cli, evppi_matches_mgcv, .init = setup_dir, .fini = teardown_dir, .time
         }
     }
 }
+
+/* {dist: empirical, file, column}: posterior draws (such as `painsim
+ * calibrate -o` writes) used by a PSA.  Columns of one file take the same row
+ * in an iteration (the joint draws are kept), every drawn value is a row of the
+ * file, rows are drawn uniformly, and the base case is the column mean. */
+Test(psa, empirical_draws_keep_rows_together)
+{
+    tu_dir_make("empirical");
+    /* 4 rows; p_first and the duration median vary together (median = 100 p) */
+    tu_write_file("draws.csv", "p,median,unused\n0.5,50,1\n0.6,60,2\n0.7,70,3\n0.8,80,4\n");
+    char text[2048];
+    snprintf(text, sizeof text,
+             "patients: 20\nhorizon_days: 60\npsa: {iterations: 400}\n"
+             "treatments:\n  botox:\n    p_first: {dist: empirical, file: draws.csv, column: p}\n"
+             "    duration: {median_days: {dist: empirical, file: draws.csv, column: median}}\n"
+             "strategies:\n  - {name: b, treatment: botox, schedule: {days: [0]}}\n"
+             "  - {name: sc, treatment: none}\nreference: sc\n");
+    tu_write_file("scn.yaml", text);
+    char path[512];
+    snprintf(path, sizeof path, "%s/scn.yaml", tu_dir);
+    psim_scenario *scn = tu_load_file(path, NULL, 0);
+    cr_assert_eq(scn->n_uncertain, 2);
+    /* base case: the column means */
+    cr_assert_float_eq(scn->treatments[0].p_first, 0.65, 1e-12);
+    cr_assert_float_eq(scn->treatments[0].duration_median_days, 65.0, 1e-12);
+    /* quantiles of the column (linear between order statistics), for tornado and sweep ranges */
+    for (int k = 0; k < 2; k++) {
+        const psim_dist *d = &scn->uncertain[k].dist;
+        double scale = d->values[0] > 1 ? 100.0 : 1.0;
+        cr_assert_float_eq(psim_dist_quantile(d, 0.0), 0.5 * scale, 1e-12);
+        cr_assert_float_eq(psim_dist_quantile(d, 0.5), 0.65 * scale, 1e-12);
+        cr_assert_float_eq(psim_dist_quantile(d, 1.0), 0.8 * scale, 1e-12);
+    }
+    /* the resolved scenario names the file and reads back the same */
+    char *y = NULL;
+    psim_error err;
+    cr_assert_eq(psim_scenario_to_yaml(scn, &y, &err), PSIM_OK);
+    cr_assert(strstr(y, "{dist: empirical, file: ") && strstr(y, "column: \"median\"}"), "%s", y);
+    psim_scenario *back = NULL;
+    cr_assert_eq(psim_scenario_load_text(y, strlen(y), "resolved.yaml", NULL, 0, &back, &err), PSIM_OK, "%s",
+                 err.message);
+    cr_assert_eq(back->n_uncertain, 2);
+    cr_assert_eq(back->uncertain[0].dist.n_values, 4);
+    psim_scenario_destroy(back);
+    free(y);
+
+    psim_psa_sample *smp = run_psa(scn, 2);
+    int cp = -1, cm = -1, count[4] = {0};
+    for (int k = 0; k < smp->n_cols; k++) {
+        if (strcmp(smp->col_name[k], "treatments.botox.p_first") == 0)
+            cp = k;
+        if (strcmp(smp->col_name[k], "treatments.botox.duration.median_days") == 0)
+            cm = k;
+    }
+    cr_assert(cp >= 0 && cm >= 0);
+    cr_assert(strstr(smp->col_dist[cp], "empirical(draws.csv:p, 4 rows)"), "%s", smp->col_dist[cp]);
+    for (int i = 0; i < smp->iterations; i++) {
+        double p = smp->params[(size_t)i * smp->n_cols + cp], m = smp->params[(size_t)i * smp->n_cols + cm];
+        int row = (int)lround(p * 10) - 5;
+        cr_assert(row >= 0 && row < 4 && fabs(p - (0.5 + 0.1 * row)) < 1e-12, "iteration %d: p %g", i, p);
+        cr_assert_float_eq(m, 100.0 * p, 1e-9, "iteration %d: median %g with p %g (not the same row)", i, m, p);
+        count[row]++;
+    }
+    /* rows uniformly: each 1/4 of 400, binomial SE sqrt(400 x 1/4 x 3/4) */
+    for (int r = 0; r < 4; r++)
+        cr_assert_leq(fabs(count[r] - 100.0), 4.0 * sqrt(400 * 0.25 * 0.75), "row %d drawn %d times", r, count[r]);
+    psim_psa_sample_destroy(smp);
+    psim_scenario_destroy(scn);
+
+    /* errors name the scenario's line and column and what is wrong */
+    struct {
+        const char *value, *phrase;
+    } bad[] = {
+        {"{dist: empirical, file: nofile.csv, column: p}", "cannot open"},
+        {"{dist: empirical, file: draws.csv, column: q}", "has no column `q` in its header line"},
+        {"{dist: empirical, file: draws.csv, column: median}", "must be in [0, 1], but"},
+        {"{dist: empirical, file: draws.csv}", "a empirical distribution needs `file` and `column`"},
+    };
+    tu_write_file("bad.csv", "p\n0.5\nx\n");
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        snprintf(text, sizeof text,
+                 "treatments:\n  botox:\n    p_first: %s\nstrategies:\n  - {name: b, treatment: botox, schedule: {days: [0]}}\n",
+                 bad[k].value);
+        tu_write_file("bad.yaml", text);
+        snprintf(path, sizeof path, "%s/bad.yaml", tu_dir);
+        psim_scenario *s = NULL;
+        psim_status st = psim_scenario_load(path, NULL, 0, &s, &err);
+        char buf[2048];
+        psim_error_format(&err, buf, sizeof buf);
+        cr_assert_eq(st, PSIM_ERR_INPUT, "%s", bad[k].value);
+        cr_assert(strstr(buf, "bad.yaml:3:"), "%s", buf);
+        cr_assert(strstr(buf, bad[k].phrase), "expected `%s` in: %s", bad[k].phrase, buf);
+    }
+    snprintf(text, sizeof text,
+             "treatments:\n  botox:\n    p_first: {dist: empirical, file: bad.csv, column: p}\n"
+             "strategies:\n  - {name: b, treatment: botox, schedule: {days: [0]}}\n");
+    tu_write_file("bad.yaml", text);
+    psim_scenario *s = NULL;
+    cr_assert_eq(psim_scenario_load(path, NULL, 0, &s, &err), PSIM_ERR_INPUT);
+    cr_assert(strstr(err.message, "bad.csv line 3: expected a number in column `p`, got `x`"), "%s", err.message);
+    tu_dir_remove();
+}

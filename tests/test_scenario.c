@@ -2231,7 +2231,7 @@ Test(scenario_psa, distribution_errors)
     } cases[] = {
         /* kinds, keys and the distributions' own parameters */
         {P1("{dist: betta, alpha: 1, beta: 2}"), NAME ":1:38: ",
-         "`treatments.botox.p_first.dist`: expected one of fixed, beta, gamma, normal, lognormal, uniform, dirichlet, got `betta`; did you mean `beta`?"},
+         "`treatments.botox.p_first.dist`: expected one of fixed, beta, gamma, normal, lognormal, uniform, dirichlet, empirical, got `betta`; did you mean `beta`?"},
         {P1("{dist: beta, alpha: 1}"), NAME ":1:31: ",
          "`treatments.botox.p_first`: a beta distribution needs `alpha` and `beta`"},
         {P1("{dist: fixed}"), NAME ":1:31: ", "a fixed distribution needs `value`"},

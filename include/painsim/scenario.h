@@ -183,7 +183,10 @@ typedef enum {
     PSIM_DIST_NORMAL = 3,    /* {dist: normal, mean: m, sd: s}, s > 0 */
     PSIM_DIST_LOGNORMAL = 4, /* {dist: lognormal, median: m, sigma: s}, m > 0, s > 0 */
     PSIM_DIST_UNIFORM = 5,   /* {dist: uniform, min: a, max: b}, a < b */
-    PSIM_DIST_DIRICHLET = 6  /* {dist: dirichlet, alpha: [a1, ...]}, every a > 0 (cohort.lumbar_levels) */
+    PSIM_DIST_DIRICHLET = 6, /* {dist: dirichlet, alpha: [a1, ...]}, every a > 0 (cohort.lumbar_levels) */
+    PSIM_DIST_EMPIRICAL = 7  /* {dist: empirical, file: draws.csv, column: name}: the rows of a CSV
+                              * column (posterior draws of `painsim calibrate`); parameters from the
+                              * same file take the same row in an iteration (joint draws) */
 } psim_dist_kind;
 
 #define PSIM_DIST_MAX_DIM PSIM_LUMBAR_LEVELS
@@ -195,6 +198,14 @@ typedef struct psim_dist {
     double p1, p2;
     int dim;                          /* values drawn: 1, or the dirichlet's length */
     double alpha[PSIM_DIST_MAX_DIM];  /* dirichlet concentrations */
+    /* empirical: the file (absolute path), the column, and its values (in the
+     * scenario's empirical_pool, from pool_offset; `values` points there once
+     * the scenario is loaded) */
+    char file[PSIM_ERROR_FILE_MAX];
+    char column[PSIM_NAME_MAX];
+    const double *values;
+    int n_values;
+    size_t pool_offset;
 } psim_dist;
 
 #define PSIM_MAX_UNCERTAIN 96
@@ -272,6 +283,8 @@ typedef struct psim_scenario {
     psim_uncertain uncertain[PSIM_MAX_UNCERTAIN];
     psim_psa_settings psa;
     char *source_text;       /* the scenario file as read (owned), NUL-terminated */
+    double *empirical_pool;  /* values of the empirical distributions (owned) */
+    size_t empirical_n, empirical_cap;
     char source_path[PSIM_ERROR_FILE_MAX];
 } psim_scenario;
 

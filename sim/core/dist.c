@@ -15,6 +15,7 @@ const char *psim_dist_name(psim_dist_kind k)
     case PSIM_DIST_LOGNORMAL: return "lognormal";
     case PSIM_DIST_UNIFORM: return "uniform";
     case PSIM_DIST_DIRICHLET: return "dirichlet";
+    case PSIM_DIST_EMPIRICAL: return "empirical";
     }
     return "unknown";
 }
@@ -28,6 +29,13 @@ void psim_dist_mean(const psim_dist *d, double *mean)
     case PSIM_DIST_NORMAL: mean[0] = d->p1; return;
     case PSIM_DIST_LOGNORMAL: mean[0] = d->p1 * exp(0.5 * d->p2 * d->p2); return;
     case PSIM_DIST_UNIFORM: mean[0] = 0.5 * (d->p1 + d->p2); return;
+    case PSIM_DIST_EMPIRICAL: {
+        double sum = 0.0;
+        for (int k = 0; k < d->n_values; k++)
+            sum += d->values[k];
+        mean[0] = d->n_values > 0 ? sum / d->n_values : 0.0;
+        return;
+    }
     case PSIM_DIST_DIRICHLET: {
         double sum = 0.0;
         for (int k = 0; k < d->dim; k++)
@@ -50,6 +58,13 @@ void psim_dist_draw(const psim_dist *d, psim_rng *rng, double *out)
     case PSIM_DIST_NORMAL: out[0] = d->p1 + d->p2 * psim_rng_normal(rng); return;
     case PSIM_DIST_LOGNORMAL: out[0] = d->p1 * exp(d->p2 * psim_rng_normal(rng)); return;
     case PSIM_DIST_UNIFORM: out[0] = d->p1 + (d->p2 - d->p1) * psim_rng_uniform(rng); return;
+    case PSIM_DIST_EMPIRICAL: {
+        /* one row, uniformly; the caller keys the stream by the file, so the
+         * columns of one file take the same row */
+        int row = (int)(psim_rng_uniform(rng) * d->n_values);
+        out[0] = d->values[row < d->n_values ? row : d->n_values - 1];
+        return;
+    }
     case PSIM_DIST_DIRICHLET: {
         double sum = 0.0;
         for (int k = 0; k < d->dim; k++) {

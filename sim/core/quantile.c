@@ -8,6 +8,8 @@
  * al., Numerical Recipes, 3rd ed., sections 6.2 and 6.4), inverted by
  * bisection to the last bit, so the result is as good as the function. */
 #include <math.h>
+#include <string.h>
+#include <stdlib.h>
 
 #include "painsim/scenario.h"
 
@@ -155,6 +157,31 @@ static double gamma_cdf(double k, double unused, double x)
     return gamma_p(k, x);
 }
 
+static int cmp_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p quantile of the column's values, linear between order statistics
+ * (R's type 7); NaN when out of memory. */
+static double empirical_quantile(const psim_dist *d, double p)
+{
+    int n = d->n_values;
+    if (n <= 0 || !d->values)
+        return NAN;
+    double *v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return NAN;
+    memcpy(v, d->values, (size_t)n * sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, cmp_value);
+    double h = (n - 1) * (p < 0 ? 0 : (p > 1 ? 1 : p));
+    int k = (int)floor(h);
+    double q = k + 1 < n ? v[k] + (h - k) * (v[k + 1] - v[k]) : v[n - 1];
+    free(v);
+    return q;
+}
+
 double psim_dist_quantile(const psim_dist *d, double p)
 {
     switch (d->kind) {
@@ -171,6 +198,7 @@ double psim_dist_quantile(const psim_dist *d, double p)
         return d->p2 * invert(gamma_cdf, d->p1, 0.0, p, 0.0, hi);
     }
     case PSIM_DIST_DIRICHLET: return NAN;
+    case PSIM_DIST_EMPIRICAL: return empirical_quantile(d, p);
     }
     return NAN;
 }

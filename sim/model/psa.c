@@ -93,6 +93,11 @@ static void dist_text(const psim_dist *d, char *buf, size_t size)
             snprintf(buf + o, size - o, ")");
         break;
     }
+    case PSIM_DIST_EMPIRICAL: {
+        const char *base = strrchr(d->file, '/');
+        snprintf(buf, size, "empirical(%s:%s, %d rows)", base ? base + 1 : d->file, d->column, d->n_values);
+        break;
+    }
     default: snprintf(buf, size, "%s(%.6g, %.6g)", psim_dist_name(d->kind), d->p1, d->p2); break;
     }
 }
@@ -192,7 +197,10 @@ static void draw_params(const psim_scenario *base, uint64_t it, double *vals, ps
         const psim_uncertain *u = &base->uncertain[k];
         int dim = u->dist.dim > 0 ? u->dist.dim : 1;
         psim_rng rng;
-        psim_rng_keyed(&rng, base->seed, it, 0, PSIM_PURPOSE_PSA, param_key(u->name));
+        /* an empirical column is keyed by its file: all columns of one file
+         * take the same row (the draws stay joint) */
+        psim_rng_keyed(&rng, base->seed, it, 0, PSIM_PURPOSE_PSA,
+                       param_key(u->dist.kind == PSIM_DIST_EMPIRICAL ? u->dist.file : u->name));
         psim_dist_draw(&u->dist, &rng, vals + col);
         double *target = (double *)((char *)dst + u->offset);
         for (int d = 0; d < dim; d++) {

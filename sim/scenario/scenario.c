@@ -92,12 +92,12 @@ static const char *const psa_patients_names[] = {"per_iteration", "common", NULL
 /* Distributions of MODEL.md section 6, in the order of psim_dist_kind, and
  * the keys of each: `dist`, `source`, then its parameters (p1, p2). */
 static const char *const dist_names[] = {"fixed",     "beta",    "gamma",     "normal",
-                                         "lognormal", "uniform", "dirichlet", NULL};
+                                         "lognormal", "uniform", "dirichlet", "empirical", NULL};
 static const char *const dist_keys[][5] = {
     {"dist", "source", "value", NULL, NULL},   {"dist", "source", "alpha", "beta", NULL},
     {"dist", "source", "shape", "scale", NULL}, {"dist", "source", "mean", "sd", NULL},
     {"dist", "source", "median", "sigma", NULL}, {"dist", "source", "min", "max", NULL},
-    {"dist", "source", "alpha", NULL, NULL}};
+    {"dist", "source", "alpha", NULL, NULL},   {"dist", "source", "file", "column", NULL}};
 
 /* Values of the enumerated keys, in the order of their C enums. */
 static const char *const price_model_names[] = {"none", "per_unit", "packages", "vials", NULL};
@@ -829,6 +829,116 @@ static psim_status remember(const conv *c, const yd_node *m, const char *path, r
     return PSIM_OK;
 }
 
+/* `{dist: empirical, file: F, column: C}`: the values of column C of the CSV
+ * file F (relative to the scenario's directory; a header of names, then one
+ * draw per row), each a valid value of the parameter, appended to the
+ * scenario's pool. */
+static psim_status rd_empirical(const conv *c, const yd_node *fn, const yd_node *cn, const char *path,
+                                range r, psim_dist *d)
+{
+    char kp[PATH_MAX_LEN + 24], rel[PSIM_ERROR_FILE_MAX], full[2 * PSIM_ERROR_FILE_MAX], rt[96];
+    psim_status st;
+    join(kp, sizeof kp, path, "file");
+    if ((st = rd_string(c, fn, kp, rel, sizeof rel)) != PSIM_OK)
+        return st;
+    join(kp, sizeof kp, path, "column");
+    if ((st = rd_string(c, cn, kp, d->column, sizeof d->column)) != PSIM_OK)
+        return st;
+    const char *base = c->scn->source_path, *slash = strrchr(base, '/');
+    if (rel[0] == '/' || !slash)
+        snprintf(full, sizeof full, "%s", rel);
+    else
+        snprintf(full, sizeof full, "%.*s/%s", (int)(slash - base), base, rel);
+    FILE *fp = fopen(full, "r");
+    if (!fp)
+        return fail(c, fn, "`%s.file`: cannot open %s: %s", path, full, strerror(errno));
+    /* kept absolute, so that the resolved scenario names the same file from anywhere */
+    char cwd[PSIM_ERROR_FILE_MAX];
+    if (full[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        char absp[3 * PSIM_ERROR_FILE_MAX];
+        snprintf(absp, sizeof absp, "%s/%s", cwd, full);
+        set_str(d->file, sizeof d->file, absp);
+    } else {
+        set_str(d->file, sizeof d->file, full);
+    }
+    char line[8192];
+    int col = -1, lineno = 0, n = 0;
+    size_t start = c->scn->empirical_n;
+    range_text(&r, rt, sizeof rt);
+    st = PSIM_OK;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (lineno > 1 && len == 0)
+            continue;
+        /* the field of column col (or, on the header line, find it) */
+        char *field = line, *next;
+        int k = 0;
+        for (;;) {
+            next = strchr(field, ',');
+            if (next)
+                *next = '\0';
+            if (lineno == 1) {
+                if (strcmp(field, d->column) == 0 && col < 0)
+                    col = k;
+            } else if (k == col) {
+                break;
+            }
+            if (!next)
+                break;
+            field = next + 1;
+            k++;
+        }
+        if (lineno == 1) {
+            if (col < 0) {
+                st = fail(c, cn, "`%s.column`: %s has no column `%s` in its header line", path, full, d->column);
+                break;
+            }
+            continue;
+        }
+        char *end = NULL;
+        errno = 0;
+        double v = k == col ? strtod(field, &end) : NAN;
+        if (k != col || end == field || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+            st = fail(c, cn, "`%s`: %s line %d: expected a number in column `%s`, got `%s`", path, full, lineno,
+                      d->column, k == col ? field : "(no such field)");
+            break;
+        }
+        if (!in_range(&r, v)) {
+            st = fail(c, cn, "`%s` must be %s, but %s line %d has %.15g in column `%s`", path, rt, full, lineno, v,
+                      d->column);
+            break;
+        }
+        if (c->scn->empirical_n == c->scn->empirical_cap) {
+            size_t cap = c->scn->empirical_cap ? 2 * c->scn->empirical_cap : 1024;
+            double *pool = cap < ((size_t)1 << 27) ? realloc(c->scn->empirical_pool, cap * sizeof *pool) : NULL;
+            if (!pool) {
+                st = psim_error_set(c->err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory reading %s", full);
+                break;
+            }
+            c->scn->empirical_pool = pool;
+            c->scn->empirical_cap = cap;
+        }
+        c->scn->empirical_pool[c->scn->empirical_n++] = v;
+        n++;
+    }
+    if (st == PSIM_OK && ferror(fp))
+        st = fail(c, fn, "`%s.file`: cannot read %s", path, full);
+    fclose(fp);
+    if (st != PSIM_OK)
+        return st;
+    if (n == 0)
+        return fail(c, fn, "`%s.file`: %s has no rows of values", path, full);
+    d->pool_offset = start;
+    d->n_values = n;
+    d->values = c->scn->empirical_pool + start; /* fixed up again once loading is done */
+    return PSIM_OK;
+}
+
 /* `{dist: ..., ...}` for the dim doubles at out, whose valid range is r: the
  * doubles receive the mean (the base case) and the parameter is listed. */
 static psim_status rd_dist(const conv *c, const yd_node *m, const char *path, range r,
@@ -895,7 +1005,11 @@ static psim_status rd_dist(const conv *c, const yd_node *m, const char *path, ra
     d.kind = (psim_dist_kind)kind;
     d.dim = dim;
     join(kp, sizeof kp, path, keys[2]);
-    if (kind == PSIM_DIST_DIRICHLET) {
+    if (kind == PSIM_DIST_EMPIRICAL) {
+        st = rd_empirical(c, n1, n2, path, r, &d);
+        if (st != PSIM_OK)
+            return st;
+    } else if (kind == PSIM_DIST_DIRICHLET) {
         st = expect(c, n1, kp, YD_SEQUENCE);
         if (st != PSIM_OK)
             return st;
@@ -2039,6 +2153,10 @@ static psim_status finish_uncertain(const conv *c)
                                   "`%s` and `%s` set the same parameter",
                                   scn->uncertain[i - 1].name, scn->uncertain[i].name);
     scn->n_uncertain = n;
+    /* the pool no longer moves: point the empirical distributions into it */
+    for (int i = 0; i < n; i++)
+        if (scn->uncertain[i].dist.kind == PSIM_DIST_EMPIRICAL)
+            scn->uncertain[i].dist.values = scn->empirical_pool + scn->uncertain[i].dist.pool_offset;
     return PSIM_OK;
 }
 
@@ -2698,6 +2816,7 @@ void psim_scenario_destroy(psim_scenario *scn)
     if (!scn)
         return;
     free(scn->source_text);
+    free(scn->empirical_pool);
     free(scn);
 }
 

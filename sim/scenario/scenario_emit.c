@@ -272,6 +272,11 @@ static void put_dist(sbuf *b, const psim_uncertain *u)
             sb_printf(b, "%s%s", k ? ", " : "", num);
         }
         sb_puts(b, "]");
+    } else if (d->kind == PSIM_DIST_EMPIRICAL) {
+        sb_puts(b, ", file: ");
+        put_quoted(b, d->file);
+        sb_puts(b, ", column: ");
+        put_quoted(b, d->column);
     } else if ((int)d->kind >= 0 && (size_t)d->kind < sizeof keys / sizeof *keys) {
         format_double(d->p1, num, sizeof num);
         sb_printf(b, ", %s: %s", keys[d->kind][0], num);
