@@ -234,3 +234,63 @@ Test(calibrate, command_prints_the_fit_and_writes_draws, .timeout = 600)
     free(out);
     tu_dir_remove();
 }
+
+/* The shipped per-study calibrations: `painsim calibrate` on the shipped
+ * targets (a smaller cohort and one start from the middle of the bounds)
+ * finds the values the shipped scenario uses, within 2 of the fit's
+ * standard errors. */
+static double scenario_value(const psim_scenario *scn, const char *key)
+{
+    const psim_treatment *t = NULL;
+    for (int k = 0; k < scn->n_treatments; k++)
+        if (strcmp(scn->treatments[k].name, "botox") == 0)
+            t = &scn->treatments[k];
+    cr_assert(t, "no botox treatment in %s", scn->name);
+    if (strcmp(key, "treatments.botox.p_first") == 0)
+        return t->p_first;
+    if (strcmp(key, "treatments.botox.duration.median_days") == 0)
+        return t->duration_median_days;
+    if (strcmp(key, "treatments.botox.duration.sigma") == 0)
+        return t->duration_sigma;
+    if (strcmp(key, "treatments.botox.duration.shift_days") == 0)
+        return t->duration_shift_days;
+    cr_assert_fail("no value for %s", key);
+    return NAN;
+}
+
+static void check_shipped(const char *study)
+{
+    char sp[512], tp[512];
+    snprintf(sp, sizeof sp, "%s/scenarios/%s.yaml", PAINSIM_SOURCE_DIR, study);
+    snprintf(tp, sizeof tp, "%s/scenarios/targets/%s.yaml", PAINSIM_SOURCE_DIR, study);
+    psim_calib *c = NULL;
+    psim_error err;
+    cr_assert_eq(psim_calib_load(sp, tp, &c, &err), PSIM_OK, "%s", err.message);
+    psim_calib_settings *cs = psim_calib_settings_of(c);
+    cs->patients = 2000;
+    cs->starts = 1;
+    psim_calib_fit fit;
+    cr_assert_eq(psim_calib_run_fit(c, &fit, NULL, NULL, &err), PSIM_OK, "%s", err.message);
+    psim_scenario *scn = tu_load_file(sp, NULL, 0);
+    for (int p = 0; p < psim_calib_n_params(c); p++) {
+        const psim_calib_param *q = psim_calib_param_at(c, p);
+        double shipped = scenario_value(scn, q->set_key[0]);
+        cr_log_info("%s %s: fitted %.4f (SE %.4f), shipped %.4f", study, q->name, fit.theta[p], fit.se[p], shipped);
+        /* a finite SE: the deviance is curved upwards there (Ney's 4 figures
+         * pin sigma down only loosely, SE about 0.6) */
+        cr_assert(isfinite(fit.se[p]) && fit.se[p] > 0, "%s %s: SE %g", study, q->name, fit.se[p]);
+        cr_assert_leq(fabs(fit.theta[p] - shipped), 2.0 * fit.se[p], "%s %s: fitted %.4f, shipped %.4f, SE %.4f",
+                      study, q->name, fit.theta[p], shipped, fit.se[p]);
+    }
+    /* and the fit meets the figures */
+    for (int t = 0; t < psim_calib_n_targets(c); t++)
+        cr_assert_lt(fabs(fit.z[t]), 2.0, "%s: %s z %.2f", study, psim_calib_target_at(c, t)->name, fit.z[t]);
+    psim_scenario_destroy(scn);
+    psim_calib_destroy(c);
+}
+
+Test(calibrate, shipped_targets_reproduce_the_shipped_scenarios, .timeout = 600)
+{
+    check_shipped("ney2006");
+    check_shipped("jabbari2006");
+}

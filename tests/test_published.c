@@ -56,6 +56,8 @@ Test(published, jabbari2006_first_series_persistence_and_flu_like)
     double se, v;
     v = psim_summary_observed_response(bx, 21, &se);
     check_figure("Jabbari first-series response at 3 weeks", v, se, 40.0 / 75.0);
+    v = psim_summary_observed_response(bx, 60, &se);
+    check_figure("Jabbari response at 2 months (day 60)", v, se, 39.0 / 75.0);
     cr_assert_gt(bx->persist_den, 1000);
     v = (double)bx->persist_num / (double)bx->persist_den;
     se = sqrt(v * (1 - v) / (double)bx->persist_den);
@@ -82,6 +84,8 @@ Test(published, ney2006_single_injection_benefit_at_4_and_6_months)
     double se, v;
     v = psim_summary_observed_response(bx, 21, &se);
     check_figure("Ney response at 3 weeks", v, se, 0.60);
+    v = psim_summary_observed_response(bx, 60, &se);
+    check_figure("Ney response at 2 months (day 60)", v, se, 0.58);
     v = psim_summary_observed_response(bx, 122, &se);
     check_figure("Ney benefit still present at 4 months (day 122)", v, se, 0.167);
     v = psim_summary_observed_response(bx, 183, &se);
