@@ -304,3 +304,70 @@ Test(rel, a_damaged_string_length_is_a_damaged_file_quickly_and_in_little_memory
     cr_assert_lt(seconds, 30.0, "summary of a damaged file took %.1f s", seconds);
     free(err);
 }
+
+typedef struct num_ds {
+    char names[256][128];
+    int n;
+} num_ds;
+
+static herr_t collect_numeric(hid_t obj, const char *name, const H5O_info_t *info, void *data)
+{
+    num_ds *v = data;
+    if (info->type != H5O_TYPE_DATASET || v->n >= 256)
+        return 0;
+    hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
+    hid_t t = H5Dget_type(d);
+    H5T_class_t c = H5Tget_class(t);
+    if ((c == H5T_FLOAT || c == H5T_INTEGER) && H5Dget_storage_size(d) > 0)
+        snprintf(v->names[v->n++], sizeof v->names[0], "/results/%s", name);
+    H5Tclose(t);
+    H5Dclose(d);
+    return 0;
+}
+
+Test(rel, altered_bytes_in_the_results_are_detected_by_their_checksum)
+{
+    tu_write_file("small.yaml", small);
+    char *out;
+    cr_assert_eq(painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
+    free(out);
+    char path[512];
+    snprintf(path, sizeof path, "%s/s.h5", tu_dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "results", H5P_DEFAULT);
+    num_ds *v = calloc(1, sizeof *v);
+    H5Ovisit(g, H5_INDEX_NAME, H5_ITER_INC, collect_numeric, v);
+    H5Gclose(g);
+    H5Fclose(f);
+    cr_assert_geq(v->n, 20, "only %d numeric datasets in /results", v->n);
+    /* Before checksums, such flips printed different figures with exit 0.
+     * Flip the lowest bit of the first byte of each dataset's data in turn. */
+    for (int k = 0; k < v->n; k++) {
+        cr_assert_eq(tu_shell("cp s.h5 d.h5", NULL), 0);
+        unsigned char byte = 0;
+        char dpath[512];
+        snprintf(dpath, sizeof dpath, "%s/d.h5", tu_dir);
+        hid_t df = H5Fopen(dpath, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t d = H5Dopen2(df, v->names[k], H5P_DEFAULT);
+        hsize_t origin[H5S_MAX_RANK] = {0}, size = 0;
+        haddr_t off = HADDR_UNDEF;
+        unsigned mask = 0;
+        H5Dget_chunk_info_by_coord(d, origin, &mask, &off, &size);
+        H5Dclose(d);
+        H5Fclose(df);
+        cr_assert(off != HADDR_UNDEF, "%s is not chunked (no checksum)", v->names[k]);
+        FILE *fp = fopen(dpath, "r+b");
+        cr_assert(fp);
+        fseek(fp, (long)off, SEEK_SET);
+        cr_assert_eq(fread(&byte, 1, 1, fp), 1);
+        byte ^= 1;
+        fseek(fp, (long)off, SEEK_SET);
+        fwrite(&byte, 1, 1, fp);
+        fclose(fp);
+        int rc = painsim("summary d.h5", &out);
+        cr_assert_eq(rc, 2, "%s altered: summary exit %d: %s", v->names[k], rc, out);
+        cr_assert(strstr(out, "checksum does not match"), "%s: %s", v->names[k], out);
+        free(out);
+    }
+    free(v);
+}

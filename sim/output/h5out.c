@@ -92,6 +92,14 @@ static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hs
             goto done;
         if (gzip > 0 && H5Pset_deflate(dcpl, (unsigned)gzip) < 0)
             goto done;
+        /* last in the pipeline: the checksum covers the bytes as stored */
+        if (H5Pset_fletcher32(dcpl) < 0)
+            goto done;
+    } else if (!empty && H5Tis_variable_str(type) <= 0) {
+        H5Pclose(dcpl);
+        dcpl = psim_h5_checked_dcpl(type, rank, dims);
+        if (dcpl < 0)
+            goto done;
     }
     /* Every element is written, so skip the fill (not allowed for strings). */
     if (H5Tis_variable_str(type) <= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
@@ -405,7 +413,7 @@ psim_status psim_h5_create(const char *h5_name, const char *display, const psim_
         hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16384;
         hid_t esp = H5Screate_simple(1, &zero, &unlim);
         hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (esp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0)
+        if (esp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
             sd->events = H5Dcreate2(sd->group, "events", sd->ev_file, esp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         if (dcpl >= 0)
             H5Pclose(dcpl);

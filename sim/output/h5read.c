@@ -131,12 +131,31 @@ int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, in
     return rc;
 }
 
+static herr_t find_checksum_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    if (e->desc && (strstr(e->desc, "Fletcher32") || strstr(e->desc, "checksum")))
+        *(int *)data = 1;
+    return 0;
+}
+
+int psim_h5_checksum_failed(void)
+{
+    int found = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_checksum_cb, &found);
+    return found;
+}
+
 psim_status psim_h5_bad(const psim_h5_reader *rd, const char *fmt, const char *what)
 {
     char msg[PSIM_ERROR_TEXT_MAX];
     snprintf(msg, sizeof msg, fmt, what);
+    int checksum = psim_h5_checksum_failed();
     H5Eclear2(H5E_DEFAULT);
-    return psim_error_set(rd->err, PSIM_ERR_INPUT, rd->path, 0, 0, "%s", msg);
+    return psim_error_set(rd->err, PSIM_ERR_INPUT, rd->path, 0, 0, "%s%s", msg,
+                          checksum ? " (its checksum does not match: the bytes were altered after painsim wrote "
+                                     "them)"
+                                   : "");
 }
 
 psim_status psim_h5_read_attr_str(const psim_h5_reader *rd, hid_t obj, const char *objname, const char *name, char *out,
@@ -222,4 +241,107 @@ psim_status psim_h5_read_attr_num(const psim_h5_reader *rd, hid_t obj, const cha
     if (a >= 0)
         H5Aclose(a);
     return st;
+}
+
+/* Read every element of dataset d, a slab of rows at a time, so that HDF5
+ * checks the checksum of every chunk.  0, -1, or -2 when a checksum did not
+ * match (checked at once: the next HDF5 call clears the error stack). */
+static int read_through(hid_t d)
+{
+    hid_t ft = H5Dget_type(d), mt = H5I_INVALID_HID, fs = H5Dget_space(d), ms = H5I_INVALID_HID;
+    int rc = -1, rank = fs >= 0 ? H5Sget_simple_extent_ndims(fs) : -1;
+    hsize_t dims[H5S_MAX_RANK] = {0}, start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK] = {0};
+    void *buf = NULL;
+    if (ft < 0 || rank < 0 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0)
+        goto done;
+    mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+    size_t elem = mt >= 0 ? H5Tget_size(mt) : 0, row = elem;
+    if (elem == 0)
+        goto done;
+    if (rank == 0) {
+        buf = malloc(elem);
+        rc = buf && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : psim_h5_checksum_failed() ? -2 : -1;
+        goto done;
+    }
+    for (int k = 1; k < rank; k++)
+        row *= (size_t)dims[k];
+    if (row == 0 || dims[0] == 0) {
+        rc = 0;
+        goto done;
+    }
+    hsize_t rows = row >= ((size_t)8 << 20) ? 1 : (hsize_t)(((size_t)8 << 20) / row);
+    buf = malloc(row * (size_t)(rows < dims[0] ? rows : dims[0]));
+    if (!buf)
+        goto done;
+    rc = 0;
+    for (hsize_t r0 = 0; r0 < dims[0] && rc == 0; r0 += rows) {
+        start[0] = r0;
+        count[0] = dims[0] - r0 < rows ? dims[0] - r0 : rows;
+        for (int k = 1; k < rank; k++)
+            count[k] = dims[k];
+        ms = H5Screate_simple(rank, count, NULL);
+        if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+            rc = -1;
+        else if (H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) < 0)
+            rc = psim_h5_checksum_failed() ? -2 : -1;
+        if (ms >= 0)
+            H5Sclose(ms);
+        ms = H5I_INVALID_HID;
+    }
+done:
+    free(buf);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return rc;
+}
+
+typedef struct verify_ctx {
+    const psim_h5_reader *rd;
+    const char *prefix;
+    psim_status st;
+} verify_ctx;
+
+static herr_t verify_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    verify_ctx *v = data;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0)
+        return 0; /* the readers report what they need and cannot open */
+    hid_t dcpl = H5Dget_create_plist(d);
+    unsigned flags = 0;
+    size_t nelmts = 0;
+    unsigned config = 0;
+    int checked = dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nelmts, NULL, 0, NULL,
+                                                   &config) >= 0;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    H5Eclear2(H5E_DEFAULT);
+    int rc = checked ? read_through(d) : 0;
+    if (rc != 0) {
+        char full[512];
+        snprintf(full, sizeof full, "%s/%s", v->prefix, name);
+        v->st = psim_h5_bad(v->rd,
+                            rc == -2 ? "damaged file: %s: its checksum does not match (the bytes were altered after "
+                                       "painsim wrote them)"
+                                     : "damaged file: %s cannot be read",
+                            full);
+    }
+    H5Dclose(d);
+    return v->st == PSIM_OK ? 0 : 1;
+}
+
+psim_status psim_h5_verify_group(const psim_h5_reader *rd, hid_t g, const char *prefix)
+{
+    verify_ctx v = {rd, prefix, PSIM_OK};
+    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, verify_cb, &v);
+    H5Eclear2(H5E_DEFAULT);
+    return v.st;
 }

@@ -15,7 +15,12 @@ typedef struct psim_h5_reader {
     psim_error *err;
 } psim_h5_reader;
 
-/* PSIM_ERR_INPUT on rd's file with the message fmt % what; clears HDF5's error stack. */
+/* Whether HDF5's current error stack says a checksum (Fletcher32 on data,
+ * or a metadata checksum) did not match. */
+int psim_h5_checksum_failed(void);
+
+/* PSIM_ERR_INPUT on rd's file with the message fmt % what, saying so when the
+ * failure was a checksum mismatch; clears HDF5's error stack. */
 psim_status psim_h5_bad(const psim_h5_reader *rd, const char *fmt, const char *what);
 
 /* A variable-length string memory type with the character set of the file
@@ -42,6 +47,13 @@ psim_status psim_h5_read_attr_str(const psim_h5_reader *rd, hid_t obj, const cha
  * *bad_entry (may be NULL) is set when a string is missing (NULL, read as "")
  * or did not fit in cap. */
 int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, int *bad_entry);
+
+/* Read every dataset of group g (named prefix in messages) that carries a
+ * Fletcher32 checksum, so that altered bytes anywhere in it are found even in
+ * datasets the reader does not use: PSIM_ERR_INPUT naming the first damaged
+ * dataset.  Datasets without a checksum (files written before painsim had
+ * them) are left to the readers. */
+psim_status psim_h5_verify_group(const psim_h5_reader *rd, hid_t g, const char *prefix);
 
 /* A scalar numeric attribute converted to memtype. */
 psim_status psim_h5_read_attr_num(const psim_h5_reader *rd, hid_t obj, const char *objname, const char *name,

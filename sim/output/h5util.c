@@ -85,6 +85,35 @@ psim_status psim_h5_fail(psim_error *err, psim_status code, const char *path, co
     return psim_error_set(err, code, path, 0, 0, "cannot %s", what);
 }
 
+hid_t psim_h5_checked_dcpl(hid_t filetype, int rank, const hsize_t *dims)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0)
+        return dcpl;
+    size_t elem = H5Tget_size(filetype);
+    int empty = rank < 1 || elem == 0;
+    for (int k = 0; k < rank; k++)
+        empty |= dims[k] == 0;
+    if (empty || H5Tis_variable_str(filetype) != 0 || H5Tdetect_class(filetype, H5T_VLEN) != 0)
+        return dcpl;
+    hsize_t chunk[H5S_MAX_RANK];
+    size_t row = elem;
+    for (int k = 0; k < rank && k < H5S_MAX_RANK; k++) {
+        chunk[k] = dims[k];
+        if (k > 0)
+            row *= (size_t)dims[k];
+    }
+    /* a row bigger than 1 MiB is one chunk per row (an HDF5 chunk must stay below 4 GiB) */
+    hsize_t rows = row >= ((size_t)1 << 20) ? 1 : (hsize_t)(((size_t)1 << 20) / row);
+    if (rows < chunk[0])
+        chunk[0] = rows;
+    if (row > ((size_t)1 << 31) || H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+        H5Pclose(dcpl);
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    }
+    return dcpl;
+}
+
 herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
                        const hsize_t *dims, const void *buf, const char *units, const char *description)
 {
@@ -92,7 +121,11 @@ herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memty
     hid_t sp = H5Screate_simple(rank, dims, NULL), d = H5I_INVALID_HID;
     if (sp < 0)
         return -1;
-    d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = psim_h5_checked_dcpl(filetype, rank, dims);
+    if (dcpl >= 0) {
+        d = H5Dcreate2(loc, name, filetype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+    }
     if (d >= 0) {
         hsize_t npts = 1;
         for (int k = 0; k < rank; k++)

@@ -15,8 +15,16 @@ hid_t psim_h5_str_type(void);
 herr_t psim_h5_attr_str(hid_t obj, const char *name, const char *value);
 herr_t psim_h5_attr_num(hid_t obj, const char *name, hid_t type, const void *value);
 
+/* Dataset creation properties that protect the data with a checksum: chunked
+ * (chunks of at most about 1 MiB, whole rows of the first dimension) with
+ * HDF5's Fletcher32 filter, so that a reader detects altered bytes instead of
+ * returning them.  Variable-length strings and empty datasets stay contiguous
+ * (the strings' lengths are checked by the readers instead).  Close it. */
+hid_t psim_h5_checked_dcpl(hid_t filetype, int rank, const hsize_t *dims);
+
 /* A dataset of any rank with the file type `filetype`, written whole from buf
- * (memory type `memtype`), with `units` and `description` attributes. */
+ * (memory type `memtype`), with `units` and `description` attributes; numeric
+ * data carries a Fletcher32 checksum (psim_h5_checked_dcpl). */
 herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
                         const void *buf, const char *units, const char *description);
 

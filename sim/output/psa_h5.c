@@ -144,7 +144,11 @@ static herr_t nmb_ds(hid_t g, const char *name, const psim_psa_sample *smp, cons
     hid_t fs = H5Screate_simple(3, dims, NULL), ms = H5I_INVALID_HID, d = H5I_INVALID_HID;
     if (fs < 0)
         return -1;
-    d = H5Dcreate2(g, name, H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = psim_h5_checked_dcpl(H5T_IEEE_F64LE, 3, dims);
+    if (dcpl >= 0) {
+        d = H5Dcreate2(g, name, H5T_IEEE_F64LE, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+    }
     if (d < 0)
         goto done;
     rc = 0;
@@ -461,8 +465,7 @@ typedef struct rd {
 
 static psim_status damaged(rd_t *r, const char *what)
 {
-    H5Eclear2(H5E_DEFAULT);
-    return psim_error_set(r->h.err, PSIM_ERR_INPUT, r->h.path, 0, 0, "damaged or incomplete PSA file: %s", what);
+    return psim_h5_bad(&r->h, "damaged or incomplete PSA file: %s", what);
 }
 
 /* Read /psa/name as doubles; its dimensions must be d0 (x d1 (x d2)). */
@@ -597,6 +600,7 @@ psim_status psim_psa_read_h5(const char *path, psim_psa_sample **smp_out, psim_p
         st = damaged(&r, "cannot open /psa");
         goto cleanup;
     }
+    RCHECK(psim_h5_verify_group(&r.h, r.g, "/psa"));
     RCHECK(psim_h5_read_attr_str(&r.h, f, "root", "scenario_name", scenario_name, PSIM_NAME_MAX));
     int I = 0, S = 0, C = 0, W = 0, P = 0, G = 0;
     RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "iterations", H5T_NATIVE_INT, &I));

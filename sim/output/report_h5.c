@@ -496,6 +496,8 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
         st = psim_h5_bad(rd, "damaged file: cannot open %s", "/results");
         goto cleanup;
     }
+    /* every checksummed dataset of /results first, used or not */
+    RCHECK(psim_h5_verify_group(rd, g, "/results"));
     RCHECK(psim_h5_read_attr_str(rd, g, "/results", "reference", ref2, sizeof ref2));
     RCHECK(psim_h5_read_attr_str(rd, g, "/results", "currency", currency, sizeof currency));
 
