@@ -219,6 +219,13 @@ Test(calibrate, command_prints_the_fit_and_writes_draws, .timeout = 600)
     }
     fclose(fp);
     cr_assert_eq(rows, 500);
+    /* --evaluate: the table at the starts, no fit */
+    rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --evaluate --patients 500", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "evaluated at their starts, no fit") && strstr(out, "model at the starts") &&
+                  !strstr(out, "Approximate posterior"),
+              "%s", out);
+    free(out);
     /* an existing file is not overwritten without --force; bad input is status 2 */
     rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --starts 1 -o draws.csv", &out);
     cr_assert_eq(rc, 2, "%s", out);

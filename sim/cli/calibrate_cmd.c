@@ -3,6 +3,7 @@
 #include "calibrate_cmd.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ static const char help[] =
     "                     file's calibration.patients, else 2000)\n"
     "  --starts N         Nelder-Mead starts, 1-16 (default: the file's, else 3)\n"
     "  --no-posterior     fit only (no IMIS)\n"
+    "  --evaluate         no fit: the targets at each parameter's `start` (default\n"
+    "                     the middle of its bounds), to check a parameter set against\n"
+    "                     the figures or predict figures that were not fitted\n"
     "  --threads N        worker threads (default: all cores, or OMP_NUM_THREADS)\n"
     "  --force            overwrite FILE if it exists\n"
     "  -q, --quiet        no progress messages on stderr\n"
@@ -94,7 +98,7 @@ int painsim_calibrate_command(int argc, char **argv)
 {
     const char *scenario = NULL, *targets = NULL, *output = NULL;
     long patients = 0, starts = 0, threads = 0;
-    int force = 0, quiet = 0, posterior = 1;
+    int force = 0, quiet = 0, posterior = 1, evaluate = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -122,6 +126,9 @@ int painsim_calibrate_command(int argc, char **argv)
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--no-posterior") == 0) {
+            posterior = 0;
+        } else if (strcmp(a, "--evaluate") == 0) {
+            evaluate = 1;
             posterior = 0;
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage("unknown option '%s'", a);
@@ -163,30 +170,55 @@ int painsim_calibrate_command(int argc, char **argv)
         fprintf(stderr, "painsim calibrate: %d parameters, %d targets, %d scenarios, %lld patients per scenario "
                         "and evaluation, %d starts\n",
                 np, nt, psim_calib_n_scenarios(c), (long long)cs->patients, cs->starts);
-    if (psim_calib_run_fit(c, &fit, quiet ? NULL : on_start, NULL, &err) != PSIM_OK) {
+    if (evaluate) {
+        memset(&fit, 0, sizeof fit);
+        for (int p = 0; p < np; p++) {
+            fit.theta[p] = psim_calib_param_at(c, p)->start;
+            fit.se[p] = NAN;
+        }
+        if (psim_calib_evaluate(c, fit.theta, &fit.deviance, fit.model, fit.model_se, fit.z, &err) != PSIM_OK) {
+            rc = fail(&err);
+            goto done;
+        }
+        fit.evaluations = 1;
+        for (int t = 0; t < nt; t++) {
+            const psim_calib_target *tg = psim_calib_target_at(c, t);
+            double p = fit.model[t] < 1e-9 ? 1e-9 : (fit.model[t] > 1 - 1e-9 ? 1 - 1e-9 : fit.model[t]);
+            double k = tg->count, m = tg->n;
+            fit.target_deviance[t] = !tg->binomial ? fit.z[t] * fit.z[t]
+                                     : 2.0 * ((k > 0 ? k * log(k / (m * p)) : 0.0) +
+                                              (m - k > 0 ? (m - k) * log((m - k) / (m * (1 - p))) : 0.0));
+        }
+    } else if (psim_calib_run_fit(c, &fit, quiet ? NULL : on_start, NULL, &err) != PSIM_OK) {
         rc = fail(&err);
         goto done;
     }
     printf("Calibration of %s to %s: %d targets, %lld patients per scenario (common random numbers)\n", scenario,
            targets, nt, (long long)cs->patients);
-    printf("\nFitted parameters (best of %d Nelder-Mead starts, %d evaluations)\n", fit.starts, fit.evaluations);
+    if (evaluate)
+        printf("\nParameters (evaluated at their starts, no fit)\n");
+    else
+        printf("\nFitted parameters (best of %d Nelder-Mead starts, %d evaluations)\n", fit.starts, fit.evaluations);
     printf("  %-28s %14s %12s %12s %12s  %s\n", "parameter", "fitted", "SE", "min", "max", "unit");
     for (int p = 0; p < np; p++) {
         const psim_calib_param *q = psim_calib_param_at(c, p);
         printf("  %-28s %14.6g %12.4g %12.6g %12.6g  %s\n", q->name, fit.theta[p], fit.se[p], q->lo, q->hi,
                unit_of(q));
     }
-    printf("  (SE: from the curvature of the deviance at the fit, sqrt(diag(2 H^-1)); nan: the\n"
-           "  deviance is not curved upwards there, the parameter is not identified by these targets)\n");
+    if (!evaluate)
+        printf("  (SE: from the curvature of the deviance at the fit, sqrt(diag(2 H^-1)); nan: the\n"
+               "  deviance is not curved upwards there, the parameter is not identified by these targets)\n");
     printf("\nDeviance %.4f over %d targets\n", fit.deviance, nt);
-    printf("\nStarts\n");
+    if (!evaluate)
+        printf("\nStarts\n");
     for (int k = 0; k < fit.starts; k++) {
         printf("  %2d  deviance %10.4f  (%d evaluations)  ", k + 1, fit.start_deviance[k], fit.start_evaluations[k]);
         for (int p = 0; p < np; p++)
             printf("%s%s %.5g", p ? ", " : "", psim_calib_param_at(c, p)->name, fit.start_theta[k][p]);
         printf("\n");
     }
-    printf("\nTargets: published figure, model at the fit (Monte Carlo SE), z = (model - figure) / SE of the figure\n");
+    printf("\nTargets: published figure, model at %s (Monte Carlo SE), z = (model - figure) / SE of the figure\n",
+           evaluate ? "the starts" : "the fit");
     printf("  %-44s %-18s %-8s %10s %18s %8s %9s\n", "target", "quantity", "day", "figure", "model (MC SE)", "z",
            "deviance");
     for (int t = 0; t < nt; t++) {
