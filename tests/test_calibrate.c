@@ -219,6 +219,18 @@ Test(calibrate, command_prints_the_fit_and_writes_draws, .timeout = 600)
     }
     fclose(fp);
     cr_assert_eq(rows, 500);
+    /* the draws feed a PSA: p_first and the median drawn jointly from the file */
+    tu_write_file("trial_psa.yaml",
+                  "name: trial_psa\nseed: 5\npatients: 50\nhorizon_days: 120\npsa: {iterations: 20}\n"
+                  "treatments:\n  bx:\n    base: botox\n"
+                  "    p_first: {dist: empirical, file: draws.csv, column: p_first}\n"
+                  "    duration: {median_days: {dist: empirical, file: draws.csv, column: median}}\n"
+                  "strategies:\n  - {name: arm, treatment: bx, schedule: {days: [0]}}\n"
+                  "  - {name: sc, treatment: none}\nreference: sc\n");
+    rc = tu_shell("'" PAINSIM_BIN "' run trial_psa.yaml -o psa.h5 -q", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(tu_exists("psa.h5"));
+    free(out);
     /* --evaluate: the table at the starts, no fit */
     rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --evaluate --patients 500", &out);
     cr_assert_eq(rc, 0, "%s", out);
