@@ -371,3 +371,49 @@ Test(rel, altered_bytes_in_the_results_are_detected_by_their_checksum)
     }
     free(v);
 }
+
+Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refused)
+{
+    tu_write_file("small.yaml", small);
+    char *out;
+    /* --dry-run: the plan and the estimate, nothing written */
+    cr_assert_eq(painsim("run small.yaml -o dry.h5 --dry-run --threads 2", &out), 0, "%s", out);
+    cr_assert(strstr(out, "estimated peak") && strstr(out, "MiB") && strstr(out, "dry.h5 (would be written)"), "%s",
+              out);
+    free(out);
+    cr_assert(!tu_exists("dry.h5") && !tu_exists("dry.h5.partial"));
+    /* before the fix, threads and block_size grew memory unchecked (1.1 GB at
+     * block_size 262144); now the run is refused before it allocates */
+    double seconds = 0;
+    long kib = 0;
+    int rc = run_measured("run small.yaml -o big.h5 --set block_size=262144 --set horizon_days=426 "
+                          "--set patients=2000000 --threads 2 --max-memory 256M",
+                          &seconds, &kib);
+    char *err = NULL;
+    tu_shell("cat err.txt", &err);
+    cr_assert_eq(rc, 2, "%s", err);
+    cr_assert(strstr(err, "would need about") && strstr(err, "more than the limit of 256 MiB (--max-memory)"), "%s",
+              err);
+    free(err);
+    cr_assert_lt(kib, 128 * 1024, "refused run peaked at %ld KiB", kib);
+    cr_assert(!tu_exists("big.h5") && !tu_exists("big.h5.partial"));
+    cr_assert_eq(painsim("run small.yaml --max-memory 12parsecs", &out), 2, "%s", out);
+    cr_assert(strstr(out, "--max-memory expects a size"), "%s", out);
+    free(out);
+
+    /* the estimate is close to what a run uses when its blocks dominate:
+     * 8 blocks of 8192 patients x 2 strategies x 426 recorded days */
+    tu_write_file("wide.yaml", "name: wide\npatients: 100000\nhorizon_days: 426\nblock_size: 8192\n"
+                               "strategies:\n  - {name: botox, treatment: botox, schedule: {every_days: 120, sessions: 4}}\n"
+                               "  - {name: care, treatment: none}\n");
+    cr_assert_eq(painsim("run wide.yaml -o w.h5 --dry-run --threads 2", &out), 0, "%s", out);
+    const char *p = strstr(out, "estimated peak ");
+    cr_assert(p, "%s", out);
+    double est_mib = atof(p + strlen("estimated peak "));
+    free(out);
+    rc = run_measured("run wide.yaml -o w.h5 --threads 2 -q", &seconds, &kib);
+    cr_assert_eq(rc, 0);
+    double used_mib = (double)kib / 1024.0;
+    cr_assert(est_mib > 0.8 * used_mib && est_mib < 1.3 * used_mib, "estimate %.1f MiB, used %.1f MiB", est_mib,
+              used_mib);
+}

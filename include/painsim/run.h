@@ -108,6 +108,25 @@ typedef struct psim_results {
  * file.  A NAME.partial whose writer is gone (stale) is fine: the run removes it. */
 psim_status psim_output_check(const char *path, int force, psim_error *err) PSIM_MUST_CHECK;
 
+/* What a run will hold in memory at its peak, in bytes, estimated from the
+ * scenario and the thread count before anything is allocated.  Cohort runs:
+ * two batches of 2 x threads blocks of block_size patients (each with every
+ * strategy's trajectories when they are written), the summaries, HDF5's
+ * buffers for one chunk, and the program itself.  PSA runs: the per-thread
+ * scratch, the sums of a group of iterations, the sample and its analysis. */
+typedef struct psim_memory_estimate {
+    double total;      /* bytes */
+    double blocks;     /* block buffers (cohort runs) or per-thread scratch (PSA) */
+    double per_block;  /* one block (cohort runs) */
+    int slots;         /* blocks in memory at once (cohort runs) */
+    double summaries;  /* per-day summaries, PSA sums, sample and analysis */
+    double writer;     /* HDF5: metadata cache and one chunk's filter buffers */
+    double program;    /* code, libraries, HDF5 and OpenMP runtime */
+} psim_memory_estimate;
+
+psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int write_file, psim_memory_estimate *out,
+                                     psim_error *err) PSIM_MUST_CHECK;
+
 /* Run the scenario.  On success *results (if results is not NULL) receives the
  * summaries (free with psim_results_destroy). */
 psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt, psim_results **results,

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <omp.h>
+
 #include "painsim/error.h"
 #include "painsim/psa.h"
 #include "painsim/run.h"
@@ -105,7 +107,13 @@ static const char run_help[] =
     "                     as a distribution and simulates the cohort under every\n"
     "                     strategy; the file gets /psa (CEAC, EVPI, EVPPI, ...) and\n"
     "                     no trajectories.  --psa 0 runs the base case (the means)\n"
-    "  --force            overwrite FILE if it exists\n"
+    "  --force            overwrite FILE if it exists (never a directory, link or FIFO)\n"
+    "  --dry-run          check the scenario and the output name, print the work and\n"
+    "                     the estimated peak memory, and stop without writing\n"
+    "  --max-memory SIZE  refuse to start (exit 2) a run whose estimated peak memory\n"
+    "                     is above SIZE (K, M, G, T: binary units; default: half of\n"
+    "                     this machine's physical memory).  Memory grows with\n"
+    "                     --threads and block_size, not with the cohort size\n"
     "  -q, --quiet        no progress bar or messages on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -168,6 +176,41 @@ static int parse_u64(const char *s, unsigned long long *out)
     return 1;
 }
 
+/* A size in bytes: a number with an optional binary unit K, M, G, T (KiB...). */
+static int parse_size(const char *s, double *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v > 0) || v > 1e18)
+        return 0;
+    double unit = 1;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': unit = 1024.0; end++; break;
+    case 'm': case 'M': unit = 1048576.0; end++; break;
+    case 'g': case 'G': unit = 1073741824.0; end++; break;
+    case 't': case 'T': unit = 1099511627776.0; end++; break;
+    default: return 0;
+    }
+    if (*end == 'i' && end[-1] != '\0' && unit > 1)
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return 0;
+    *out = v * unit;
+    return 1;
+}
+
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
+}
+
 /* argv joined for the file's command_line attribute. */
 static char *join_args(int argc, char **argv)
 {
@@ -203,7 +246,8 @@ typedef struct cli_args {
     const char *scenario;
     const char *output;
     int threads;
-    int force, quiet;
+    int force, quiet, dry_run;
+    double max_memory; /* bytes; 0: half of the physical memory */
     const char *set[PSIM_MAX_SET + 3];
     int n_set;
     char seed_set[64], patients_set[64], psa_set[64];
@@ -281,6 +325,16 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
             if (!parse_u64(v, &n) || n > 10000000ULL)
                 return usage_error(cmd, "--psa expects a number of iterations from 0 to 10000000, got '%s'", v);
             snprintf(a->psa_set, sizeof a->psa_set, "psa.iterations=%llu", n);
+        } else if (is_run && opt_is(arg, "--max-memory")) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (!parse_size(v, &a->max_memory))
+                return usage_error(cmd,
+                                   "--max-memory expects a size such as 512M, 8G or 2.5G (binary units: K, M, G, "
+                                   "T; no unit: bytes), got '%s'",
+                                   v);
+        } else if (is_run && strcmp(arg, "--dry-run") == 0) {
+            a->dry_run = 1;
         } else if (is_run && strcmp(arg, "--force") == 0) {
             a->force = 1;
         } else if (is_run && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
@@ -377,6 +431,80 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     return st;
 }
 
+/* Estimate the run's peak memory; refuse it above --max-memory; with
+ * --dry-run print the plan (and whether the output name can be written). */
+static psim_status check_memory(const psim_scenario *scn, const cli_args *a, psim_error *err)
+{
+    psim_memory_estimate est;
+    psim_status st = psim_memory_estimate_run(scn, a->threads, 1, &est, err);
+    if (st != PSIM_OK)
+        return st;
+    double phys = physical_memory();
+    double limit = a->max_memory > 0 ? a->max_memory : 0.5 * phys;
+    const double MiB = 1048576.0;
+    int threads = a->threads > 0 ? a->threads : omp_get_max_threads();
+    if (a->dry_run) {
+        double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies;
+        printf("dry run of %s (nothing is simulated or written)\n", a->scenario);
+        if (scn->psa.iterations > 0)
+            printf("  work:     PSA, %d iterations x %lld patients x %d strategies x %d days = %.4g patient-days\n",
+                   scn->psa.iterations, (long long)scn->patients, scn->n_strategies, scn->horizon_days,
+                   pd * scn->psa.iterations);
+        else
+            printf("  work:     %lld patients x %d strategies x %d days = %.4g patient-days\n",
+                   (long long)scn->patients, scn->n_strategies, scn->horizon_days, pd);
+        printf("  threads:  %d; block_size %d patients\n", threads, scn->block_size);
+        printf("  memory:   estimated peak %.1f MiB", est.total / MiB);
+        if (scn->psa.iterations > 0)
+            printf(" (per-thread scratch %.1f, sums, sample and analysis %.1f, file %.1f, program %.1f MiB)\n",
+                   est.blocks / MiB, est.summaries / MiB, est.writer / MiB, est.program / MiB);
+        else
+            printf(" (%d blocks of %.2f MiB = %.1f MiB, summaries %.1f, HDF5 writer %.1f, program %.1f MiB)\n",
+                   est.slots, est.per_block / MiB, est.blocks / MiB, est.summaries / MiB, est.writer / MiB,
+                   est.program / MiB);
+        printf("  limit:    %.1f MiB (%s)\n", limit / MiB,
+               a->max_memory > 0 ? "--max-memory" : "half of this machine's physical memory; set with --max-memory");
+        psim_error out_err;
+        psim_error_clear(&out_err);
+        psim_status ost = psim_output_check(a->output, a->force, &out_err);
+        if (ost == PSIM_OK) {
+            printf("  output:   %s (would be written)\n", a->output);
+        } else {
+            char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+            psim_error_format(&out_err, buf, sizeof buf);
+            printf("  output:   cannot be written: %s\n", buf);
+        }
+        if (est.total > limit)
+            printf("  a real run would be refused: the estimate is above the limit\n");
+        if (fflush(stdout) != 0)
+            return psim_error_set(err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write: %s", strerror(errno));
+        if (ost != PSIM_OK) {
+            *err = out_err;
+            return ost;
+        }
+        if (est.total > limit)
+            return psim_error_set(err, PSIM_ERR_USAGE, a->scenario, 0, 0,
+                                  "the estimated peak memory %.1f MiB is above the limit of %.1f MiB", est.total / MiB,
+                                  limit / MiB);
+        return PSIM_OK;
+    }
+    if (est.total > limit) {
+        char what[160];
+        if (scn->psa.iterations > 0)
+            snprintf(what, sizeof what, "%d PSA iterations on %d threads", scn->psa.iterations, threads);
+        else
+            snprintf(what, sizeof what, "%d threads x block_size %d: %d blocks of %.1f MiB in memory", threads,
+                     scn->block_size, est.slots, est.per_block / MiB);
+        return psim_error_set(err, PSIM_ERR_USAGE, a->scenario, 0, 0,
+                              "this run would need about %.0f MiB of memory (%s), more than the limit of %.0f MiB (%s); "
+                              "use fewer --threads or a smaller block_size, or raise --max-memory "
+                              "(`painsim run --dry-run` shows the estimate)",
+                              est.total / MiB, what, limit / MiB,
+                              a->max_memory > 0 ? "--max-memory" : "half of this machine's physical memory");
+    }
+    return PSIM_OK;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     cli_args a;
@@ -402,6 +530,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         }
         a.output = default_out;
     }
+    st = check_memory(scn, &a, &err);
+    if (st != PSIM_OK || a.dry_run)
+        goto done;
     cmdline = join_args(full_argc, full_argv);
 
     cli_progress prog = {.enabled = !a.quiet && isatty(STDERR_FILENO),

@@ -2,6 +2,7 @@
 #include "painsim/run.h"
 
 #include <errno.h>
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,60 @@ static int block_alloc(psim_block *b, const run_ctx *c)
     if (!ok)
         block_free(b, c->scn->n_strategies);
     return ok;
+}
+
+/* Keep in step with block_alloc above and the slot count in psim_run. */
+psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int write_file, psim_memory_estimate *out,
+                                     psim_error *err)
+{
+    memset(out, 0, sizeof *out);
+    psim_model *m = NULL;
+    psim_status st = psim_model_create(scn, &m, err);
+    if (st != PSIM_OK)
+        return st;
+    if (threads < 1)
+        threads = omp_get_max_threads();
+    if (threads < 1)
+        threads = 1;
+    const double H = scn->horizon_days, R = psim_model_n_recorded(m), S = scn->n_strategies;
+    const double bs = scn->block_size;
+    const int trajectories = scn->output.trajectories && write_file;
+    /* measured: a run of 100 patients peaks at about 25 MiB */
+    out->program = 24.0 * 1048576.0;
+    if (scn->psa.iterations > 0) {
+        /* sim/model/psa.c: per-thread scratch, the sums of a group of
+         * iterations (about 4 096 items), the sample and the analysis (NMB at
+         * every WTP, the EVPPI regressions); an upper bound on the columns. */
+        const double I = scn->psa.iterations, W = scn->economics.n_wtp, C = 64;
+        const double nb = ceil((double)scn->patients / bs);
+        double G = floor(4096.0 / nb);
+        G = G < 1 ? 1 : G > 64 ? 64 : G > I ? I : G;
+        out->blocks = threads * (S * H * 8 + 2 * H * 8 + S * 64);
+        /* the analysis: measured 78 MiB peak for scenarios/psa_default.yaml
+         * (I = 1000, 7 strategies, 8 WTP values, 23 columns) */
+        out->summaries = G * nb * S * 11 * 8 + G * (double)(sizeof(psim_scenario) + 65536) + I * (C * 8 + S * 8 * 8) +
+                         I * (4 * S * (W > 0 ? W : 1) * 8 + 4096 * 8);
+        out->writer = write_file ? 4.0 * 1048576.0 : 0.0;
+    } else {
+        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + 3 * H * 8;
+        for (int s = 0; s < scn->n_strategies; s++) {
+            double M = psim_model_max_sessions(m, s), nae = psim_model_n_ae(m, s);
+            per += (trajectories ? bs * R : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
+                   H * (4 * 8 + 4) + bs * M * (double)sizeof(psim_event);
+        }
+        double n_blocks = ceil((double)scn->patients / bs);
+        double batch = 2.0 * threads < n_blocks ? 2.0 * threads : n_blocks;
+        out->per_block = per;
+        out->slots = (int)(2 * batch);
+        out->blocks = per * out->slots;
+        out->summaries = S * 5 * H * 8 + S * (double)sizeof(psim_strategy_summary);
+        /* the metadata cache (at most 4 MiB) and, per chunk written, the
+         * compression and checksum filters' copies of it */
+        out->writer = write_file ? 4.0 * 1048576.0 + 3 * bs * (trajectories ? R : 8) : 0.0;
+    }
+    out->total = out->program + out->blocks + out->summaries + out->writer;
+    psim_model_destroy(m);
+    return PSIM_OK;
 }
 
 static void push_event(void *ctx, const psim_event *ev)
