@@ -152,6 +152,12 @@ void psim_calib_posterior_free(psim_calib_posterior *post);
 psim_status psim_calib_write_draws(const psim_calib *c, const psim_calib_posterior *post, FILE *fp,
                                    psim_error *err) PSIM_MUST_CHECK;
 
+/* The same into the file `path`, written as PATH.partial and renamed when
+ * complete, as run output is (psim_output_check: no links followed, an
+ * existing file replaced only with force). */
+psim_status psim_calib_write_draws_file(const psim_calib *c, const psim_calib_posterior *post, const char *path,
+                                        int force, psim_error *err) PSIM_MUST_CHECK;
+
 #ifdef __cplusplus
 }
 #endif

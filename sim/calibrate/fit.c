@@ -1,10 +1,13 @@
 /* Calibration: Nelder-Mead from several starts and the IMIS posterior
  * (painsim/calibrate.h). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calibrate/calib_internal.h"
+#include "output/outfile.h"
 #include "painsim/rng.h"
 
 #define MAXP PSIM_CALIB_MAX_PARAMS
@@ -544,4 +547,28 @@ psim_status psim_calib_write_draws(const psim_calib *c, const psim_calib_posteri
     if (fflush(fp) != 0 || ferror(fp))
         return psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0, "cannot write the posterior draws");
     return PSIM_OK;
+}
+
+psim_status psim_calib_write_draws_file(const psim_calib *c, const psim_calib_posterior *post, const char *path,
+                                        int force, psim_error *err)
+{
+    psim_outfile out;
+    psim_status st = psim_outfile_begin(&out, path, force, NULL, NULL, err);
+    if (st != PSIM_OK)
+        return st;
+    int fd = dup(out.fd);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!fp) {
+        if (fd >= 0)
+            close(fd);
+        st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    } else {
+        st = psim_calib_write_draws(c, post, fp, err);
+        if (fclose(fp) != 0 && st == PSIM_OK)
+            st = psim_error_set(err, PSIM_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    if (st == PSIM_OK)
+        st = psim_outfile_commit(&out, err);
+    psim_outfile_abort(&out);
+    return st;
 }

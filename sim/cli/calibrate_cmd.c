@@ -259,21 +259,7 @@ int painsim_calibrate_command(int argc, char **argv)
                    post.q975[p], unit_of(q));
         }
         if (output) {
-            char partial[4096];
-            snprintf(partial, sizeof partial, "%s.partial", output);
-            FILE *fp = fopen(partial, "w");
-            if (!fp) {
-                psim_error_set(&err, PSIM_ERR_IO, output, 0, 0, "cannot write: %s", strerror(errno));
-                rc = fail(&err);
-                goto done;
-            }
-            psim_status st = psim_calib_write_draws(c, &post, fp, &err);
-            if (fclose(fp) != 0 && st == PSIM_OK)
-                st = psim_error_set(&err, PSIM_ERR_IO, output, 0, 0, "cannot write: %s", strerror(errno));
-            if (st == PSIM_OK && rename(partial, output) != 0)
-                st = psim_error_set(&err, PSIM_ERR_IO, output, 0, 0, "cannot rename: %s", strerror(errno));
-            if (st != PSIM_OK) {
-                unlink(partial);
+            if (psim_calib_write_draws_file(c, &post, output, force, &err) != PSIM_OK) {
                 rc = fail(&err);
                 goto done;
             }
