@@ -133,9 +133,12 @@ static unsigned long long file_size_of(const char *path)
     return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
 }
 
+/* Address space, not resident memory: 2 GiB leaves room for the libraries'
+ * mappings and thread arenas, and stays below what a damaged 4 GiB string
+ * length asks for. */
 static unsigned long long reader_memory_limit(const char *path)
 {
-    return (1ULL << 30) + 4 * file_size_of(path);
+    return (2ULL << 30) + 4 * file_size_of(path);
 }
 
 static void limit_reader(const char *path)
