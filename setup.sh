@@ -20,6 +20,8 @@ packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev
 # The test suite also cross-checks the EVPPI regressions against R's mgcv.
 if [ "$what" = test ]; then
   packages="$packages r-base-core r-cran-mgcv"
+  # tests/test_reliability.c watches the output file's fsync and rename calls.
+  packages="$packages strace"
 fi
 missing=""
 for p in $packages; do

@@ -417,3 +417,27 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
     cr_assert(est_mib > 0.8 * used_mib && est_mib < 1.3 * used_mib, "estimate %.1f MiB, used %.1f MiB", est_mib,
               used_mib);
 }
+
+/* strace (installed by ./setup.sh test) shows the system calls in order. */
+Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
+{
+    tu_write_file("small.yaml", small);
+    char *out;
+    cr_assert_eq(tu_shell("strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
+                          "' run small.yaml -o s.h5 -q > /dev/null && grep -v exited trace.txt",
+                          &out),
+                 0, "%s", out);
+    const char *sync_file = strstr(out, "fsync(");
+    const char *rn = strstr(out, "renameat2(AT_FDCWD, \"s.h5.partial\", AT_FDCWD, \"s.h5\", RENAME_NOREPLACE) = 0");
+    cr_assert(sync_file && rn && sync_file < rn, "fsync of the file, then a no-replace rename: %s", out);
+    cr_assert(strstr(rn, "fsync("), "the directory is synced after the rename: %s", out);
+    free(out);
+    /* with --force the rename may replace a regular file */
+    cr_assert_eq(tu_shell("strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
+                          "' run small.yaml -o s.h5 -q --force > /dev/null && grep -v exited trace.txt",
+                          &out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "rename(\"s.h5.partial\", \"s.h5\") = 0") || strstr(out, "renameat(AT_FDCWD, \"s.h5.partial\""),
+              "%s", out);
+    free(out);
+}
