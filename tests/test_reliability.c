@@ -428,7 +428,7 @@ Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
                           &out),
                  0, "%s", out);
     const char *sync_file = strstr(out, "fsync(");
-    const char *rn = strstr(out, "renameat2(AT_FDCWD, \"s.h5.partial\", AT_FDCWD, \"s.h5\", RENAME_NOREPLACE) = 0");
+    const char *rn = strstr(out, "renameat2(AT_FDCWD, \"s.h5.partial\", AT_FDCWD, \"s.h5\", RENAME_NOREPLACE)");
     cr_assert(sync_file && rn && sync_file < rn, "fsync of the file, then a no-replace rename: %s", out);
     cr_assert(strstr(rn, "fsync("), "the directory is synced after the rename: %s", out);
     free(out);
@@ -437,7 +437,7 @@ Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
                           "' run small.yaml -o s.h5 -q --force > /dev/null && grep -v exited trace.txt",
                           &out),
                  0, "%s", out);
-    cr_assert(strstr(out, "rename(\"s.h5.partial\", \"s.h5\") = 0") || strstr(out, "renameat(AT_FDCWD, \"s.h5.partial\""),
+    cr_assert(strstr(out, "rename(\"s.h5.partial\", \"s.h5\")") || strstr(out, "renameat(AT_FDCWD, \"s.h5.partial\""),
               "%s", out);
     free(out);
 }
