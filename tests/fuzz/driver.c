@@ -2,7 +2,9 @@
  *
  *   fuzz_X_driver FILE|DIR...   run every file (a directory: every regular file
  *                               in it, in name order) through the target once;
- *                               the corpus regression test of every build
+ *                               the corpus regression test of every build.  An
+ *                               input the target skips fails it: a corpus file
+ *                               must exercise the target
  *   fuzz_X_driver < FILE        run standard input once
  *
  * Built with AFL++'s afl-clang-fast (which defines __AFL_FUZZ_TESTCASE_LEN),
@@ -73,8 +75,12 @@ static int run_file(const char *path)
         return -1;
     }
     fprintf(stderr, "fuzz driver: %s (%zu bytes)\n", path, size);
-    LLVMFuzzerTestOneInput(data, size);
+    int rc = LLVMFuzzerTestOneInput(data, size);
     free(data);
+    if (rc != 0) {
+        fprintf(stderr, "fuzz driver: %s: the target skipped this input\n", path);
+        return -1;
+    }
     return 1;
 }
 

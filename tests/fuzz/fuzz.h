@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Runs one input; returns 0.  A finding is a crash, a sanitizer report, a
- * leak or an abort() on a broken invariant; input errors are not findings. */
+/* Runs one input; returns 0, or -1 when the target skipped the input (libFuzzer
+ * then keeps it out of the corpus; the driver counts it).  A finding is a
+ * crash, a sanitizer report, a leak or an abort() on a broken invariant; input
+ * errors are not findings. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif
