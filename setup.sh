@@ -15,11 +15,13 @@ case "$what" in
   *) echo "usage: ./setup.sh run|test" >&2; exit 2 ;;
 esac
 
+# libjs-chart.js: Chart.js, which `painsim report` inlines into its HTML page.
 packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools python3
-  liblapacke-dev liblapack-dev libblas-dev"
-# The test suite also cross-checks the EVPPI regressions against R's mgcv.
+  liblapacke-dev liblapack-dev libblas-dev libjs-chart.js"
+# The test suite also cross-checks the EVPPI regressions against R's mgcv, and
+# loads the report pages in headless Chromium (with a font for the screenshots).
 if [ "$what" = test ]; then
-  packages="$packages r-base-core r-cran-mgcv"
+  packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core"
   # tests/test_reliability.c watches the output file's fsync and rename calls.
   packages="$packages strace"
 fi

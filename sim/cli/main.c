@@ -17,6 +17,7 @@
 #include "painsim/scenario.h"
 #include "painsim/report.h"
 #include "progress.h"
+#include "report_cmd.h"
 #include "summary_cmd.h"
 #include "explain_cmd.h"
 #include "sweep_cmd.h"
@@ -56,6 +57,7 @@ static const char main_help[] =
     "                     distributions\n"
     "  validate SCENARIO  check SCENARIO and print it with every default filled in\n"
     "  summary FILE.h5    print the results of a finished run (table, csv or json)\n"
+    "  report FILE.h5     write a finished run as one HTML page with tables and charts\n"
     "  explain SCENARIO --patient N [--strategy S]\n"
     "                     one patient's story: baseline, eligibility, each session,\n"
     "                     VAS on key days, cost and QALYs (text or json)\n"
@@ -77,6 +79,7 @@ static const char main_help[] =
     "  painsim run scenarios/foster2001.yaml --patients 20000 -o /tmp/foster.h5\n"
     "  painsim validate scenarios/default.yaml > resolved.yaml\n"
     "  painsim summary output/default.h5 --format json\n"
+    "  painsim report output/default.h5                # writes output/default.html\n"
     "  painsim run scenarios/psa_default.yaml            # PSA: CEAC, EVPI, EVPPI\n"
     "\n"
     "The model is described in docs/model.md, scenario files in docs/scenario-format.md\n"
@@ -628,6 +631,8 @@ int main(int argc, char **argv)
             painsim_sweep_print_help(stdout, strcmp(argv[2], "tornado") == 0);
         else if (argc > 2 && strcmp(argv[2], "calibrate") == 0)
             painsim_calibrate_print_help(stdout);
+        else if (argc > 2 && strcmp(argv[2], "report") == 0)
+            painsim_report_print_help(stdout);
         else
             fputs(main_help, stdout);
         return EXIT_OK;
@@ -640,10 +645,12 @@ int main(int argc, char **argv)
         return painsim_summary_command(argc - 2, argv + 2);
     if (strcmp(cmd, "calibrate") == 0)
         return painsim_calibrate_command(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return painsim_report_command(argc - 2, argv + 2);
     if (strcmp(cmd, "explain") == 0)
         return painsim_explain_command(argc - 2, argv + 2);
     if (strcmp(cmd, "sweep") == 0 || strcmp(cmd, "tornado") == 0)
         return painsim_sweep_command(argc - 2, argv + 2, strcmp(cmd, "tornado") == 0, argc, argv);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, explain, sweep, tornado, calibrate, help)\n", cmd);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, report, explain, sweep, tornado, calibrate, help)\n", cmd);
     return EXIT_INPUT;
 }

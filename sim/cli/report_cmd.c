@@ -1,0 +1,194 @@
+/* painsim report: write a finished run as one self-contained HTML page. */
+#include "report_cmd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "painsim/error.h"
+#include "painsim/report_html.h"
+
+enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_INPUT = 2 };
+
+static const char report_help[] =
+    "usage: painsim report FILE.h5 [-o REPORT.html] [options]\n"
+    "\n"
+    "Write the results stored in FILE.h5 (a file written by `painsim run`) as one\n"
+    "HTML page that opens offline in any browser and can be mailed as it is:\n"
+    "  - the scenario and its provenance (version, seed, command line, the scenario\n"
+    "    file and its resolved form);\n"
+    "  - the results table: cost, QALYs, incremental figures, ICERs and NMB, each\n"
+    "    with its Monte Carlo standard error;\n"
+    "  - charts: mean VAS by day per strategy with 95% confidence bands, observed\n"
+    "    response by day, a sample of patient trajectories, cost and QALY bars, the\n"
+    "    cost-effectiveness plane with the efficient frontier;\n"
+    "  - for a PSA file (psa.iterations > 0): the PSA cloud, CEAC, CEAF, EVPI and\n"
+    "    EVPPI (choose the WTP in the page), and the parameters' distributions;\n"
+    "  - which CHEERS 2022 reporting items the page supports.\n"
+    "The charts are drawn by Chart.js, read from Debian's package libjs-chart.js\n"
+    "when the report is made and inlined into the page.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE    the page to write (default: FILE.h5 with .html in place\n"
+    "                       of .h5); written as FILE.partial and renamed when done\n"
+    "  --force              overwrite the page if it exists\n"
+    "  --trajectories N     patients per strategy in the trajectory sample (0 to\n"
+    "                       200, default 8): the same evenly spaced rows of the\n"
+    "                       cohort under every strategy\n"
+    "  --chartjs FILE       the Chart.js 3 file to inline (default\n"
+    "                       " PSIM_CHARTJS_DEFAULT_PATH ")\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "examples:\n"
+    "  painsim run scenarios/default.yaml          # writes output/default.h5\n"
+    "  painsim report output/default.h5            # writes output/default.html\n"
+    "  painsim run scenarios/psa_default.yaml      # writes output/psa_default.h5\n"
+    "  painsim report output/psa_default.h5 -o psa.html --force\n"
+    "\n"
+    "exit status: 0 success, 1 failure while reading or writing (Chart.js not\n"
+    "installed: apt-get install libjs-chart.js; a full disk), 2 bad usage, an\n"
+    "existing page without --force, or a file that is not a finished painsim file.\n";
+
+void painsim_report_print_help(FILE *fp)
+{
+    fputs(report_help, fp);
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+    fputs("painsim report: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\ntry `painsim report --help` for more information\n", stderr);
+    return REPORT_INPUT;
+}
+
+static int write_report(const char *path, const char *out, const psim_html_options *opt)
+{
+    psim_error err;
+    psim_error_clear(&err);
+    psim_status st = psim_report_html_write(path, out, opt, &err);
+    if (st == PSIM_OK) {
+        fprintf(stderr, "painsim: wrote %s\n", out);
+        return REPORT_OK;
+    }
+    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+    psim_error_format(&err, buf, sizeof buf);
+    fprintf(stderr, "painsim report: error: %s\n", buf);
+    return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE || st == PSIM_ERR_EXISTS ? REPORT_INPUT : REPORT_RUNTIME;
+}
+
+/* As `painsim summary`: the file is read in a child process, because some
+ * corrupted HDF5 metadata makes the HDF5 library itself read out of bounds;
+ * a reader that dies on a signal means a damaged file, not a crash. */
+static int run_isolated(const char *path, const char *out, const psim_html_options *opt)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return write_report(path, out, opt);
+    if (pid == 0)
+        _exit(write_report(path, out, opt));
+    int status = 0;
+    pid_t w;
+    do
+        w = waitpid(pid, &status, 0);
+    while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        fprintf(stderr, "painsim report: error: cannot wait for the reader process: %s\n", strerror(errno));
+        return REPORT_RUNTIME;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    /* a REPORT.partial left by the child is stale (its lock went with the
+     * child): the next report removes it */
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGPIPE || sig == SIGKILL) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    fprintf(stderr, "painsim report: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n", path,
+            sig);
+    return REPORT_INPUT;
+}
+
+/* FILE.h5 -> FILE.html; anything else gets .html appended. */
+static char *default_output(const char *path)
+{
+    size_t n = strlen(path);
+    char *out = malloc(n + 8);
+    if (!out)
+        return NULL;
+    memcpy(out, path, n + 1);
+    if (n > 3 && strcmp(path + n - 3, ".h5") == 0)
+        out[n - 3] = '\0';
+    strcat(out, ".html");
+    return out;
+}
+
+int painsim_report_command(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    psim_html_options opt = psim_html_options_default();
+    int only_files = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        if (!only_files && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+            fputs(report_help, stdout);
+            return REPORT_OK;
+        } else if (!only_files && strcmp(arg, "--") == 0) {
+            only_files = 1;
+        } else if (!only_files && strcmp(arg, "--force") == 0) {
+            opt.force = 1;
+        } else if (!only_files && (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0 ||
+                                   strcmp(arg, "--trajectories") == 0 || strcmp(arg, "--chartjs") == 0 ||
+                                   strncmp(arg, "--output=", 9) == 0 || strncmp(arg, "--trajectories=", 15) == 0 ||
+                                   strncmp(arg, "--chartjs=", 10) == 0)) {
+            const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else
+                return usage("option %s needs a value", arg);
+            if (strncmp(arg, "--trajectories", 14) == 0) {
+                char *end = NULL;
+                errno = 0;
+                long k = strtol(v, &end, 10);
+                if (!*v || *end || errno || k < 0 || k > 200)
+                    return usage("--trajectories expects a number of patients from 0 to 200, got '%s'", v);
+                opt.trajectories = (int)k;
+            } else if (!*v) {
+                return usage("%s needs a file name", arg);
+            } else if (strncmp(arg, "--chartjs", 9) == 0) {
+                opt.chartjs_path = v;
+            } else {
+                out = v;
+            }
+        } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
+            return usage("unknown option '%s'", arg);
+        } else if (!path) {
+            path = arg;
+        } else {
+            return usage("unexpected argument '%s' (one file at a time)", arg);
+        }
+    }
+    if (!path)
+        return usage("%s", "missing the FILE.h5 written by `painsim run`");
+    char *def = NULL;
+    if (!out) {
+        def = default_output(path);
+        if (!def) {
+            fputs("painsim report: error: out of memory\n", stderr);
+            return REPORT_RUNTIME;
+        }
+        out = def;
+    }
+    int rc = run_isolated(path, out, &opt);
+    free(def);
+    return rc;
+}

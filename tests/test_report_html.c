@@ -1,0 +1,326 @@
+/* End-to-end tests of `painsim report`: the page is written from a cohort
+ * file and from a PSA file, then loaded in Debian's headless Chromium, which
+ * must show no console message, mark the page as built (body data-status="ok")
+ * and every chart as drawn (data-rendered="yes": laid-out data elements and
+ * painted pixels, counted by the page itself).  Screenshots are saved in the
+ * build directory (tests/report-*.png).  Chromium is a test dependency that
+ * `./setup.sh test` installs: without it these tests fail, they do not skip. */
+#include "testutil.h"
+
+/* where the screenshots go: the tests' build directory */
+static const char build_dir[] = PAINSIM_SCREENSHOT_DIR;
+
+static void setup_dir(void)
+{
+    tu_dir_make("report");
+}
+
+static void teardown_dir(void)
+{
+    tu_dir_remove();
+}
+
+TestSuite(report, .init = setup_dir, .fini = teardown_dir, .timeout = 600);
+
+static int painsim(const char *args, char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
+    return tu_shell(cmd, out);
+}
+
+static char *read_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    FILE *fp = fopen(path, "rb");
+    cr_assert(fp, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Load html (in tu_dir) in headless Chromium: the DOM after the page's
+ * scripts ran goes to *dom, the browser's log (console messages included)
+ * to *log; a screenshot is saved as build_dir/png. */
+static void chromium(const char *html, const char *png, char **dom, char **log)
+{
+    cr_assert_eq(tu_shell("command -v chromium", NULL), 0,
+                 "chromium is missing: the report tests load the page in Debian's headless Chromium; "
+                 "`./setup.sh test` installs it (apt-get install chromium)");
+    /* running as root needs --no-sandbox; a fresh profile every time */
+    const char *flags = "--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run "
+                        "--user-data-dir=profile --virtual-time-budget=5000 --window-size=1280,3000";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "chromium %s --enable-logging=stderr --v=0 --dump-dom 'file://%s/%s' > dom.html 2> chromium.log; "
+             "rc=$?; cat chromium.log; exit $rc",
+             flags, tu_dir, html);
+    cr_assert_eq(tu_shell(cmd, log), 0, "chromium --dump-dom failed:\n%s", *log);
+    *dom = read_file("dom.html");
+    snprintf(cmd, sizeof cmd, "chromium %s --screenshot='%s/%s' 'file://%s/%s' && test -s '%s/%s'", flags, build_dir,
+             png, tu_dir, html, build_dir, png);
+    char *out = NULL;
+    cr_assert_eq(tu_shell(cmd, &out), 0, "chromium --screenshot failed:\n%s", out);
+    free(out);
+}
+
+/* The page's own checks, as the DOM shows them after loading. */
+static void assert_rendered(const char *dom, const char *log, int n_charts, const char *const *ids)
+{
+    /* any console message (an uncaught exception, console.error, a warning
+     * from Chart.js) is a failure: the page itself logs nothing */
+    const char *c = strstr(log, ":CONSOLE");
+    cr_assert(!c, "the page wrote to the console:\n%.600s", c ? c : "");
+    cr_assert(strstr(dom, "<body data-status=\"ok\""), "the page did not finish: %.300s",
+              strstr(dom, "<body") ? strstr(dom, "<body") : dom);
+    char want[64];
+    snprintf(want, sizeof want, "data-charts=\"%d\"", n_charts);
+    cr_assert(strstr(dom, want), "expected %s", want);
+    cr_assert_eq(count(dom, "data-rendered=\"yes\""), n_charts, "not every chart was drawn");
+    cr_assert_eq(count(dom, "data-rendered=\"empty\""), 0);
+    cr_assert_eq(count(dom, "data-rendered=\"no\""), 0);
+    for (int k = 0; ids[k]; k++) {
+        char tag[128];
+        snprintf(tag, sizeof tag, "data-chart=\"%s\" data-rendered=\"yes\"", ids[k]);
+        const char *p = strstr(dom, tag);
+        cr_assert(p, "chart %s missing or not drawn", ids[k]);
+        /* marks and ink beyond zero */
+        long marks = 0, ink = 0;
+        const char *m = strstr(p, "data-marks=\""), *i = strstr(p, "data-ink=\"");
+        cr_assert(m && i);
+        marks = strtol(m + 12, NULL, 10);
+        ink = strtol(i + 10, NULL, 10);
+        cr_assert_gt(marks, 0, "chart %s has no data elements", ids[k]);
+        cr_assert_gt(ink, 0, "chart %s painted no data in its plot area", ids[k]);
+    }
+}
+
+/* The JSON document of the page, written to tu_dir/name. */
+static void extract_json(const char *html, const char *name)
+{
+    const char *open = "<script type=\"application/json\" id=\"painsim-data\">";
+    const char *a = strstr(html, open);
+    cr_assert(a);
+    a += strlen(open);
+    const char *b = strstr(a, "</script>");
+    cr_assert(b);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    fwrite(a, 1, (size_t)(b - a), fp);
+    fclose(fp);
+}
+
+/* A description with markup that must come out as text, not as elements. */
+static const char *const cohort_yaml =
+    "name: small\n"
+    "description: \"a </script><script>document.title='x'</script> & <b>test</b> cohort\"\n"
+    "patients: 1500\n"
+    "horizon_days: 150\n"
+    "block_size: 128\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0, 100]}\n"
+    "  - name: steroid\n"
+    "    treatment: steroid_bupivacaine\n"
+    "    schedule: {days: [0, 50, 100]}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+Test(report, cohort_page_renders_in_chromium)
+{
+    tu_write_file("small.yaml", cohort_yaml);
+    char *out = NULL;
+    cr_assert_eq(painsim("run small.yaml -o small.h5 -q", &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report small.h5", &out), 0, "%s", out);
+    cr_assert(strstr(out, "wrote small.html"), "%s", out);
+    free(out);
+    cr_assert(tu_exists("small.html") && !tu_exists("small.html.partial"));
+
+    char *html = read_file("small.html");
+    /* three script elements (Chart.js, the data, the page's code), each
+     * closed once: nothing from the file ended one early */
+    cr_assert_eq(count(html, "<script"), 3, "%d", count(html, "<script"));
+    cr_assert_eq(count(html, "</script>"), 3);
+    cr_assert(strstr(html, "Chart.js v3"), "Chart.js is inlined");
+    cr_assert(!strstr(html, "src=\"http") && !strstr(html, "href=\"http"), "the page loads nothing from the network");
+
+    /* the data in the page are the file's figures */
+    extract_json(html, "data.json");
+    char h5[512];
+    snprintf(h5, sizeof h5, "%s/small.h5", tu_dir);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    size_t n = 0;
+    double *cost = tu_read_double(f, "/results/cost", &n);
+    double *vas = tu_read_double(f, "/strategies/steroid/daily/mean_vas", &n);
+    H5Fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json; d = json.load(open(\"data.json\")); r = d[\"results\"]; "
+             "print(r[1][\"name\"], repr(r[1][\"cost\"][0]), repr(d[\"daily\"][\"strategies\"][\"steroid\"][\"mean_vas\"][60]), "
+             "len(d[\"trajectories\"][\"patients\"]), d[\"facts\"][\"description\"])'");
+    cr_assert_eq(tu_shell(cmd, &out), 0, "%s", out);
+    char name[64] = "", desc[256] = "";
+    double c1 = 0, v60 = 0;
+    int k = 0;
+    cr_assert_eq(sscanf(out, "%63s %lf %lf %d %255[^\n]", name, &c1, &v60, &k, desc), 5, "%s", out);
+    cr_assert_str_eq(name, "steroid");
+    cr_assert(fabs(c1 - cost[1]) <= 1e-8 * fabs(cost[1]), "%.17g vs %.17g", c1, cost[1]);
+    cr_assert(fabs(v60 - vas[60]) <= 1e-8 * fabs(vas[60]), "%.17g vs %.17g", v60, vas[60]);
+    cr_assert_eq(k, 8, "the default sample is 8 patients per strategy");
+    cr_assert_str_eq(desc, "a </script><script>document.title='x'</script> & <b>test</b> cohort");
+    free(out);
+    free(cost);
+    free(vas);
+
+    char *dom = NULL, *log = NULL;
+    chromium("small.html", "report-cohort.png", &dom, &log);
+    static const char *const ids[] = {"mean_vas", "observed_response", "trajectories_0", "trajectories_1",
+                                      "trajectories_2", "cost_bars", "qaly_bars", "ce_plane", NULL};
+    assert_rendered(dom, log, 8, ids);
+    /* the description is shown as text: its markup was not parsed */
+    cr_assert(strstr(dom, "<title>painsim report: small</title>"), "the title was not changed by the description");
+    cr_assert(strstr(dom, "a &lt;/script&gt;&lt;script&gt;document.title='x'&lt;/script&gt; &amp; &lt;b&gt;test&lt;/b&gt; cohort"));
+    cr_assert(strstr(dom, "CHEERS 2022"));
+    free(dom);
+    free(log);
+    free(html);
+}
+
+/* A small PSA: two uncertain parameters, 60 iterations of 150 patients. */
+static const char *const psa_yaml =
+    "name: small_psa\n"
+    "patients: 150\n"
+    "horizon_days: 150\n"
+    "block_size: 50\n"
+    "treatments:\n"
+    "  botox:\n"
+    "    p_first: {dist: beta, alpha: 30, beta: 20}\n"
+    "    duration: {median_days: {dist: lognormal, median: 90, sigma: 0.2}}\n"
+    "economics:\n"
+    "  wtp: [0, 2500000, 5000000, 7500000, 10000000, 12500000, 15000000, 20000000]\n"
+    "psa:\n"
+    "  iterations: 60\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0, 100]}\n"
+    "  - name: steroid\n"
+    "    treatment: steroid_bupivacaine\n"
+    "    schedule: {days: [0, 50, 100]}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+Test(report, psa_page_renders_in_chromium)
+{
+    tu_write_file("psa.yaml", psa_yaml);
+    char *out = NULL;
+    cr_assert_eq(painsim("run psa.yaml -o psa.h5 -q", &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report psa.h5 -o psa_report.html", &out), 0, "%s", out);
+    free(out);
+    char *html = read_file("psa_report.html");
+    extract_json(html, "psa.json");
+    cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"psa.json\")); p = d[\"psa\"]; "
+                          "print(d[\"kind\"], p[\"iterations\"], len(p[\"cloud\"][\"botox\"][\"dq\"]), len(p[\"evppi\"]), "
+                          "len(p[\"wtp\"]))'",
+                          &out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "psa 60 60 2 8"), "%s", out);
+    free(out);
+
+    char *dom = NULL, *log = NULL;
+    chromium("psa_report.html", "report-psa.png", &dom, &log);
+    static const char *const ids[] = {"psa_cloud", "ceac", "ceaf", "evpi", "evppi", NULL};
+    assert_rendered(dom, log, 5, ids);
+    cr_assert(strstr(dom, "treatments.botox.p_first"), "the EVPPI chart and the parameter table name the parameters");
+    free(dom);
+    free(log);
+    free(html);
+}
+
+Test(report, file_without_trajectories)
+{
+    tu_write_file("small.yaml", cohort_yaml);
+    char *out = NULL;
+    cr_assert_eq(painsim("run small.yaml -o nt.h5 -q --set output.trajectories=false", &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report nt.h5 --trajectories 3", &out), 0, "%s", out);
+    free(out);
+    char *dom = NULL, *log = NULL;
+    chromium("nt.html", "report-no-trajectories.png", &dom, &log);
+    static const char *const ids[] = {"mean_vas", "observed_response", "cost_bars", "qaly_bars", "ce_plane", NULL};
+    assert_rendered(dom, log, 5, ids);
+    cr_assert(strstr(dom, "This file has no trajectories"));
+    free(dom);
+    free(log);
+}
+
+Test(report, errors_and_help)
+{
+    char *out = NULL;
+    cr_assert_eq(painsim("help report", &out), 0);
+    cr_assert(strstr(out, "usage: painsim report FILE.h5") && strstr(out, "libjs-chart.js") && strstr(out, "CHEERS"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(painsim("--help", &out), 0);
+    cr_assert(strstr(out, "report FILE.h5"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report", &out), 2);
+    cr_assert(strstr(out, "missing the FILE.h5"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report a.h5 --trajectories lots", &out), 2);
+    cr_assert(strstr(out, "--trajectories expects"), "%s", out);
+    free(out);
+
+    /* not a painsim file: exit 2, nothing written */
+    tu_write_file("junk.h5", "not hdf5\n");
+    cr_assert_eq(painsim("report junk.h5", &out), 2, "%s", out);
+    cr_assert(strstr(out, "junk.h5"), "%s", out);
+    free(out);
+    cr_assert(!tu_exists("junk.html") && !tu_exists("junk.html.partial"));
+    cr_assert_eq(painsim("report missing.h5", &out), 2, "%s", out);
+    free(out);
+
+    tu_write_file("small.yaml", cohort_yaml);
+    cr_assert_eq(painsim("run small.yaml -o s.h5 -q --patients 200", &out), 0, "%s", out);
+    free(out);
+    /* Chart.js missing: exit 1, the message names the Debian package, nothing written */
+    cr_assert_eq(painsim("report s.h5 --chartjs /nonexistent/chart.min.js", &out), 1, "%s", out);
+    cr_assert(strstr(out, "/nonexistent/chart.min.js") && strstr(out, "libjs-chart.js"), "%s", out);
+    free(out);
+    cr_assert(!tu_exists("s.html") && !tu_exists("s.html.partial"));
+    /* a file that is not Chart.js */
+    tu_write_file("empty.js", "");
+    cr_assert_eq(painsim("report s.h5 --chartjs empty.js", &out), 1, "%s", out);
+    free(out);
+    cr_assert(!tu_exists("s.html"));
+
+    /* an existing page is kept without --force */
+    cr_assert_eq(painsim("report s.h5", &out), 0, "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report s.h5", &out), 2, "%s", out);
+    cr_assert(strstr(out, "--force"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("report s.h5 --force", &out), 0, "%s", out);
+    free(out);
+}
