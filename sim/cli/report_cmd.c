@@ -27,6 +27,8 @@ static const char report_help[] =
     "    cost-effectiveness plane with the efficient frontier;\n"
     "  - for a PSA file (psa.iterations > 0): the PSA cloud, CEAC, CEAF, EVPI and\n"
     "    EVPPI (choose the WTP in the page), and the parameters' distributions;\n"
+    "  - for a sweep or tornado file (painsim sweep, painsim tornado): the points\n"
+    "    with their incremental NMB, the tornado chart or the curves along the sweep;\n"
     "  - which CHEERS 2022 reporting items the page supports.\n"
     "The charts are drawn by Chart.js, read from Debian's package libjs-chart.js\n"
     "when the report is made and inlined into the page.\n"

@@ -170,6 +170,15 @@ static void kv_arr(jw *w, const char *k, const double *v, size_t n, size_t strid
     jw_close(w, ']');
 }
 
+/* An array value (no key) of n values. */
+static void kv_arr_raw(jw *w, const double *v, size_t n)
+{
+    jw_open(w, '[');
+    for (size_t i = 0; i < n; i++)
+        jw_num(w, v[i]);
+    jw_close(w, ']');
+}
+
 /* Values at the indices idx[0 .. n-1]. */
 static void kv_arr_idx(jw *w, const char *k, const double *v, const int *idx, int n)
 {
@@ -766,6 +775,244 @@ static psim_status write_psa(jw *w, const psim_h5_reader *rd, const psim_psa_sam
     return PSIM_OK;
 }
 
+/* ---- sweeps and tornado (docs/output-format.md, group /sweep) ------------ */
+
+#define SWEEP_MAX_POINTS 100000
+#define SWEEP_MAX_DAYS 4096
+
+/* The dataset /sweep/name, of rank `rank` with dims[i] as given (0: any,
+ * then filled in), read whole as memtype (elements of elsize bytes). */
+static psim_status sweep_read(const psim_h5_reader *rd, hid_t g, const char *name, int rank, hsize_t *dims,
+                              hid_t memtype, size_t elsize, void **out)
+{
+    char full[160];
+    snprintf(full, sizeof full, "/sweep/%s", name);
+    *out = NULL;
+    if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
+        return psim_h5_bad(rd, "not a complete sweep file: no %s", full);
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0)
+        return psim_h5_bad(rd, "damaged file: cannot open %s", full);
+    hsize_t got[3] = {0, 0, 0};
+    psim_status st = ds_dims(rd, d, full, rank, got);
+    size_t n = 1;
+    for (int i = 0; st == PSIM_OK && i < rank; i++) {
+        if (dims[i] && got[i] != dims[i])
+            st = psim_h5_bad(rd, "damaged file: %s does not match the points, strategies or days", full);
+        dims[i] = got[i];
+        n *= (size_t)got[i];
+    }
+    if (st == PSIM_OK && n > (size_t)SWEEP_MAX_POINTS * 64)
+        st = psim_h5_bad(rd, "damaged file: %s is too large", full);
+    hid_t ft = st == PSIM_OK ? H5Dget_type(d) : H5I_INVALID_HID;
+    if (st == PSIM_OK && (ft < 0 || (H5Tget_class(ft) != H5T_INTEGER && H5Tget_class(ft) != H5T_FLOAT)))
+        st = psim_h5_bad(rd, "not a painsim file: %s is not numeric", full);
+    if (st == PSIM_OK) {
+        *out = malloc(n ? n * elsize : 1);
+        if (!*out)
+            st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
+        else if (n && H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+            st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
+    }
+    if (st != PSIM_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Dclose(d);
+    return st;
+}
+
+/* A 1-D variable-length string dataset /sweep/name of n entries, as a JSON array. */
+static psim_status sweep_strs(jw *w, const psim_h5_reader *rd, hid_t g, const char *key, const char *name, hsize_t n)
+{
+    char full[160];
+    snprintf(full, sizeof full, "/sweep/%s", name);
+    if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
+        return psim_h5_bad(rd, "not a complete sweep file: no %s", full);
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    char **v = NULL;
+    hsize_t got = 0;
+    psim_status st = d < 0 ? psim_h5_bad(rd, "damaged file: cannot open %s", full) : ds_dims(rd, d, full, 1, &got);
+    if (st == PSIM_OK && got != n)
+        st = psim_h5_bad(rd, "damaged file: %s does not match the other tables", full);
+    if (st == PSIM_OK && ((ft = H5Dget_type(d)) < 0 || H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0))
+        st = psim_h5_bad(rd, "damaged file: %s is not a variable-length string column", full);
+    if (st == PSIM_OK && n > 0) {
+        v = calloc((size_t)n, sizeof *v);
+        mt = psim_h5_str_type_like(ft);
+        sp = H5Dget_space(d);
+        if (!v)
+            st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
+        else if (mt < 0 || sp < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+            st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
+    }
+    if (st == PSIM_OK) {
+        jw_key(w, key);
+        jw_open(w, '[');
+        for (hsize_t k = 0; k < n; k++)
+            jw_str(w, v[k] ? v[k] : "");
+        jw_close(w, ']');
+    }
+    if (v && mt >= 0 && sp >= 0)
+        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
+    free(v);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (d >= 0)
+        H5Dclose(d);
+    return st;
+}
+
+static psim_status write_sweep(jw *w, const psim_h5_reader *rd)
+{
+    static const char *const tables[] = {"cost", "cost_se", "qaly", "qaly_se", "delta_cost", "delta_cost_se",
+                                         "delta_qaly", "delta_qaly_se", "icer", "nmb", "nmb_se",
+                                         "incremental_nmb", "incremental_nmb_se", "first_response",
+                                         "first_response_se"};
+    psim_status st = PSIM_OK;
+    hid_t g = H5Gopen2(rd->file, "/sweep", H5P_DEFAULT);
+    if (g < 0)
+        return psim_h5_bad(rd, "damaged file: cannot open %s", "/sweep");
+    double *buf = NULL;
+    int32_t *ibuf = NULL;
+    char kind[32] = "", currency[16] = "", reference[PSIM_NAME_MAX] = "", outcome[PSIM_NAME_MAX] = "";
+    double wtp = NAN;
+    hsize_t K = 0, S = 0, P = 0, D = 0, dims[3];
+    if ((st = psim_h5_read_attr_str(rd, g, "/sweep", "kind", kind, sizeof kind)) != PSIM_OK ||
+        (st = psim_h5_read_attr_str(rd, g, "/sweep", "currency", currency, sizeof currency)) != PSIM_OK ||
+        (st = psim_h5_read_attr_str(rd, g, "/sweep", "reference", reference, sizeof reference)) != PSIM_OK ||
+        (st = psim_h5_read_attr_str(rd, g, "/sweep", "outcome_strategy", outcome, sizeof outcome)) != PSIM_OK ||
+        (st = psim_h5_read_attr_num(rd, g, "/sweep", "wtp", H5T_NATIVE_DOUBLE, &wtp)) != PSIM_OK)
+        goto done;
+    /* the shapes: K points from point_value, S from cost, P from parameter_low, D from days */
+    dims[0] = 0;
+    if ((st = sweep_read(rd, g, "point_value", 1, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+        goto done;
+    K = dims[0];
+    if (K < 1 || K > SWEEP_MAX_POINTS) {
+        st = psim_h5_bad(rd, "damaged file: %s has no points or too many", "/sweep/point_value");
+        goto done;
+    }
+    kv_str(w, "kind", "sweep");
+    jw_key(w, "sweep");
+    jw_open(w, '{');
+    kv_str(w, "kind", kind);
+    kv_str(w, "currency", currency);
+    kv_str(w, "reference", reference);
+    kv_str(w, "outcome_strategy", outcome);
+    kv_num(w, "wtp", wtp);
+    kv_arr(w, "point_value", buf, (size_t)K, 1);
+    free(buf);
+    buf = NULL;
+    dims[0] = K;
+    if ((st = sweep_read(rd, g, "point_parameter", 1, dims, H5T_NATIVE_INT32, sizeof *ibuf, (void **)&ibuf)) !=
+        PSIM_OK)
+        goto done;
+    jw_key(w, "point_parameter");
+    jw_open(w, '[');
+    for (hsize_t k = 0; k < K; k++)
+        jw_int(w, ibuf[k]);
+    jw_close(w, ']');
+    if ((st = sweep_strs(w, rd, g, "point_level", "point_level", K)) != PSIM_OK)
+        goto done;
+
+    dims[0] = 0;
+    if ((st = sweep_read(rd, g, "parameter_low", 1, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+        goto done;
+    P = dims[0];
+    for (hsize_t k = 0; k < K; k++)
+        if (ibuf[k] < -1 || ibuf[k] >= (int32_t)P) {
+            st = psim_h5_bad(rd, "damaged file: %s names a parameter that is not there", "/sweep/point_parameter");
+            goto done;
+        }
+    kv_arr(w, "parameter_low", buf, (size_t)P, 1);
+    free(buf);
+    buf = NULL;
+    static const char *const pcols[] = {"parameter_high", "parameter_base"};
+    for (int c = 0; c < 2; c++) {
+        dims[0] = P;
+        if ((st = sweep_read(rd, g, pcols[c], 1, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+            goto done;
+        kv_arr(w, pcols[c], buf, (size_t)P, 1);
+        free(buf);
+        buf = NULL;
+    }
+    if ((st = sweep_strs(w, rd, g, "parameters", "parameters", P)) != PSIM_OK ||
+        (st = sweep_strs(w, rd, g, "parameter_units", "parameter_units", P)) != PSIM_OK ||
+        (st = sweep_strs(w, rd, g, "parameter_bounds", "parameter_bounds", P)) != PSIM_OK)
+        goto done;
+
+    dims[0] = K, dims[1] = 0;
+    if ((st = sweep_read(rd, g, "cost", 2, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+        goto done;
+    S = dims[1];
+    free(buf);
+    buf = NULL;
+    if ((st = sweep_strs(w, rd, g, "strategies", "strategies", S)) != PSIM_OK)
+        goto done;
+    /* [K x S] tables as one array of K rows */
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        dims[0] = K, dims[1] = S;
+        if ((st = sweep_read(rd, g, tables[t], 2, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+            goto done;
+        jw_key(w, tables[t]);
+        jw_open(w, '[');
+        for (hsize_t k = 0; k < K; k++) {
+            jw_open(w, '[');
+            for (hsize_t s = 0; s < S; s++)
+                jw_num(w, buf[k * S + s]);
+            jw_close(w, ']');
+        }
+        jw_close(w, ']');
+        free(buf);
+        buf = NULL;
+    }
+    free(ibuf);
+    ibuf = NULL;
+    dims[0] = 0;
+    if ((st = sweep_read(rd, g, "days", 1, dims, H5T_NATIVE_INT32, sizeof *ibuf, (void **)&ibuf)) != PSIM_OK)
+        goto done;
+    D = dims[0];
+    if (D > SWEEP_MAX_DAYS) {
+        st = psim_h5_bad(rd, "damaged file: %s has too many days", "/sweep/days");
+        goto done;
+    }
+    jw_key(w, "days");
+    jw_open(w, '[');
+    for (hsize_t j = 0; j < D; j++)
+        jw_int(w, ibuf[j]);
+    jw_close(w, ']');
+    static const char *const vcols[] = {"mean_vas", "mean_vas_se"};
+    for (int c = 0; c < 2 && D > 0; c++) {
+        dims[0] = K, dims[1] = S, dims[2] = D;
+        if ((st = sweep_read(rd, g, vcols[c], 3, dims, H5T_NATIVE_DOUBLE, sizeof *buf, (void **)&buf)) != PSIM_OK)
+            goto done;
+        jw_key(w, vcols[c]); /* [K][S][D] */
+        jw_open(w, '[');
+        for (hsize_t k = 0; k < K; k++) {
+            jw_open(w, '[');
+            for (hsize_t s = 0; s < S; s++)
+                kv_arr_raw(w, buf + (k * S + s) * D, (size_t)D);
+            jw_close(w, ']');
+        }
+        jw_close(w, ']');
+        free(buf);
+        buf = NULL;
+    }
+    jw_close(w, '}');
+done:
+    free(buf);
+    free(ibuf);
+    H5Gclose(g);
+    return st;
+}
+
 /* ---- the page ----------------------------------------------------------- */
 
 static void html_escape(FILE *fp, const char *s)
@@ -859,10 +1106,10 @@ static psim_status write_page(FILE *fp, const char *h5_path, const char *chartjs
           fp);
     jw w = {.fp = fp};
     jw_open(&w, '{');
-    const char *currency = rep ? rep->currency : a ? a->currency : "";
+    const char *currency = rep ? rep->currency : a ? a->currency : ""; /* a sweep: /sweep says */
     write_meta(&w, p, h5_path, chartjs_path, currency);
     write_scenario_facts(&w, p);
-    psim_status st = rep ? write_cohort(&w, rd, rep, o) : write_psa(&w, rd, smp, a);
+    psim_status st = rep ? write_cohort(&w, rd, rep, o) : smp ? write_psa(&w, rd, smp, a) : write_sweep(&w, rd);
     if (st != PSIM_OK)
         return st;
     jw_close(&w, '}');
@@ -898,16 +1145,27 @@ psim_status psim_report_html_write(const char *h5_path, const char *out_path, co
     char name[PSIM_NAME_MAX];
 
     psim_h5_quiet();
-    int has_psa = psim_psa_file_has_psa(h5_path);
-    if (has_psa == 1)
+    int has_psa = psim_psa_file_has_psa(h5_path), has_sweep = 0;
+    if (has_psa == 1) {
         st = psim_psa_read_h5(h5_path, &smp, &an, name, err);
-    else
-        st = psim_report_read_h5(h5_path, &rep, err);
-    if (st != PSIM_OK)
-        goto done;
+        if (st != PSIM_OK)
+            goto done;
+    }
+    if (has_psa != 1) {
+        /* a sweep file has /sweep and no /results; everything else goes to
+         * the /results reader, whose messages say what is missing */
+        hid_t f = H5Fopen(h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        has_sweep = f >= 0 && H5Lexists(f, "/sweep", H5P_DEFAULT) > 0 && H5Lexists(f, "/results", H5P_DEFAULT) <= 0;
+        if (f >= 0)
+            H5Fclose(f);
+        H5Eclear2(H5E_DEFAULT);
+        if (!has_sweep && (st = psim_report_read_h5(h5_path, &rep, err)) != PSIM_OK)
+            goto done;
+    }
     rd.file = H5Fopen(h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (rd.file < 0) {
-        st = psim_h5_bad(&rd, "cannot open the file again: %s", "it changed while being read");
+        st = psim_h5_bad(&rd, has_sweep ? "not a painsim file: %s cannot be opened as HDF5"
+                                        : "cannot open the file again: %s changed while being read", h5_path);
         goto done;
     }
     if ((st = read_prov(&rd, &p)) != PSIM_OK)

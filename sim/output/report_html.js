@@ -41,7 +41,7 @@
   function pct(x, d) { return finite(x) ? fmt(100 * x, d === undefined ? 1 : d) + '%' : '\u2013'; }
 
   var D = JSON.parse(document.getElementById('painsim-data').textContent);
-  var M = D.meta, cur = M.currency || '';
+  var M = D.meta, cur = M.currency || (D.sweep && D.sweep.currency) || '';
   var root = document.getElementById('report');
   while (root.firstChild) root.removeChild(root.firstChild);
   var charts = [];
@@ -184,7 +184,8 @@
   add(root, el('h1', null, 'painsim report: ' + M.scenario));
   add(root, el('p', { 'class': 'sub' },
     (facts.description ? facts.description + ' \u2014 ' : '') +
-    (D.kind === 'psa' ? 'probabilistic sensitivity analysis' : 'cohort simulation') +
+    (D.kind === 'psa' ? 'probabilistic sensitivity analysis' : D.kind === 'sweep' ? 'one-way ' + D.sweep.kind :
+     'cohort simulation') +
     ', report made ' + M.report_created + ' by painsim ' + M.report_version + '.'));
 
   var prov = add(root, el('section', { id: 'provenance' }));
@@ -200,7 +201,7 @@
     row('iterations \u00d7 patients', fmt(D.psa.iterations, 0) + ' iterations \u00d7 ' +
         fmt(D.psa.patients_per_iteration, 0) + ' patients (' + D.psa.patients + ' patients)');
   else
-    row('patients', fmt(M.patients, 0) + ' (blocks of ' + M.block_size + ')');
+    row('patients', fmt(M.patients, 0) + (M.block_size > 0 ? ' (blocks of ' + M.block_size + ')' : ''));
   row('horizon', M.horizon_days + ' days (' + fmt(M.horizon_days / 30.44, 1) + ' months)' +
       (M.record_every_days > 0 ? ', trajectories recorded every ' + M.record_every_days + ' day(s)' : ''));
   row('reference strategy', M.reference);
@@ -476,12 +477,106 @@
     }));
   }
 
+  /* ---- a sweep or tornado file ---- */
+  if (D.kind === 'sweep') {
+    var Q = D.sweep, QS = Q.strategies, K = Q.point_value.length;
+    var oi = QS.indexOf(Q.outcome_strategy), ri = QS.indexOf(Q.reference);
+    var isT = Q.kind === 'tornado';
+    var sw = add(root, el('section', { id: 'results' }));
+    add(sw, el('h2', null, isT ? 'Tornado: one parameter at a time' : 'One-way sweep of ' + Q.parameters.join(', ')));
+    add(sw, el('p', { 'class': 'sub' }, 'Each point is a whole cohort run with the same seed and patients (common ' +
+      'random numbers), so the points differ only through the parameter. Incremental figures are against ' +
+      Q.reference + '; NMB at ' + fmt(Q.wtp, 0) + ' ' + cur + '/QALY; in brackets the Monte Carlo SE.'));
+    /* the best strategy by NMB at each point */
+    function best(k) {
+      var b = 0;
+      for (var s2 = 1; s2 < QS.length; s2++) if (finite(Q.nmb[k][s2]) && !(Q.nmb[k][s2] <= Q.nmb[k][b])) b = s2;
+      return QS[b];
+    }
+    function pname(k) { var p = Q.point_parameter[k]; return p < 0 ? '(base case)' : Q.parameters[p]; }
+    table(sw, ['point', 'parameter', 'level', 'value', '\u0394 cost ' + Q.outcome_strategy + ' (' + cur + ')',
+               '\u0394 QALY ' + Q.outcome_strategy, 'ICER ' + Q.outcome_strategy + ' (' + cur + '/QALY)',
+               'incremental NMB ' + Q.outcome_strategy + ' (' + cur + ')', 'highest NMB'],
+      Q.point_value.map(function (v, k) {
+        var p = Q.point_parameter[k];
+        return { cls: p < 0 ? 'ref' : '', cells: [String(k), { v: pname(k), cls: 'text' }, Q.point_level[k],
+          finite(v) ? fmt(v, Math.abs(v) >= 100 ? 0 : 4) + (p >= 0 && Q.parameter_units[p] ? ' ' + Q.parameter_units[p] : '') : '\u2013',
+          { v: fmt(Q.delta_cost[k][oi], 0), se: fmt(Q.delta_cost_se[k][oi], 0) },
+          { v: fmt(Q.delta_qaly[k][oi], 4), se: fmt(Q.delta_qaly_se[k][oi], 4) }, fmt(Q.icer[k][oi], 0),
+          { v: fmt(Q.incremental_nmb[k][oi], 0), se: fmt(Q.incremental_nmb_se[k][oi], 0) }, best(k)] };
+      }));
+    var gq = add(sw, el('div', { 'class': 'charts' + (isT ? ' one' : '') }));
+    if (isT) {
+      var base = Q.incremental_nmb[0][oi], bars = [];
+      Q.parameters.forEach(function (name, p) {
+        var lo = -1, hi = -1;
+        for (var k = 0; k < K; k++) if (Q.point_parameter[k] === p) { if (Q.point_level[k] === 'low') lo = k; if (Q.point_level[k] === 'high') hi = k; }
+        if (lo < 0 || hi < 0) return;
+        var a = Q.incremental_nmb[lo][oi], b = Q.incremental_nmb[hi][oi];
+        bars.push({ name: name, lo: a, hi: b, width: Math.abs(b - a), p: p });
+      });
+      bars.sort(function (x, y) { return y.width - x.width; });
+      var tl = bars.map(function (b) {
+        return b.name + ' [' + fmt(Q.parameter_low[b.p], 3) + ', ' + fmt(Q.parameter_high[b.p], 3) + ']';
+      });
+      var tc = chart(gq, 'tornado', 'Tornado: incremental NMB of ' + Q.outcome_strategy + ' against ' + Q.reference +
+        ' at ' + fmt(Q.wtp, 0) + ' ' + cur + '/QALY', {
+        type: 'bar', data: { labels: tl, datasets: [
+          { label: 'parameter at its low value', data: bars.map(function (b) { return [base, b.lo]; }), backgroundColor: alpha(color(0), 0.85), grouped: false },
+          { label: 'parameter at its high value', data: bars.map(function (b) { return [base, b.hi]; }), backgroundColor: alpha(color(1), 0.85), grouped: false },
+          { type: 'line', label: 'base case', data: bars.map(function () { return base; }), borderColor: '#222',
+            borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, fill: false, indexAxis: 'y' }] },
+        options: { indexAxis: 'y', scales: { x: axis('incremental NMB (' + cur + ' per patient)'),
+                                              y: { type: 'category', ticks: { autoSkip: false } } } }
+      }, 'Bars from the base case (' + fmt(base, 0) + ' ' + cur + ') to the incremental NMB with the parameter at its low ' +
+         '(blue) and high (orange) value, widest first; the low and high values are in brackets.');
+      tc.canvas.parentNode.style.height = Math.max(330, 26 * bars.length + 110) + 'px';
+      tc.resize();
+      add(sw, el('h3', null, 'Where the low and high values come from'));
+      table(sw, ['parameter', 'base', 'low', 'high', 'unit', 'bounds'], Q.parameters.map(function (n, p) {
+        return { cells: [n, fmt(Q.parameter_base[p], 4), fmt(Q.parameter_low[p], 4), fmt(Q.parameter_high[p], 4),
+                         Q.parameter_units[p], { v: Q.parameter_bounds[p], cls: 'text' }] };
+      }));
+    } else {
+      var xs = Q.point_value, xl = Q.parameters[0] + (Q.parameter_units[0] ? ' (' + Q.parameter_units[0] + ')' : '');
+      var dsN = [], dsC = [];
+      QS.forEach(function (n, si) {
+        if (si === ri) return;
+        dsN = dsN.concat(bandDatasets(n, color(si), xs, Q.incremental_nmb.map(function (r) { return r[si]; }),
+                                      Q.incremental_nmb_se.map(function (r) { return r[si]; })));
+      });
+      QS.forEach(function (n, si) {
+        dsC.push({ label: n, data: xs.map(function (x, k) { return { x: Q.qaly[k][si], y: Q.cost[k][si] }; }),
+                   borderColor: color(si), backgroundColor: color(si), showLine: true, pointRadius: 3, borderWidth: 1.5 });
+      });
+      chart(gq, 'sweep_inmb', 'Incremental NMB against ' + Q.reference + ' at ' + fmt(Q.wtp, 0) + ' ' + cur + '/QALY', {
+        type: 'line', data: { datasets: dsN },
+        options: { scales: { x: axis(xl), y: axis('incremental NMB (' + cur + ' per patient)') } }
+      }, 'Shaded: 95% band (\u00b1 1.96 Monte Carlo SE). Above 0: better than ' + Q.reference + ' at this WTP.');
+      chart(gq, 'sweep_plane', 'Mean cost and QALYs along the sweep', {
+        type: 'scatter', data: { datasets: dsC },
+        options: { scales: { x: axis('QALY per patient'), y: axis('cost (' + cur + ' per patient)') } }
+      }, 'Each strategy\u2019s path through the cost-QALY plane as ' + Q.parameters[0] + ' goes from ' +
+         fmt(Q.parameter_low[0], 3) + ' to ' + fmt(Q.parameter_high[0], 3) + '.');
+      if (Q.days.length && Q.mean_vas) {
+        var dl2 = Q.days.length - 1, dsV2 = [];
+        QS.forEach(function (n, si) {
+          dsV2 = dsV2.concat(bandDatasets(n, color(si), xs, Q.mean_vas.map(function (r) { return r[si][dl2]; }),
+                                          Q.mean_vas_se.map(function (r) { return r[si][dl2]; })));
+        });
+        chart(gq, 'sweep_vas', 'Mean VAS on day ' + Q.days[dl2] + ' (cm)', {
+          type: 'line', data: { datasets: dsV2 }, options: { scales: { x: axis(xl), y: axis('mean VAS (cm)', { min: 0 }) } }
+        }, 'Shaded: 95% band.');
+      }
+    }
+  }
+
   /* ---- CHEERS 2022 ---- */
   var ch = add(root, el('section', { id: 'cheers' }));
   add(ch, el('h2', null, 'CHEERS 2022: what this report supports'));
   add(ch, el('p', { 'class': 'sub' }, 'Items of the CHEERS 2022 checklist (Husereau et al., Value Health 2022;25:3\u201310) ' +
     'that the figures and tables above support. \u201cauthor\u201d items need text the simulation cannot supply.'));
-  var psa = D.kind === 'psa';
+  var psa = D.kind === 'psa', sweepK = D.kind === 'sweep' ? D.sweep.kind : '';
   var items = [
     [1, 'Title', 'author', 'Name the evaluation and the strategies compared (listed under Results).'],
     [2, 'Abstract', 'author', ''],
@@ -495,7 +590,8 @@
     [10, 'Discount rate', facts.discount_costs !== undefined ? 'yes' : 'partial', facts.discount_costs !== undefined ?
       'Costs ' + pct(facts.discount_costs) + ', QALYs ' + pct(facts.discount_qalys) + ' a year (the reason is the author\u2019s).' : 'In the resolved scenario.'],
     [11, 'Selection of outcomes', 'yes', 'QALYs; pain (VAS, cm) and observed response (VAS \u2264 half of baseline); adverse events.'],
-    [12, 'Measurement of outcomes', psa ? 'partial' : 'yes', psa ? 'Per-iteration means of cost and QALYs.' :
+    [12, 'Measurement of outcomes', psa || sweepK ? 'partial' : 'yes', psa ? 'Per-iteration means of cost and QALYs.' :
+      sweepK ? 'Mean cost, QALYs and VAS at each point.' :
       'Mean VAS and observed-response curves with 95% bands; a sample of patient trajectories.'],
     [13, 'Valuation of outcomes', 'partial', facts.utility_u0 !== undefined ? 'Utility u = ' + fmt(facts.utility_u0, 3) +
       ' + (' + fmt(facts.utility_slope, 4) + ') \u00d7 VAS, minus adverse-event decrements (sources marked in the scenario).' : 'Utility mapping in the resolved scenario.'],
@@ -505,17 +601,21 @@
       ', model contract v' + M.model_version + ' (docs/model.md); the scenario file and its resolved form above.'],
     [17, 'Analytics and assumptions', 'yes', 'Seed ' + M.seed + '; ' + (psa ? fmt(D.psa.iterations, 0) + ' iterations of ' +
       fmt(D.psa.patients_per_iteration, 0) + ' patients' : fmt(M.patients, 0) + ' patients') +
-      '; every estimate with its Monte Carlo SE; common random numbers across strategies; the exact command line.'],
-    [18, 'Characterizing heterogeneity', psa ? 'no' : 'partial', psa ? '' : 'Patient trajectories under each strategy; eligibility and treated counts.'],
+      '; every estimate with its Monte Carlo SE; common random numbers across strategies' + (sweepK ? ' and points' : '') +
+      '; the exact command line.'],
+    [18, 'Characterizing heterogeneity', psa || sweepK ? 'no' : 'partial', psa || sweepK ? '' : 'Patient trajectories under each strategy; eligibility and treated counts.'],
     [19, 'Characterizing distributional effects', 'no', ''],
-    [20, 'Characterizing uncertainty', psa ? 'yes' : 'partial', psa ?
+    [20, 'Characterizing uncertainty', psa || sweepK ? 'yes' : 'partial', psa ?
       'PSA over ' + D.psa.parameters.length + ' parameter column(s): cloud, CEAC, CEAF, EVPI, EVPPI; Monte Carlo SEs.' :
+      sweepK === 'tornado' ? 'Deterministic one-way sensitivity analysis of ' + D.sweep.parameters.length + ' parameter(s): the tornado.' :
+      sweepK ? 'One-way sweep of ' + D.sweep.parameters.join(', ') + '.' :
       'Monte Carlo SEs and 95% bands; parameter uncertainty needs a PSA run (psa.iterations).'],
     [21, 'Approach to engagement with patients and others affected by the study', 'author', ''],
     [22, 'Study parameters', 'yes', 'Every parameter with its value in the resolved scenario' +
       (psa ? ', and the distributions of the uncertain ones (table above).' : '.')],
     [23, 'Summary of main results', 'yes', 'Results table: mean costs and QALYs, incremental figures, ICERs, sequential ICERs, NMB, the frontier and the CE plane.'],
-    [24, 'Effect of uncertainty', psa ? 'yes' : 'partial', psa ? 'CEAC, CEAF, EVPI and EVPPI by WTP.' : 'Standard errors of every incremental figure.'],
+    [24, 'Effect of uncertainty', psa || sweepK ? 'yes' : 'partial', psa ? 'CEAC, CEAF, EVPI and EVPPI by WTP.' :
+      sweepK ? 'Incremental NMB and the best strategy at each point of the ' + sweepK + '.' : 'Standard errors of every incremental figure.'],
     [25, 'Effect of engagement with patients and others affected by the study', 'author', ''],
     [26, 'Study findings, limitations, generalizability, and current knowledge', 'author', ''],
     [27, 'Source of funding', 'author', ''],
