@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +69,41 @@ static int usage(const char *fmt, const char *arg)
     return REPORT_INPUT;
 }
 
-static int write_report(const char *path, const char *out, const psim_html_options *opt)
+/* Limits of the reading child, as for `painsim summary`: a report holds at
+ * most a few times what the file stores, plus the HDF5 library and Chart.js.
+ * A damaged length that asks for gigabytes, or a loop in damaged metadata,
+ * hits these and is reported as a damaged file in seconds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define READER_LIMIT_MEMORY 0 /* AddressSanitizer reserves terabytes of address space */
+#else
+#define READER_LIMIT_MEMORY 1
+#endif
+
+static unsigned long long file_size_of(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
+}
+
+static unsigned long long reader_memory_limit(const char *path)
+{
+    return (1ULL << 30) + 4 * file_size_of(path);
+}
+
+static void limit_reader(const char *path)
+{
+    unsigned long long mib = file_size_of(path) >> 20;
+    struct rlimit cpu = {.rlim_cur = (rlim_t)(60 + mib), .rlim_max = (rlim_t)(70 + mib)};
+    setrlimit(RLIMIT_CPU, &cpu);
+    if (READER_LIMIT_MEMORY) {
+        struct rlimit as = {.rlim_cur = (rlim_t)reader_memory_limit(path), .rlim_max = (rlim_t)reader_memory_limit(path)};
+        setrlimit(RLIMIT_AS, &as);
+    }
+}
+
+/* `limited`: this is the reading child under resource limits, where running
+ * out of memory means the file asked for more than its size allows. */
+static int write_report(const char *path, const char *out, const psim_html_options *opt, int limited)
 {
     psim_error err;
     psim_error_clear(&err);
@@ -76,23 +112,34 @@ static int write_report(const char *path, const char *out, const psim_html_optio
         fprintf(stderr, "painsim: wrote %s\n", out);
         return REPORT_OK;
     }
+    if (st == PSIM_ERR_NOMEM && limited) {
+        fprintf(stderr,
+                "painsim report: error: %s: damaged file: reading it needs more memory than a painsim file of "
+                "its size can (the reader is limited to %llu MiB)\n",
+                path, (unsigned long long)(reader_memory_limit(path) >> 20));
+        return REPORT_INPUT;
+    }
     char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
     psim_error_format(&err, buf, sizeof buf);
     fprintf(stderr, "painsim report: error: %s\n", buf);
     return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE || st == PSIM_ERR_EXISTS ? REPORT_INPUT : REPORT_RUNTIME;
 }
 
-/* As `painsim summary`: the file is read in a child process, because some
- * corrupted HDF5 metadata makes the HDF5 library itself read out of bounds;
- * a reader that dies on a signal means a damaged file, not a crash. */
+/* As `painsim summary`: the file is read in a child process under the limits
+ * above, because some corrupted HDF5 metadata makes the HDF5 library itself
+ * read out of bounds or allocate what a damaged length says; a reader that
+ * dies on a signal or runs out of its limits means a damaged file, not a
+ * crash. */
 static int run_isolated(const char *path, const char *out, const psim_html_options *opt)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        return write_report(path, out, opt);
-    if (pid == 0)
-        _exit(write_report(path, out, opt));
+        return write_report(path, out, opt, 0);
+    if (pid == 0) {
+        limit_reader(path);
+        _exit(write_report(path, out, opt, 1));
+    }
     int status = 0;
     pid_t w;
     do
@@ -112,8 +159,12 @@ static int run_isolated(const char *path, const char *out, const psim_html_optio
         raise(sig);
         return 128 + sig;
     }
-    fprintf(stderr, "painsim report: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n", path,
-            sig);
+    if (sig == SIGXCPU)
+        fprintf(stderr, "painsim report: error: %s: damaged file: reading it did not finish within its CPU time limit\n",
+                path);
+    else
+        fprintf(stderr, "painsim report: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
+                path, sig);
     return REPORT_INPUT;
 }
 

@@ -824,44 +824,41 @@ static psim_status sweep_read(const psim_h5_reader *rd, hid_t g, const char *nam
     return st;
 }
 
-/* A 1-D variable-length string dataset /sweep/name of n entries, as a JSON array. */
+/* A 1-D variable-length string dataset /sweep/name of n entries, as a JSON
+ * array (read through the bounded reader of sim/output/h5read.c). */
+#define SWEEP_STR_MAX 256
 static psim_status sweep_strs(jw *w, const psim_h5_reader *rd, hid_t g, const char *key, const char *name, hsize_t n)
 {
     char full[160];
     snprintf(full, sizeof full, "/sweep/%s", name);
     if (H5Lexists(g, name, H5P_DEFAULT) <= 0)
         return psim_h5_bad(rd, "not a complete sweep file: no %s", full);
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    char **v = NULL;
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT), ft = H5I_INVALID_HID;
+    char *v = NULL;
     hsize_t got = 0;
+    int bad = 0;
     psim_status st = d < 0 ? psim_h5_bad(rd, "damaged file: cannot open %s", full) : ds_dims(rd, d, full, 1, &got);
     if (st == PSIM_OK && got != n)
         st = psim_h5_bad(rd, "damaged file: %s does not match the other tables", full);
     if (st == PSIM_OK && ((ft = H5Dget_type(d)) < 0 || H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0))
         st = psim_h5_bad(rd, "damaged file: %s is not a variable-length string column", full);
-    if (st == PSIM_OK && n > 0) {
-        v = calloc((size_t)n, sizeof *v);
-        mt = psim_h5_str_type_like(ft);
-        sp = H5Dget_space(d);
-        if (!v)
+    if (st == PSIM_OK && !(v = calloc((size_t)n + 1, SWEEP_STR_MAX)))
+        st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
+    if (st == PSIM_OK) {
+        int rc = psim_h5_read_strings(d, ft, n, v, SWEEP_STR_MAX, &bad);
+        if (rc == -2)
             st = psim_error_set(rd->err, PSIM_ERR_NOMEM, rd->path, 0, 0, "out of memory");
-        else if (mt < 0 || sp < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-            st = psim_h5_bad(rd, "damaged file: cannot read %s", full);
+        else if (rc != 0 || bad)
+            st = psim_h5_bad(rd, "damaged file: %s has a missing, over-long or unreadable entry", full);
     }
     if (st == PSIM_OK) {
         jw_key(w, key);
         jw_open(w, '[');
         for (hsize_t k = 0; k < n; k++)
-            jw_str(w, v[k] ? v[k] : "");
+            jw_str(w, v + k * SWEEP_STR_MAX);
         jw_close(w, ']');
     }
-    if (v && mt >= 0 && sp >= 0)
-        H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
     free(v);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (mt >= 0)
-        H5Tclose(mt);
     if (ft >= 0)
         H5Tclose(ft);
     if (d >= 0)
