@@ -325,210 +325,45 @@ Test(report, errors_and_help)
     free(out);
 }
 
-/* ---- sweep and tornado files (docs/output-format.md, /sweep) --------------
- * The file is made here in the documented layout from real cohort runs (one
- * run per point, same seed and patients), so the page is tested on the
- * layout that `painsim sweep` and `painsim tornado` write. */
+/* ---- sweep and tornado files (`painsim sweep`, `painsim tornado`) -------- */
 
 #include "output/h5util.h"
-#include "painsim/report.h"
-
-typedef struct sweep_point {
-    int parameter;     /* -1: base case */
-    const char *level; /* base, low, high, value */
-    double value;
-    const char *set;   /* the --set of the point (NULL: none) */
-} sweep_point;
-
-#define SW_DAYS 2
-
-static void write_sweep_fixture(const char *path, const char *kind, const char *yaml, const char *const *params,
-                                const char *const *units, const double *base, const double *low, const double *high,
-                                const char *const *bounds, int P, const sweep_point *pt, int K)
-{
-    char ypath[512];
-    snprintf(ypath, sizeof ypath, "%s/sweep_base.yaml", tu_dir);
-    FILE *fy = fopen(ypath, "wb");
-    cr_assert(fy);
-    fputs(yaml, fy);
-    fclose(fy);
-    const int days[SW_DAYS] = {30, 149};
-    int S = 0;
-    char (*names)[PSIM_NAME_MAX] = NULL;
-    double *tab[15] = {0};
-    double *vas = NULL, *vas_se = NULL;
-    static const char *const tname[15] = {"cost", "cost_se", "qaly", "qaly_se", "delta_cost", "delta_cost_se",
-                                          "delta_qaly", "delta_qaly_se", "icer", "nmb", "nmb_se",
-                                          "incremental_nmb", "incremental_nmb_se", "first_response",
-                                          "first_response_se"};
-    char reference[PSIM_NAME_MAX] = "", outcome[PSIM_NAME_MAX] = "", currency[16] = "";
-    double wtp = 0;
-    for (int k = 0; k < K; k++) {
-        const char *set[1] = {pt[k].set};
-        psim_scenario *scn = tu_load_file(ypath, set, pt[k].set ? 1 : 0);
-        psim_results *res = tu_run(scn, 2, NULL);
-        psim_report *rep = NULL;
-        psim_error err;
-        psim_error_clear(&err);
-        cr_assert_eq(psim_report_from_results(res, scn, &rep, &err), PSIM_OK, "%s", err.message);
-        if (k == 0) {
-            S = rep->n_strategies;
-            names = calloc((size_t)S, sizeof *names);
-            for (int t = 0; t < 15; t++)
-                tab[t] = calloc((size_t)(K * S), sizeof(double));
-            vas = calloc((size_t)(K * S * SW_DAYS), sizeof(double));
-            vas_se = calloc((size_t)(K * S * SW_DAYS), sizeof(double));
-            for (int s = 0; s < S; s++)
-                snprintf(names[s], PSIM_NAME_MAX, "%s", rep->strategies[s].name);
-            snprintf(reference, sizeof reference, "%s", rep->reference);
-            snprintf(outcome, sizeof outcome, "%s", rep->strategies[0].name);
-            snprintf(currency, sizeof currency, "%s", rep->currency);
-            wtp = rep->wtp[rep->n_wtp - 1];
-        }
-        for (int s = 0; s < S; s++) {
-            const psim_report_strategy *r = &rep->strategies[s];
-            int w = rep->n_wtp - 1;
-            double v[15] = {r->cost.mean, r->cost.se, r->qaly.mean, r->qaly.se, r->delta_cost.mean, r->delta_cost.se,
-                            r->delta_qaly.mean, r->delta_qaly.se, r->icer, r->nmb[w], r->nmb_se[w], r->inmb[w],
-                            r->inmb_se[w], r->first_response.mean, r->first_response.se};
-            for (int t = 0; t < 15; t++)
-                tab[t][k * S + s] = v[t];
-            for (int d = 0; d < SW_DAYS; d++) {
-                vas[(k * S + s) * SW_DAYS + d] = r->mean_vas[days[d]];
-                vas_se[(k * S + s) * SW_DAYS + d] = r->mean_vas_se[days[d]];
-            }
-        }
-        psim_report_destroy(rep);
-        psim_results_destroy(res);
-        psim_scenario_destroy(scn);
-    }
-
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    cr_assert(f >= 0);
-    uint64_t seed = 1;
-    int64_t patients = 400;
-    int horizon = 150;
-    cr_assert(psim_h5_attr_str(f, "painsim_version", "0.1.0") >= 0);
-    cr_assert(psim_h5_attr_str(f, "model_version", "1.1") >= 0);
-    cr_assert(psim_h5_attr_str(f, "scenario_name", "sweep_base") >= 0);
-    cr_assert(psim_h5_attr_str(f, "created", "2026-01-01T00:00:00Z") >= 0);
-    cr_assert(psim_h5_attr_str(f, "command_line", kind) >= 0);
-    cr_assert(psim_h5_attr_str(f, "reference", reference) >= 0);
-    cr_assert(psim_h5_attr_str(f, "run_mode", kind) >= 0);
-    cr_assert(psim_h5_attr_num(f, "seed", H5T_STD_U64LE, &seed) >= 0);
-    cr_assert(psim_h5_attr_num(f, "patients", H5T_STD_I64LE, &patients) >= 0);
-    cr_assert(psim_h5_attr_num(f, "horizon_days", H5T_STD_I32LE, &horizon) >= 0);
-    hid_t sc = H5Gcreate2(f, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const char *text[1] = {yaml};
-    hid_t st = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR);
-    hid_t dt = H5Dcreate2(sc, "text", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    cr_assert(dt >= 0 && H5Dwrite(dt, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) >= 0);
-    H5Dclose(dt);
-    H5Sclose(sp);
-    H5Tclose(st);
-    H5Gclose(sc);
-
-    hid_t g = H5Gcreate2(f, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    cr_assert(g >= 0);
-    cr_assert(psim_h5_attr_str(g, "kind", kind) >= 0);
-    cr_assert(psim_h5_attr_str(g, "currency", currency) >= 0);
-    cr_assert(psim_h5_attr_str(g, "reference", reference) >= 0);
-    cr_assert(psim_h5_attr_str(g, "outcome_strategy", outcome) >= 0);
-    cr_assert(psim_h5_attr_num(g, "wtp", H5T_IEEE_F64LE, &wtp) >= 0);
-    const char **sn = calloc((size_t)S, sizeof *sn);
-    for (int s = 0; s < S; s++)
-        sn[s] = names[s];
-    hsize_t nS = (hsize_t)S, nP = (hsize_t)P, nK = (hsize_t)K, nD = SW_DAYS;
-    cr_assert(psim_h5_write_strs(g, "strategies", nS, sn, "name", "strategies") >= 0);
-    cr_assert(psim_h5_write_strs(g, "parameters", nP, (const char **)params, "name", "parameters") >= 0);
-    cr_assert(psim_h5_write_strs(g, "parameter_units", nP, (const char **)units, "text", "units") >= 0);
-    cr_assert(psim_h5_write_strs(g, "parameter_bounds", nP, (const char **)bounds, "text", "bounds") >= 0);
-    cr_assert(psim_h5_write_ds(g, "parameter_base", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nP, base, "", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "parameter_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nP, low, "", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "parameter_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nP, high, "", "") >= 0);
-    int32_t *pp = calloc((size_t)K, sizeof *pp);
-    double *pv = calloc((size_t)K, sizeof *pv);
-    const char **pl = calloc((size_t)K, sizeof *pl);
-    for (int k = 0; k < K; k++)
-        pp[k] = pt[k].parameter, pv[k] = pt[k].value, pl[k] = pt[k].level;
-    cr_assert(psim_h5_write_ds(g, "point_parameter", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &nK, pp, "index", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "point_value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nK, pv, "", "") >= 0);
-    cr_assert(psim_h5_write_strs(g, "point_level", nK, pl, "text", "level") >= 0);
-    hsize_t d2[2] = {nK, nS}, d3[3] = {nK, nS, nD};
-    for (int t = 0; t < 15; t++)
-        cr_assert(psim_h5_write_ds(g, tname[t], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, d2, tab[t], "", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "days", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &nD, days, "day", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "mean_vas", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, vas, "cm", "") >= 0);
-    cr_assert(psim_h5_write_ds(g, "mean_vas_se", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, vas_se, "cm", "") >= 0);
-    H5Gclose(g);
-    H5Fclose(f);
-    for (int t = 0; t < 15; t++)
-        free(tab[t]);
-    free(vas);
-    free(vas_se);
-    free(names);
-    free(sn);
-    free(pp);
-    free(pv);
-    free(pl);
-}
-
-static const char *const sweep_yaml =
-    "name: sweep_base\n"
-    "patients: 400\n"
-    "horizon_days: 150\n"
-    "block_size: 100\n"
-    "economics:\n"
-    "  wtp: [0, 1000000, 10000000]\n"
-    "strategies:\n"
-    "  - name: botox\n"
-    "    treatment: botox\n"
-    "    schedule: {days: [0, 100]}\n"
-    "  - name: steroid\n"
-    "    treatment: steroid_bupivacaine\n"
-    "    schedule: {days: [0, 50, 100]}\n"
-    "  - name: care\n"
-    "    treatment: none\n";
 
 Test(report, tornado_page_renders_in_chromium)
 {
-    static const char *const params[] = {"treatments.botox.p_first", "treatments.botox.duration.median_days"};
-    static const char *const units[] = {"probability", "days"};
-    static const char *const bounds[] = {"2.5%/97.5% of beta(30, 20)", "scenario"};
-    const double base[] = {0.55, 90}, low[] = {0.45, 60}, high[] = {0.65, 120};
-    const sweep_point pt[] = {{-1, "base", NAN, NULL},
-                              {0, "low", 0.45, "treatments.botox.p_first=0.45"},
-                              {0, "high", 0.65, "treatments.botox.p_first=0.65"},
-                              {1, "low", 60, "treatments.botox.duration.median_days=60"},
-                              {1, "high", 120, "treatments.botox.duration.median_days=120"}};
-    char path[512];
-    snprintf(path, sizeof path, "%s/tornado.h5", tu_dir);
-    write_sweep_fixture(path, "tornado", sweep_yaml, params, units, base, low, high, bounds, 2, pt, 5);
+    tu_write_file("psa.yaml", psa_yaml);
     char *out = NULL;
+    cr_assert_eq(painsim("tornado psa.yaml -o tornado.h5 -q --patients 300", &out), 0, "%s", out);
+    free(out);
     cr_assert_eq(painsim("report tornado.h5", &out), 0, "%s", out);
+    free(out);
+    char *html = read_file("tornado.html");
+    extract_json(html, "tornado.json");
+    cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"tornado.json\")); q = d[\"sweep\"]; "
+                          "print(d[\"kind\"], q[\"kind\"], len(q[\"point_value\"]), \" \".join(q[\"parameters\"]))'",
+                          &out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "sweep tornado 5 treatments.botox.p_first treatments.botox.duration.median_days"), "%s", out);
     free(out);
     char *dom = NULL, *log = NULL;
     chromium("tornado.html", "report-tornado.png", &dom, &log);
     static const char *const ids[] = {"tornado", NULL};
     assert_rendered(dom, log, 1, ids);
-    cr_assert(strstr(dom, "treatments.botox.duration.median_days"));
+    cr_assert(strstr(dom, "2.5%/97.5% of beta(30, 20)"), "the page says where the low and high values come from");
     free(dom);
     free(log);
+    free(html);
 }
 
 Test(report, sweep_page_renders_in_chromium)
 {
-    static const char *const params[] = {"treatments.botox.p_first"};
-    static const char *const units[] = {"probability"};
-    static const char *const bounds[] = {"values"};
-    const double base[] = {NAN}, low[] = {0.3}, high[] = {0.8};
-    const sweep_point pt[] = {{0, "value", 0.3, "treatments.botox.p_first=0.3"},
-                              {0, "value", 0.55, "treatments.botox.p_first=0.55"},
-                              {0, "value", 0.8, "treatments.botox.p_first=0.8"}};
-    char path[512];
-    snprintf(path, sizeof path, "%s/sweep.h5", tu_dir);
-    write_sweep_fixture(path, "sweep", sweep_yaml, params, units, base, low, high, bounds, 1, pt, 3);
+    tu_write_file("small.yaml", cohort_yaml);
     char *out = NULL;
+    cr_assert_eq(painsim("sweep small.yaml --param treatments.botox.p_first --values 0.3,0.55,0.8 -o sweep.h5 -q "
+                         "--patients 400",
+                         &out),
+                 0, "%s", out);
+    free(out);
     cr_assert_eq(painsim("report sweep.h5", &out), 0, "%s", out);
     free(out);
     char *dom = NULL, *log = NULL;
@@ -538,7 +373,9 @@ Test(report, sweep_page_renders_in_chromium)
     free(dom);
     free(log);
 
-    /* a /sweep with a table of the wrong shape is a damaged file: exit 2, nothing written */
+    /* a /sweep table of the wrong shape is a damaged file: exit 2, nothing written */
+    char path[512];
+    snprintf(path, sizeof path, "%s/sweep.h5", tu_dir);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     cr_assert(f >= 0);
     cr_assert(H5Ldelete(f, "/sweep/qaly", H5P_DEFAULT) >= 0);

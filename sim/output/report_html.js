@@ -526,7 +526,7 @@
           { label: 'parameter at its high value', data: bars.map(function (b) { return [base, b.hi]; }), backgroundColor: alpha(color(1), 0.85), grouped: false },
           { type: 'line', label: 'base case', data: bars.map(function () { return base; }), borderColor: '#222',
             borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, fill: false, indexAxis: 'y' }] },
-        options: { indexAxis: 'y', scales: { x: axis('incremental NMB (' + cur + ' per patient)'),
+        options: { indexAxis: 'y', scales: { x: axis('incremental NMB (' + cur + ' per patient)', { beginAtZero: false, grace: '5%' }),
                                               y: { type: 'category', ticks: { autoSkip: false } } } }
       }, 'Bars from the base case (' + fmt(base, 0) + ' ' + cur + ') to the incremental NMB with the parameter at its low ' +
          '(blue) and high (orange) value, widest first; the low and high values are in brackets.');
