@@ -11,6 +11,7 @@
 
 /* The command itself, to test its exit statuses before main.c calls it. */
 #include "cli/summary_cmd.c"
+#include "cli/reader_child.c"
 
 static int same(double a, double b)
 {

@@ -1,5 +1,6 @@
 /* painsim report: write a finished run as one self-contained HTML page. */
 #include "report_cmd.h"
+#include "reader_child.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -69,38 +70,6 @@ static int usage(const char *fmt, const char *arg)
     return REPORT_INPUT;
 }
 
-/* Limits of the reading child, as for `painsim summary`: a report holds at
- * most a few times what the file stores, plus the HDF5 library and Chart.js.
- * A damaged length that asks for gigabytes, or a loop in damaged metadata,
- * hits these and is reported as a damaged file in seconds. */
-#if defined(__SANITIZE_ADDRESS__)
-#define READER_LIMIT_MEMORY 0 /* AddressSanitizer reserves terabytes of address space */
-#else
-#define READER_LIMIT_MEMORY 1
-#endif
-
-static unsigned long long file_size_of(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
-}
-
-static unsigned long long reader_memory_limit(const char *path)
-{
-    return (1ULL << 30) + 4 * file_size_of(path);
-}
-
-static void limit_reader(const char *path)
-{
-    unsigned long long mib = file_size_of(path) >> 20;
-    struct rlimit cpu = {.rlim_cur = (rlim_t)(60 + mib), .rlim_max = (rlim_t)(70 + mib)};
-    setrlimit(RLIMIT_CPU, &cpu);
-    if (READER_LIMIT_MEMORY) {
-        struct rlimit as = {.rlim_cur = (rlim_t)reader_memory_limit(path), .rlim_max = (rlim_t)reader_memory_limit(path)};
-        setrlimit(RLIMIT_AS, &as);
-    }
-}
-
 /* `limited`: this is the reading child under resource limits, where running
  * out of memory means the file asked for more than its size allows. */
 static int write_report(const char *path, const char *out, const psim_html_options *opt, int limited)
@@ -116,7 +85,7 @@ static int write_report(const char *path, const char *out, const psim_html_optio
         fprintf(stderr,
                 "painsim report: error: %s: damaged file: reading it needs more memory than a painsim file of "
                 "its size can (the reader is limited to %llu MiB)\n",
-                path, (unsigned long long)(reader_memory_limit(path) >> 20));
+                path, cli_reader_memory_limit(path) >> 20);
         return REPORT_INPUT;
     }
     char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
@@ -125,47 +94,15 @@ static int write_report(const char *path, const char *out, const psim_html_optio
     return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE || st == PSIM_ERR_EXISTS ? REPORT_INPUT : REPORT_RUNTIME;
 }
 
-/* As `painsim summary`: the file is read in a child process under the limits
- * above, because some corrupted HDF5 metadata makes the HDF5 library itself
- * read out of bounds or allocate what a damaged length says; a reader that
- * dies on a signal or runs out of its limits means a damaged file, not a
- * crash. */
-static int run_isolated(const char *path, const char *out, const psim_html_options *opt)
+typedef struct report_job {
+    const char *path, *out;
+    const psim_html_options *opt;
+} report_job;
+
+static int report_job_run(void *data, int limited)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return write_report(path, out, opt, 0);
-    if (pid == 0) {
-        limit_reader(path);
-        _exit(write_report(path, out, opt, 1));
-    }
-    int status = 0;
-    pid_t w;
-    do
-        w = waitpid(pid, &status, 0);
-    while (w < 0 && errno == EINTR);
-    if (w < 0) {
-        fprintf(stderr, "painsim report: error: cannot wait for the reader process: %s\n", strerror(errno));
-        return REPORT_RUNTIME;
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    /* a REPORT.partial left by the child is stale (its lock went with the
-     * child): the next report removes it */
-    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGPIPE || sig == SIGKILL) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return 128 + sig;
-    }
-    if (sig == SIGXCPU)
-        fprintf(stderr, "painsim report: error: %s: damaged file: reading it did not finish within its CPU time limit\n",
-                path);
-    else
-        fprintf(stderr, "painsim report: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
-                path, sig);
-    return REPORT_INPUT;
+    const report_job *j = data;
+    return write_report(j->path, j->out, j->opt, limited);
 }
 
 /* FILE.h5 -> FILE.html; anything else gets .html appended. */
@@ -241,7 +178,8 @@ int painsim_report_command(int argc, char **argv)
         }
         out = def;
     }
-    int rc = run_isolated(path, out, &opt);
+    report_job job = {path, out, &opt};
+    int rc = cli_read_isolated("report", path, report_job_run, &job);
     free(def);
     return rc;
 }

@@ -1,13 +1,10 @@
 /* painsim summary: read the results of a finished run back and print them. */
 #include "summary_cmd.h"
+#include "reader_child.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "painsim/error.h"
@@ -116,42 +113,6 @@ static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
     return st;
 }
 
-/* Limits of the reading child.  What summary holds in memory is at most a few
- * times what the file stores (the PSA sample and its analysis) plus the HDF5
- * library; reading is a pass over the file.  A damaged length that asks for
- * gigabytes, or a loop in damaged metadata, hits these and is reported as a
- * damaged file in seconds. */
-#if defined(__SANITIZE_ADDRESS__)
-#define READER_LIMIT_MEMORY 0 /* AddressSanitizer reserves terabytes of address space */
-#else
-#define READER_LIMIT_MEMORY 1
-#endif
-
-static unsigned long long file_size_of(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0 && sb.st_size > 0 ? (unsigned long long)sb.st_size : 0;
-}
-
-/* Address space, not resident memory: 2 GiB leaves room for the libraries'
- * mappings and thread arenas, and stays below what a damaged 4 GiB string
- * length asks for. */
-static unsigned long long reader_memory_limit(const char *path)
-{
-    return (2ULL << 30) + 4 * file_size_of(path);
-}
-
-static void limit_reader(const char *path)
-{
-    unsigned long long mib = file_size_of(path) >> 20;
-    struct rlimit cpu = {.rlim_cur = (rlim_t)(60 + mib), .rlim_max = (rlim_t)(70 + mib)};
-    setrlimit(RLIMIT_CPU, &cpu);
-    if (READER_LIMIT_MEMORY) {
-        struct rlimit as = {.rlim_cur = (rlim_t)reader_memory_limit(path), .rlim_max = (rlim_t)reader_memory_limit(path)};
-        setrlimit(RLIMIT_AS, &as);
-    }
-}
-
 /* Read and print; returns the exit status.  `limited`: this is the reading
  * child under resource limits, where running out of memory means the file
  * asked for more than its size allows, i.e. it is damaged. */
@@ -179,7 +140,7 @@ static int summarise(const char *path, int fmt, int limited)
         fprintf(stderr,
                 "painsim summary: error: %s: damaged file: reading it needs more memory than a painsim file of "
                 "its size can (the reader is limited to %llu MiB)\n",
-                path, (unsigned long long)(reader_memory_limit(path) >> 20));
+                path, cli_reader_memory_limit(path) >> 20);
         return SUMMARY_INPUT;
     }
     char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
@@ -188,54 +149,15 @@ static int summarise(const char *path, int fmt, int limited)
     return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE ? SUMMARY_INPUT : SUMMARY_RUNTIME;
 }
 
-/* HDF5 1.10 checks most of a file's structure, but some corrupted metadata
- * (such as a variable-length string whose global-heap entry has a damaged
- * length) makes the library itself read out of bounds or allocate what the
- * damaged length says.  The file is therefore read in a child process with
- * limited memory and CPU time (limit_reader): if that dies on a signal or runs
- * out of its limits, the file is reported as damaged instead of the command
- * crashing or swapping.  Without fork the file is read in this process. */
-static int run_isolated(const char *path, int fmt)
+typedef struct summary_job {
+    const char *path;
+    int fmt;
+} summary_job;
+
+static int summary_job_run(void *data, int limited)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return summarise(path, fmt, 0);
-    if (pid == 0) {
-        limit_reader(path);
-        int rc = summarise(path, fmt, 1);
-        if (fflush(stdout) != 0 && rc == SUMMARY_OK)
-            rc = SUMMARY_RUNTIME;
-        _exit(rc);
-    }
-    int status = 0;
-    pid_t w;
-    do
-        w = waitpid(pid, &status, 0);
-    while (w < 0 && errno == EINTR);
-    if (w < 0) {
-        fprintf(stderr, "painsim summary: error: cannot wait for the reader process: %s\n", strerror(errno));
-        return SUMMARY_RUNTIME;
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGPIPE || sig == SIGKILL) {
-        /* not the file's fault: end the way the reader ended */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return 128 + sig;
-    }
-    if (sig == SIGXCPU)
-        fprintf(stderr,
-                "painsim summary: error: %s: damaged file: reading it took more CPU time than a painsim file of "
-                "its size can\n",
-                path);
-    else
-        fprintf(stderr,
-                "painsim summary: error: %s: damaged file: the HDF5 library failed reading it (signal %d)\n",
-                path, sig);
-    return SUMMARY_INPUT;
+    const summary_job *j = data;
+    return summarise(j->path, j->fmt, limited);
 }
 
 int painsim_summary_command(int argc, char **argv)
@@ -269,5 +191,6 @@ int painsim_summary_command(int argc, char **argv)
     if (!path)
         return usage("%s", "missing the FILE.h5 written by `painsim run`");
 
-    return run_isolated(path, fmt);
+    summary_job job = {path, fmt};
+    return cli_read_isolated("summary", path, summary_job_run, &job);
 }
