@@ -17,7 +17,8 @@ esac
 
 # libjs-chart.js: Chart.js, which `painsim report` inlines into its HTML page.
 packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev libpcg-cpp-dev hdf5-tools python3
-  liblapacke-dev liblapack-dev libblas-dev libjs-chart.js"
+  liblapacke-dev liblapack-dev libblas-dev libjs-chart.js python3-h5py"
+# python3-h5py: the worked example of docs/model.md runs as written (and a test runs it).
 # The test suite also cross-checks the EVPPI regressions against R's mgcv, and
 # loads the report pages in headless Chromium (with a font for the screenshots).
 if [ "$what" = test ]; then

@@ -231,3 +231,276 @@ Test(cli, validate_output_is_accepted_back_unchanged)
         free(out);
     }
 }
+
+/* Seven strategies, as in the default scenario: the table that used to be
+ * 199 columns wide. */
+static const char *const seven =
+    "name: seven\n"
+    "patients: 300\n"
+    "horizon_days: 200\n"
+    "block_size: 64\n"
+    "output: {report_days: [45, 100]}\n"
+    "strategies:\n"
+    "  - {name: botox_q4m, treatment: botox, schedule: {every_days: 120, sessions: 2}}\n"
+    "  - {name: botox_responders, treatment: botox, schedule: {every_days: 120, sessions: 2, "
+    "continue_if: responded_first}}\n"
+    "  - {name: botox_relapse, treatment: botox, schedule: {on_relapse: {threshold: 0.5, max_sessions: 2}}}\n"
+    "  - {name: steroid_bupivacaine, treatment: steroid_bupivacaine, schedule: {days: [0, 60]}}\n"
+    "  - {name: lidocaine_tpi, treatment: lidocaine_tpi, schedule: {days: [0, 30]}}\n"
+    "  - {name: physio, treatment: physio, schedule: {days: [0]}}\n"
+    "  - {name: standard_care, treatment: none}\n";
+
+/* The longest line of text, in characters (UTF-8 continuation bytes not counted). */
+static int longest_line(const char *text)
+{
+    int best = 0, cur = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n' || *p == '\r') {
+            cur = 0;
+            continue;
+        }
+        if ((*p & 0xC0) != 0x80)
+            cur++;
+        best = cur > best ? cur : best;
+    }
+    return best;
+}
+
+Test(cli, summary_table_fits_the_terminal_in_panels)
+{
+    write_file("seven.yaml", seven);
+    char *out, *wide;
+    cr_assert_eq(painsim("run seven.yaml -o seven.h5 --quiet --wide", &wide), 0, "%s", wide);
+    cr_assert_gt(longest_line(wide), 120, "one table: %s", wide);
+    cr_assert_null(strstr(wide, "strategies 1-"), "%s", wide);
+    /* a narrow terminal (COLUMNS when stdout is not one): panels of strategies, every line fits */
+    const int widths[] = {80, 100};
+    for (size_t k = 0; k < 2; k++) {
+        char args[256];
+        snprintf(args, sizeof args, "COLUMNS=%d '%s' summary seven.h5", widths[k], PAINSIM_BIN);
+        cr_assert_eq(tu_shell(args, &out), 0, "%s", out);
+        cr_assert_leq(longest_line(out), widths[k], "COLUMNS=%d:\n%s", widths[k], out);
+        cr_assert(strstr(out, "strategies 1-"), "%s", out);
+        const char *names[] = {"botox_q4m", "botox_responders", "botox_relapse", "steroid_bupivacaine",
+                               "lidocaine_tpi", "physio", "standard_care"};
+        for (size_t s = 0; s < 7; s++)
+            cr_assert(strstr(out, names[s]), "%s missing:\n%s", names[s], out);
+        /* every row label in every panel */
+        const char *p = out;
+        int panels = 0;
+        while ((p = strstr(p, "\nQALYs per patient, discounted (QALY)")) != NULL) {
+            panels++;
+            p++;
+        }
+        cr_assert_gt(panels, 1, "%s", out);
+        free(out);
+    }
+    /* --wide keeps one table at any width; run prints what summary prints */
+    char args[256];
+    snprintf(args, sizeof args, "COLUMNS=80 '%s' summary seven.h5 --wide", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(args, &out), 0, "%s", out);
+    cr_assert_str_eq(out, wide);
+    free(out);
+    snprintf(args, sizeof args, "COLUMNS=90 '%s' run seven.yaml -o seven2.h5 --quiet", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(args, &out), 0, "%s", out);
+    char *sum;
+    snprintf(args, sizeof args, "COLUMNS=90 '%s' summary seven2.h5", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(args, &sum), 0, "%s", sum);
+    cr_assert_str_eq(out, sum);
+    cr_assert_leq(longest_line(out), 90, "%s", out);
+    free(sum);
+    free(out);
+    free(wide);
+}
+
+Test(cli, progress_line_fits_the_terminal)
+{
+    write_file("seven.yaml", seven);
+    char *out;
+    /* a terminal of 60 columns (script gives the run a pseudo-terminal) */
+    char args[512];
+    snprintf(args, sizeof args, "COLUMNS=60 script -qec \"stty cols 60 2>/dev/null; '%s' run seven.yaml -o p.h5 "
+                                "--patients 20000 --wide > table.txt\" /dev/null",
+             PAINSIM_BIN);
+    cr_assert_eq(tu_shell(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, " s left"), "a progress line: %s", out);
+    /* every redraw of the progress line fits (the closing summary line may wrap) */
+    char *w = strstr(out, "painsim: wrote");
+    if (w)
+        *w = '\0';
+    cr_assert_leq(longest_line(out), 60, "%s", out);
+    free(out);
+}
+
+Test(cli, day_labels_and_report_days)
+{
+    write_file("seven.yaml", seven);
+    char *out, *json;
+    cr_assert_eq(painsim("run seven.yaml -o seven.h5 --quiet --wide", &out), 0, "%s", out);
+    /* a 200-day horizon: the last day is named as such, never "14 mo" */
+    cr_assert(strstr(out, "mean VAS, last day (day 199) (cm)"), "%s", out);
+    cr_assert_null(strstr(out, "14 mo"), "%s", out);
+    cr_assert(strstr(out, "mean VAS, 6 mo (day 183) (cm)"), "%s", out);
+    /* output.report_days */
+    cr_assert(strstr(out, "\nmean VAS, day 45 (cm)") && strstr(out, "\nobserved response, day 100 (%)"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("summary seven.h5 --format json", &json), 0, "%s", json);
+    cr_assert(strstr(json, "\"45\": ") && strstr(json, "\"100\": "), "%s", json);
+    free(json);
+    cr_assert_eq(painsim("validate seven.yaml", &out), 0, "%s", out);
+    cr_assert(strstr(out, "  report_days: [45, 100]\n"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("validate seven.yaml --set 'output.report_days=[100, 45]'", &out), 2);
+    cr_assert(strstr(out, "output.report_days[1]") && strstr(out, "increasing"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("validate seven.yaml --set 'output.report_days=[200]'", &out), 2);
+    cr_assert(strstr(out, "--set output.report_days=[200]:1:"), "%s", out);
+    free(out);
+}
+
+Test(cli, run_format_prints_what_summary_prints)
+{
+    write_file("small.yaml", small);
+    const char *fmts[] = {"csv", "json"};
+    for (size_t k = 0; k < 2; k++) {
+        char args[256];
+        char *run_out, *sum_out;
+        snprintf(args, sizeof args, "run small.yaml -o s%zu.h5 --quiet --format %s", k, fmts[k]);
+        cr_assert_eq(painsim(args, &run_out), 0, "%s", run_out);
+        snprintf(args, sizeof args, "summary s%zu.h5 --format %s", k, fmts[k]);
+        cr_assert_eq(painsim(args, &sum_out), 0, "%s", sum_out);
+        cr_assert_str_eq(run_out, sum_out);
+        free(run_out);
+        free(sum_out);
+    }
+    char *out;
+    cr_assert_eq(painsim("run small.yaml -o s.h5 --format xml", &out), 2);
+    cr_assert(strstr(out, "table, csv or json"), "%s", out);
+    free(out);
+    cr_assert(!exists("s.h5"));
+}
+
+Test(cli, help_topics_and_set_without_equals)
+{
+    char *out;
+    cr_assert_eq(painsim("help frobnicate", &out), 2);
+    cr_assert(strstr(out, "no help on 'frobnicate'") && strstr(out, "summary"), "%s", out);
+    free(out);
+    const char *topics[] = {"run", "validate", "summary", "explain", "sweep", "tornado", "calibrate", "report"};
+    for (size_t k = 0; k < 8; k++) {
+        char args[64];
+        snprintf(args, sizeof args, "help %s", topics[k]);
+        cr_assert_eq(painsim(args, &out), 0, "%s", out);
+        cr_assert(strstr(out, "usage: painsim"), "%s", out);
+        free(out);
+    }
+    write_file("small.yaml", small);
+    cr_assert_eq(painsim("run small.yaml -o s.h5 --set patients 100", &out), 2);
+    cr_assert(strstr(out, "write `--set patients=100`"), "%s", out);
+    free(out);
+    cr_assert(!exists("s.h5"));
+    cr_assert_eq(painsim("validate small.yaml --set treatments.botox.p_first", &out), 2);
+    cr_assert(strstr(out, "KEY=VALUE"), "%s", out);
+    free(out);
+}
+
+Test(cli, price_model_is_explained_and_a_package_addressed)
+{
+    write_file("small.yaml", small);
+    char *out;
+    /* the built-in's packages are not in the file: say how to give them */
+    cr_assert_eq(painsim("validate small.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 2);
+    cr_assert(strstr(out, "`treatments.botox.price.packages` is not in the scenario file") &&
+                  strstr(out, "--set 'treatments.botox.price.packages=[...]'"),
+              "%s", out);
+    free(out);
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s", small,
+             "treatments:\n  botox:\n    price: {packages: [{units: 50, price: 14900}, {units: 100, price: 19900}]}\n");
+    write_file("priced.yaml", text);
+    cr_assert_eq(painsim("validate priced.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 0,
+                 "%s", out);
+    cr_assert(strstr(out, "- {units: 100, price: 20500}"), "%s", out);
+    cr_assert(strstr(out, "# price model packages: the cheapest cover of each dose by the packages"), "%s", out);
+    free(out);
+    /* per_unit under the packages model prices single units only: said beside it */
+    cr_assert_eq(painsim("validate small.yaml --set treatments.botox.price.model=per_unit", &out), 0, "%s", out);
+    cr_assert(strstr(out, "# price model per_unit: per_unit x the dose"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("validate priced.yaml --set 'treatments.botox.price.packages[x].price=1'", &out), 2);
+    cr_assert(strstr(out, "[index]"), "%s", out);
+    free(out);
+}
+
+Test(cli, validate_explain_gives_unit_range_and_source)
+{
+    char *out, *plain, *back;
+    char args[1024];
+    snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml' --explain", PAINSIM_SOURCE_DIR);
+    cr_assert_eq(painsim(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "\nhorizon_days: 426  # days, 1 to 36525; [src: Jabbari 2006"), "%s", out);
+    cr_assert(strstr(out, "    p_first: 0.55  # probability, [0, 1]: P(R_1 = 1), response to the first session; "
+                          "[calibrated to src: Jabbari 2006, 53% at 3 wk]"),
+              "%s", out);
+    cr_assert(strstr(out, "  myofascial: 0.95  # probability, [0, 1]; [src: 95%"), "%s", out);
+    cr_assert(strstr(out, "    slope_per_cm: -0.041  # utility per cm of VAS; [src: EQ-5D-3L"), "%s", out);
+    cr_assert(strstr(out, "        threshold: 0.5  # fraction of baseline VAS"), "%s", out);
+    /* every value of the cohort and the economics has its comment */
+    const char *sections[] = {"\ncohort:\n", "\neconomics:\n"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *p = strstr(out, sections[k]);
+        cr_assert(p, "%s", out);
+        p += strlen(sections[k]);
+        while (*p == ' ') {
+            const char *e = strchr(p, '\n');
+            cr_assert(e);
+            const char *colon = memchr(p, ':', (size_t)(e - p));
+            int is_value = colon && colon + 1 < e;
+            if (is_value)
+            {
+                char line[1024];
+                snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
+                cr_assert(strstr(line, "  # "), "no comment: %s", line);
+            }
+            p = e + 1;
+        }
+    }
+    /* the text loads back to the same scenario */
+    write_file("explained.yaml", out);
+    cr_assert_eq(painsim("validate explained.yaml", &back), 0, "%s", back);
+    snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml'", PAINSIM_SOURCE_DIR);
+    cr_assert_eq(painsim(args, &plain), 0, "%s", plain);
+    cr_assert_str_eq(back, plain);
+    free(out);
+    free(back);
+    free(plain);
+    /* a value changed from the built-in default is marked as such */
+    snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml' --explain --set treatments.botox.p_first=0.7",
+             PAINSIM_SOURCE_DIR);
+    cr_assert_eq(painsim(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "    p_first: 0.7  # probability, [0, 1]: P(R_1 = 1), response to the first session; "
+                          "[set in this scenario]"),
+              "%s", out);
+    free(out);
+}
+
+/* docs/model.md's worked example runs as written: the Python block against
+ * the default scenario's file prints the figures the text quotes.  Debian's
+ * interpreter (/usr/bin/python3, with python3-h5py from setup.sh), not
+ * whatever python3 comes first on the PATH. */
+Test(cli, worked_example_of_the_model_docs_runs)
+{
+    char *out;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/scenarios/default.yaml' --quiet --wide > table.txt && "
+             "/usr/bin/python3 -c \"import re; s = open('%s/docs/model.md').read(); "
+             "s = s[s.index('## 8. A worked example'):]; "
+             "open('example.py', 'w').write(re.search(r'\\x60\\x60\\x60python\\n(.*?)\\x60\\x60\\x60', s, re.S).group(1))\" && "
+             "/usr/bin/python3 example.py && grep 'cost per patient' table.txt",
+             PAINSIM_BIN, PAINSIM_SOURCE_DIR, PAINSIM_SOURCE_DIR);
+    cr_assert_eq(tu_shell(cmd, &out), 0, "/usr/bin/python3 with python3-h5py (setup.sh installs it) must run the example: %s", out);
+    cr_assert(strstr(out, "134024 (SE 726)") && strstr(out, "ICER 1410798 RUB/QALY"), "%s", out);
+    cr_assert(strstr(out, "134024 (726)"), "the table's figure: %s", out);
+    free(out);
+}

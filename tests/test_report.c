@@ -12,6 +12,7 @@
 /* The command itself, to test its exit statuses before main.c calls it. */
 #include "cli/summary_cmd.c"
 #include "cli/reader_child.c"
+#include "cli/cli_util.c"
 
 static int same(double a, double b)
 {
@@ -656,7 +657,7 @@ Test(print, table_rows_and_width)
     const char *const want[] = {
         "patients (n)", "eligible for injections (%)", "first-session response, latent (%)",
         "observed response, 3 wk (day 21) (%)", "mean VAS, 0 mo (day 0) (cm)", "mean VAS, 1 mo (day 30) (cm)",
-        "mean VAS, 3 mo (day 39) (cm)", "sessions per patient (n)", "dose per patient (U)",
+        "mean VAS, last day (day 39) (cm)", "sessions per patient (n)", "dose per patient (U)",
         "  local per patient (n)", "cost per patient, discounted (RUB)", "QALYs per patient, discounted (QALY)",
         "incremental cost vs reference (RUB)", "ICER vs reference (RUB/QALY)", "reference", "dominated (strong)",
         "dominated (extended)", "NMB at 250000 RUB/QALY (RUB)", "NMB at 3000000 RUB/QALY (RUB)",
@@ -665,6 +666,8 @@ Test(print, table_rows_and_width)
         cr_assert(strstr(text, want[k]), "no '%s' in\n%s", want[k], text);
     cr_assert_null(strstr(text, "day 56"), "%s", text);
     cr_assert_null(strstr(text, "6 mo"), "clamped days are shown once:\n%s", text);
+    /* a 40-day horizon has no third month: its last day is named as such */
+    cr_assert_null(strstr(text, "3 mo"), "%s", text);
     /* every row of the table has the same width, and the long name has room */
     const char *p = strstr(text, "\nstrategy");
     cr_assert(p);

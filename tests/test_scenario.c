@@ -1117,7 +1117,7 @@ Test(scenario_price, models_merge_and_replace)
     cr_assert(strstr(y, "    price:\n      model: packages\n      per_unit: 400\n      packages:\n"
                         "        - {units: 50, price: 14900}\n        - {units: 100, price: 19900}\n"
                         "        - {units: 150, price: 29900}\n      vial_units: 100\n      vial_price: 54000\n"
-                        "    session_cost: 3000\n") != NULL,
+                        "      # price model packages: the cheapest cover of each dose by the packages") != NULL,
               "%s", y);
     cr_assert(strstr(y, "      packages: []\n") != NULL, "%s", y);
     cr_assert(strstr(y, "      model: vials\n") != NULL, "%s", y);

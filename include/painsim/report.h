@@ -127,6 +127,8 @@ typedef struct psim_report {
     char (*ae_kinds)[PSIM_NAME_MAX];
     int n_frontier;
     int *frontier;             /* indices into strategies, in increasing cost */
+    int n_report_days;         /* output.report_days of the scenario: shown beside the table's own days */
+    int report_days[PSIM_MAX_REPORT_DAYS];
 } psim_report;
 
 /* Build the report of a finished run.  scn supplies the currency and the WTP
@@ -197,6 +199,12 @@ typedef enum {
  * WTP value.  A write error on fp gives PSIM_ERR_IO. */
 psim_status psim_report_print(const psim_report *rep, psim_report_format fmt, FILE *fp,
                               psim_error *err) PSIM_MUST_CHECK;
+
+/* The same with the table fitted to `width` columns (0: one table, however
+ * wide): the strategies are split into panels, each with the row labels, and
+ * the long lines around the table are wrapped.  CSV and JSON ignore width. */
+psim_status psim_report_print_width(const psim_report *rep, psim_report_format fmt, int width, FILE *fp,
+                                    psim_error *err) PSIM_MUST_CHECK;
 
 /* The days the JSON and CSV output list (ascending, all < horizon_days):
  * 0, 21, 30, 56, 60, 90, 120, 180, 365 and horizon_days - 1.  Returns the

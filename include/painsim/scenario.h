@@ -32,6 +32,7 @@ extern "C" {
 #define PSIM_MAX_STRATEGIES 32
 #define PSIM_LUMBAR_LEVELS 5
 #define PSIM_MAX_SET 64         /* --set overrides per call */
+#define PSIM_MAX_REPORT_DAYS 16 /* output.report_days */
 
 /* Contraindications of MODEL.md section 2, in this fixed order. */
 #define PSIM_CONTRA_LIST(X)                     \
@@ -165,6 +166,8 @@ typedef struct psim_output_params {
     int record_every_days;  /* >= 1; day 0 always recorded */
     int trajectories;       /* 1: write /strategies/<s>/vas_mm */
     int compression;        /* gzip level 0-9 for trajectories, 0 = none */
+    int n_report_days;      /* output.report_days: days the summary table, CSV and JSON show */
+    int report_days[PSIM_MAX_REPORT_DAYS]; /* strictly increasing, each < horizon_days */
 } psim_output_params;
 
 #define PSIM_MAX_WTP 32
@@ -304,6 +307,11 @@ void psim_scenario_destroy(psim_scenario *scn);
 /* Write the resolved scenario as YAML, every default filled in. */
 psim_status psim_scenario_write_yaml(const psim_scenario *scn, FILE *fp,
                                      psim_error *err) PSIM_MUST_CHECK;
+
+/* The resolved scenario with a comment beside each value: its unit, range
+ * and source ([src]/[asm]; a treatment field changed from its built-in's
+ * default is "[set in this scenario]").  Loads back to the same scenario. */
+psim_status psim_scenario_write_explained(const psim_scenario *scn, FILE *fp, psim_error *err) PSIM_MUST_CHECK;
 
 /* The same into a newly allocated NUL-terminated string (free with free()). */
 psim_status psim_scenario_to_yaml(const psim_scenario *scn, char **text,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 int cli_exit_code(psim_status st)
 {
@@ -88,24 +90,44 @@ int cli_parse_double(const char *s, double *out)
     return 1;
 }
 
+int cli_check_set(const char *cmd, const char *v, const char *next)
+{
+    if (strchr(v, '='))
+        return -1;
+    char msg[512];
+    if (next && next[0] != '-')
+        snprintf(msg, sizeof msg, "--set takes KEY=VALUE in one argument: write `--set %.200s=%.200s`", v, next);
+    else
+        snprintf(msg, sizeof msg, "--set takes KEY=VALUE in one argument, got `%.200s` (no `=`)", v);
+    return cli_usage(cmd, "%s", msg);
+}
+
 int cli_take_set(int argc, char **argv, int *i, const char *cmd, cli_sets *s)
 {
     const char *v = NULL;
     if (!cli_take_value(argc, argv, i, cmd, &v))
         return CLI_INPUT;
-    if (!strchr(v, '=')) {
-        char msg[512];
-        if (*i + 1 < argc && argv[*i + 1][0] != '-')
-            snprintf(msg, sizeof msg, "--set takes KEY=VALUE in one argument: write `--set %.200s=%.200s`", v,
-                     argv[*i + 1]);
-        else
-            snprintf(msg, sizeof msg, "--set takes KEY=VALUE in one argument, got `%.200s` (no `=`)", v);
-        return cli_usage(cmd, "%s", msg);
-    }
+    int rc = cli_check_set(cmd, v, *i + 1 < argc ? argv[*i + 1] : NULL);
+    if (rc >= 0)
+        return rc;
     if (s->n >= PSIM_MAX_SET)
         return cli_usage(cmd, "too many --set options (at most %s)", "64");
     s->set[s->n++] = v;
     return -1;
+}
+
+/* The width to fit printed tables to: the terminal's columns when fd is a
+ * terminal, else $COLUMNS when set, else 0 (no limit). */
+int cli_columns(int fd)
+{
+    struct winsize ws;
+    if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    unsigned long long n;
+    if (c && cli_parse_u64(c, &n) && n >= 20 && n <= 10000)
+        return (int)n;
+    return 0;
 }
 
 psim_status cli_load_scenario(const char *path, const cli_sets *s, psim_scenario **scn, psim_error *err)

@@ -36,6 +36,14 @@ typedef struct cli_sets {
     int n;
 } cli_sets;
 
+/* Check the value of a --set option: without `=` it is a usage error that
+ * says to write `=` (`next`, the following argument or NULL, shows how).
+ * Returns -1 when fine, else the exit status. */
+int cli_check_set(const char *cmd, const char *v, const char *next);
+
+/* Columns of the terminal on fd; else $COLUMNS (20 to 10000); else 0 (no limit). */
+int cli_columns(int fd);
+
 /* Take `--set KEY=VALUE` at argv[*i] into s.  `--set KEY VALUE` (a space
  * instead of `=`) is a usage error that says to write `=`.  Returns -1 on
  * success, else the exit status of the usage error. */

@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "report_cmd.h"
 #include "summary_cmd.h"
+#include "cli_util.h"
 #include "explain_cmd.h"
 #include "sweep_cmd.h"
 #include "calibrate_cmd.h"
@@ -110,6 +111,10 @@ static const char run_help[] =
     "                     as a distribution and simulates the cohort under every\n"
     "                     strategy; the file gets /psa (CEAC, EVPI, EVPPI, ...) and\n"
     "                     no trajectories.  --psa 0 runs the base case (the means)\n"
+    "  -f, --format FMT   the summary on stdout: table (default), csv or json, as\n"
+    "                     `painsim summary` prints them\n"
+    "  --wide             one table however wide (by default the table is split into\n"
+    "                     panels of strategies that fit the terminal, or $COLUMNS)\n"
     "  --force            overwrite FILE if it exists (never a directory, link or FIFO)\n"
     "  --dry-run          check the scenario and the output name, print the work and\n"
     "                     the estimated peak memory, and stop without writing\n"
@@ -125,13 +130,16 @@ static const char run_help[] =
     "written), 130 interrupted.\n";
 
 static const char validate_help[] =
-    "usage: painsim validate SCENARIO [--set KEY=VALUE]...\n"
+    "usage: painsim validate SCENARIO [--explain] [--set KEY=VALUE]...\n"
     "\n"
     "Check SCENARIO and print the resolved scenario as YAML on stdout, with every\n"
     "default filled in.  `painsim run` accepts that output unchanged.  Errors name\n"
     "file:line:column and what was expected; the exit status is then 2.\n"
     "\n"
     "options:\n"
+    "  --explain          a comment beside each value: its unit, valid range and\n"
+    "                     source ([src] a published figure, [asm] an assumption,\n"
+    "                     [set in this scenario] a change from the built-in default)\n"
     "  --set KEY=VALUE    override a value (see `painsim run --help`); repeatable\n"
     "  -h, --help         show this help\n";
 
@@ -251,6 +259,8 @@ typedef struct cli_args {
     int threads;
     int force, quiet, dry_run;
     double max_memory; /* bytes; 0: half of the physical memory */
+    int format, wide;         /* run: psim_report_format of the printed summary; one table however wide */
+    int explain;              /* validate: a comment with unit, range and source beside each value */
     const char *set[PSIM_MAX_SET + 3];
     int n_set;
     char seed_set[64], patients_set[64], psa_set[64];
@@ -291,6 +301,9 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
         } else if (opt_is(arg, "--set")) {
             if (!take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
+            int rc = cli_check_set(cmd, v, i + 1 < argc ? argv[i + 1] : NULL);
+            if (rc >= 0)
+                return rc;
             if (a->n_set >= PSIM_MAX_SET)
                 return usage_error(cmd, "too many --set options (at most %s)", "64");
             a->set[a->n_set++] = v;
@@ -338,6 +351,21 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
                                    v);
         } else if (is_run && strcmp(arg, "--dry-run") == 0) {
             a->dry_run = 1;
+        } else if (is_run && (opt_is(arg, "-f") || opt_is(arg, "--format"))) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (strcmp(v, "table") == 0)
+                a->format = PSIM_REPORT_TABLE;
+            else if (strcmp(v, "csv") == 0)
+                a->format = PSIM_REPORT_CSV;
+            else if (strcmp(v, "json") == 0)
+                a->format = PSIM_REPORT_JSON;
+            else
+                return usage_error(cmd, "--format expects table, csv or json, got '%s'", v);
+        } else if (!is_run && strcmp(arg, "--explain") == 0) {
+            a->explain = 1;
+        } else if (is_run && strcmp(arg, "--wide") == 0) {
+            a->wide = 1;
         } else if (is_run && strcmp(arg, "--force") == 0) {
             a->force = 1;
         } else if (is_run && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
@@ -381,7 +409,7 @@ static int cmd_validate(int argc, char **argv)
     psim_scenario *scn = NULL;
     psim_status st = load_scenario(&a, &scn, &err);
     if (st == PSIM_OK)
-        st = psim_scenario_write_yaml(scn, stdout, &err);
+        st = a.explain ? psim_scenario_write_explained(scn, stdout, &err) : psim_scenario_write_yaml(scn, stdout, &err);
     if (st == PSIM_OK && (fflush(stdout) != 0 || ferror(stdout)))
         st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write: %s", strerror(errno));
     if (st != PSIM_OK)
@@ -418,7 +446,11 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     if (st == PSIM_OK)
         st = psim_psa_write_h5(scn, opt, smp, an, err);
     if (st == PSIM_OK)
-        st = psim_psa_print(scn->name, smp, an, PSIM_PSA_TABLE, stdout, err);
+        st = psim_psa_print(scn->name, smp, an,
+                            a->format == PSIM_REPORT_CSV    ? PSIM_PSA_CSV
+                            : a->format == PSIM_REPORT_JSON ? PSIM_PSA_JSON
+                                                            : PSIM_PSA_TABLE,
+                            stdout, err);
     if (st == PSIM_OK && !a->quiet) {
         double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies * smp->iterations;
         struct rusage ru;
@@ -540,7 +572,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 
     cli_progress prog = {.enabled = !a.quiet && isatty(STDERR_FILENO),
                          .horizon_days = scn->horizon_days,
-                         .n_strategies = scn->n_strategies};
+                         .n_strategies = scn->n_strategies,
+                         .columns = cli_columns(STDERR_FILENO)};
     psim_run_options opt = psim_run_options_default();
     opt.threads = a.threads;
     opt.output_path = a.output;
@@ -574,7 +607,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     st = psim_report_from_results(res, scn, &rep, &err);
     if (st != PSIM_OK)
         goto done;
-    st = psim_report_print(rep, PSIM_REPORT_TABLE, stdout, &err);
+    st = psim_report_print_width(rep, (psim_report_format)a.format, a.wide ? 0 : cli_columns(STDOUT_FILENO), stdout,
+                                 &err);
     if (st != PSIM_OK)
         goto done;
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -633,7 +667,11 @@ int main(int argc, char **argv)
             painsim_calibrate_print_help(stdout);
         else if (argc > 2 && strcmp(argv[2], "report") == 0)
             painsim_report_print_help(stdout);
-        else
+        else if (argc > 2 && strcmp(argv[2], "help") != 0) {
+            fprintf(stderr, "painsim help: no help on '%s' (topics: run, validate, summary, explain, sweep, "
+                            "tornado, calibrate, report)\n", argv[2]);
+            return EXIT_INPUT;
+        } else
             fputs(main_help, stdout);
         return EXIT_OK;
     }

@@ -10,6 +10,7 @@ typedef struct cli_progress {
     double last_draw;
     int horizon_days;
     int n_strategies;
+    int columns;        /* width of the terminal; 0: 80 */
 } cli_progress;
 
 void cli_progress_update(void *data, int64_t done, int64_t total, double elapsed);

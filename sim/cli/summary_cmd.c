@@ -10,11 +10,12 @@
 #include "painsim/error.h"
 #include "painsim/psa.h"
 #include "painsim/report.h"
+#include "cli_util.h"
 
 enum { SUMMARY_OK = 0, SUMMARY_RUNTIME = 1, SUMMARY_INPUT = 2 };
 
 static const char summary_help[] =
-    "usage: painsim summary FILE.h5 [--format table|csv|csv-long|json|samples]\n"
+    "usage: painsim summary FILE.h5 [--format table|csv|csv-long|json|samples] [--wide]\n"
     "\n"
     "Print the results stored in FILE.h5, a file written by `painsim run`, without\n"
     "simulating again: per strategy the response figures, mean VAS, sessions, dose\n"
@@ -39,6 +40,8 @@ static const char summary_help[] =
     "                     samples: (PSA files) the per-iteration sample as CSV:\n"
     "                       the drawn parameters, then cost:<strategy> and\n"
     "                       qaly:<strategy> (the reference first), for R or Python\n"
+    "  --wide             one table however wide (by default the table is split into\n"
+    "                     panels of strategies that fit the terminal, or $COLUMNS)\n"
     "  -h, --help         show this help\n"
     "\n"
     "A PSA file (written by `painsim run` with psa.iterations > 0 or --psa N) is\n"
@@ -116,7 +119,7 @@ static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
 /* Read and print; returns the exit status.  `limited`: this is the reading
  * child under resource limits, where running out of memory means the file
  * asked for more than its size allows, i.e. it is damaged. */
-static int summarise(const char *path, int fmt, int limited)
+static int summarise(const char *path, int fmt, int width, int limited)
 {
     psim_error err;
     psim_error_clear(&err);
@@ -131,7 +134,7 @@ static int summarise(const char *path, int fmt, int limited)
     else {
         st = psim_report_read_h5(path, &rep, &err);
         if (st == PSIM_OK)
-            st = psim_report_print(rep, (psim_report_format)fmt, stdout, &err);
+            st = psim_report_print_width(rep, (psim_report_format)fmt, width, stdout, &err);
     }
     psim_report_destroy(rep);
     if (st == PSIM_OK)
@@ -152,24 +155,27 @@ static int summarise(const char *path, int fmt, int limited)
 typedef struct summary_job {
     const char *path;
     int fmt;
+    int width;
 } summary_job;
 
 static int summary_job_run(void *data, int limited)
 {
     const summary_job *j = data;
-    return summarise(j->path, j->fmt, limited);
+    return summarise(j->path, j->fmt, j->width, limited);
 }
 
 int painsim_summary_command(int argc, char **argv)
 {
     const char *path = NULL;
     int fmt = PSIM_REPORT_TABLE;
-    int only_files = 0;
+    int only_files = 0, wide = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (!only_files && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
             fputs(summary_help, stdout);
             return SUMMARY_OK;
+        } else if (!only_files && strcmp(arg, "--wide") == 0) {
+            wide = 1;
         } else if (!only_files && strcmp(arg, "--") == 0) {
             only_files = 1;
         } else if (!only_files && (strcmp(arg, "-f") == 0 || strcmp(arg, "--format") == 0)) {
@@ -191,6 +197,7 @@ int painsim_summary_command(int argc, char **argv)
     if (!path)
         return usage("%s", "missing the FILE.h5 written by `painsim run`");
 
-    summary_job job = {path, fmt};
+    /* the table fits the terminal (or $COLUMNS) unless --wide */
+    summary_job job = {path, fmt, wide ? 0 : cli_columns(STDOUT_FILENO)};
     return cli_read_isolated("summary", path, summary_job_run, &job);
 }

@@ -366,6 +366,10 @@ psim_status psim_report_from_results(const psim_results *r, const psim_scenario 
     snprintf(rep->reference, sizeof rep->reference, "%s", r->reference[0] ? r->reference : scn->reference);
     snprintf(rep->currency, sizeof rep->currency, "%s", eco->currency[0] ? eco->currency : "RUB");
     rep->n_wtp = eco->n_wtp;
+    rep->n_report_days = 0;
+    for (int k = 0; k < scn->output.n_report_days && k < PSIM_MAX_REPORT_DAYS; k++)
+        if (scn->output.report_days[k] < r->horizon_days)
+            rep->report_days[rep->n_report_days++] = scn->output.report_days[k];
     for (int w = 0; w < eco->n_wtp; w++)
         rep->wtp[w] = eco->wtp[w];
     for (int s = 0; s < S; s++)

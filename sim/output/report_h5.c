@@ -99,6 +99,12 @@ psim_status psim_report_write_h5(int64_t file, const psim_report *rep, psim_erro
     WCHECK(g, "create /results");
     WCHECK(psim_h5_attr_str(g, "reference", rep->reference), "write /results attributes");
     WCHECK(psim_h5_attr_str(g, "currency", rep->currency), "write /results attributes");
+    if (rep->n_report_days > 0) {
+        hsize_t nd[1] = {(hsize_t)rep->n_report_days};
+        WCHECK(psim_h5_write_ds(g, "report_days", H5T_STD_I32LE, H5T_NATIVE_INT, 1, nd, rep->report_days, "day",
+                                "output.report_days: days the summary shows beside its own"),
+               "write /results/report_days");
+    }
 
     for (int s = 0; s < S; s++) {
         names[s] = rep->strategies[s].name;
@@ -500,6 +506,23 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     RCHECK(psim_h5_verify_group(rd, g, "/results"));
     RCHECK(psim_h5_read_attr_str(rd, g, "/results", "reference", ref2, sizeof ref2));
     RCHECK(psim_h5_read_attr_str(rd, g, "/results", "currency", currency, sizeof currency));
+    /* output.report_days (absent in files written before it existed, and when none were given) */
+    int report_days[PSIM_MAX_REPORT_DAYS], n_report_days = 0;
+    if (H5Lexists(g, "report_days", H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(g, "report_days", H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        int ok = n >= 0 && n <= PSIM_MAX_REPORT_DAYS && H5Sget_simple_extent_ndims(sp) == 1 &&
+                 (n == 0 || H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, report_days) >= 0);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+        if (!ok) {
+            st = psim_h5_bad(rd, "damaged file: cannot read %s", "/results/report_days");
+            goto cleanup;
+        }
+        n_report_days = (int)n;
+    }
 
     /* strategies and adverse-event kinds fix the sizes */
     int S = 0, K = 0, F = 0;
@@ -555,6 +578,10 @@ psim_status psim_report_read_h5(const char *path, psim_report **out, psim_error 
     rep->patients = patients;
     snprintf(rep->reference, sizeof rep->reference, "%s", ref2[0] ? ref2 : reference);
     snprintf(rep->currency, sizeof rep->currency, "%s", currency);
+    rep->n_report_days = 0;
+    for (int k = 0; k < n_report_days; k++) /* days past the horizon of a damaged file are left out */
+        if (report_days[k] >= 0 && report_days[k] < H)
+            rep->report_days[rep->n_report_days++] = report_days[k];
     for (int s = 0; s < S; s++) {
         snprintf(rep->strategies[s].name, PSIM_NAME_MAX, "%s", names[s]);
         if (strcmp(names[s], rep->reference) == 0)

@@ -28,7 +28,8 @@
  * status is "compared" (SEs null too for files written before painsim stored
  * them).
  * Days are psim_report_key_days (0, 21, 30, 56, 60, 90, 120, 180, 365 and the
- * last day, those beyond the horizon left out); WTP keys are the shortest
+ * last day, those beyond the horizon left out) and the scenario's
+ * output.report_days, ascending; WTP keys are the shortest
  * round-trip text of the value ("250000").  Numbers are printed with the
  * fewest digits that read back to the same double; NaN and infinities are null.
  */
@@ -65,6 +66,24 @@ int psim_report_key_days(int horizon_days, int *days)
             days[n++] = base[k];
     if (horizon_days >= 1 && (n == 0 || days[n - 1] != horizon_days - 1))
         days[n++] = horizon_days - 1;
+    return n;
+}
+
+/* The days of the CSV and JSON output: psim_report_key_days and the
+ * scenario's output.report_days, ascending, each once (room for 32). */
+static int report_days(const psim_report *rep, int *days)
+{
+    int n = psim_report_key_days(rep->horizon_days, days);
+    for (int k = 0; k < rep->n_report_days; k++) {
+        int d = rep->report_days[k], i = 0;
+        while (i < n && days[i] < d)
+            i++;
+        if (i < n && days[i] == d)
+            continue;
+        memmove(days + i + 1, days + i, (size_t)(n - i) * sizeof *days);
+        days[i] = d;
+        n++;
+    }
     return n;
 }
 
@@ -150,9 +169,39 @@ static double ae_total(const psim_report *rep, int s, int per_session)
     return v;
 }
 
+/* Print text (no newline inside) wrapped at width columns (0: as it is),
+ * continuation lines indented by two spaces. */
+static void put_wrapped(FILE *fp, const char *text, int width)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p == ' ') { /* the indentation is kept */
+        fputc(' ', fp);
+        col++;
+        p++;
+    }
+    const int lead = col;
+    while (*p) {
+        size_t w = strcspn(p, " ");
+        if (width > 0 && col > lead && col + 1 + (int)w > width) {
+            fprintf(fp, "\n%*s", lead + 2, "");
+            col = lead + 2;
+        } else if (col > lead) {
+            fputc(' ', fp);
+            col++;
+        }
+        fwrite(p, 1, w, fp);
+        col += (int)w;
+        p += w;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', fp);
+}
+
 /* The section after the table: one line per frontier strategy with its
  * comparison against the previous one, then the dominated strategies. */
-static void print_sequential(const psim_report *rep, FILE *fp)
+static void print_sequential(const psim_report *rep, int width, FILE *fp)
 {
     const char *cur = rep->currency;
     char per_qaly[32];
@@ -181,9 +230,11 @@ static void print_sequential(const psim_report *rep, FILE *fp)
             w[f] = l > w[f] ? l : w[f];
         }
     }
-    fputs("\nEfficient frontier (sequential ICERs): each strategy against the previous one on the frontier, "
-          "paired differences, estimate (SE)\n",
-          fp);
+    fputc('\n', fp);
+    put_wrapped(fp,
+                "Efficient frontier (sequential ICERs): each strategy against the previous one on the frontier, "
+                "paired differences, estimate (SE)",
+                width);
     if (rep->n_frontier == 0)
         fputs("  none\n", fp);
     for (int k = 0; k < rep->n_frontier && k < PSIM_MAX_STRATEGIES; k++) {
@@ -193,13 +244,20 @@ static void print_sequential(const psim_report *rep, FILE *fp)
                     k == 0 ? "first on the frontier (nothing cheaper to compare with)" : "not compared");
             continue;
         }
-        fprintf(fp, "  %-*s  vs %-*s  dCost %*s (SE %*s)  dQALY %*s (SE %*s)  ICER %*s\n", wname, rs->name, wprev,
-                rep->strategies[rs->seq_prev].name, w[DC], num[k][DC], w[DCSE], num[k][DCSE], w[DQ], num[k][DQ],
-                w[DQSE], num[k][DQSE], w[ICER], num[k][ICER]);
+        int full = 2 + wname + 5 + wprev + 8 + w[DC] + 5 + w[DCSE] + 9 + w[DQ] + 5 + w[DQSE] + 8 + w[ICER];
+        if (width > 0 && full > width) /* a line for the pair, then one per figure */
+            fprintf(fp, "  %s vs %s\n      dCost %s (SE %s)\n      dQALY %s (SE %s)\n      ICER %s\n", rs->name,
+                    rep->strategies[rs->seq_prev].name, num[k][DC], num[k][DCSE], num[k][DQ], num[k][DQSE],
+                    num[k][ICER]);
+        else
+            fprintf(fp, "  %-*s  vs %-*s  dCost %*s (SE %*s)  dQALY %*s (SE %*s)  ICER %*s\n", wname, rs->name,
+                    wprev, rep->strategies[rs->seq_prev].name, w[DC], num[k][DC], w[DCSE], num[k][DCSE], w[DQ],
+                    num[k][DQ], w[DQSE], num[k][DQSE], w[ICER], num[k][ICER]);
     }
-    fputs("  dominated, not on the frontier:", fp);
+    char line[PSIM_MAX_STRATEGIES * (PSIM_NAME_MAX + 16) + 64];
+    size_t o = (size_t)snprintf(line, sizeof line, "  dominated, not on the frontier:");
     int nd = 0;
-    for (int s = 0; s < rep->n_strategies; s++) {
+    for (int s = 0; s < rep->n_strategies && o < sizeof line; s++) {
         const psim_report_strategy *rs = &rep->strategies[s];
         const char *how = rs->seq_status == PSIM_SEQ_DOMINATED_STRONG     ? "strongly"
                           : rs->seq_status == PSIM_SEQ_DOMINATED_EXTENDED ? "extendedly"
@@ -207,9 +265,11 @@ static void print_sequential(const psim_report *rep, FILE *fp)
                                                                                         : NULL;
         if (!how)
             continue;
-        fprintf(fp, "%s %s (%s)", nd++ ? "," : "", rs->name, how);
+        o += (size_t)snprintf(line + o, sizeof line - o, "%s %s (%s)", nd++ ? "," : "", rs->name, how);
     }
-    fputs(nd ? "\n" : " none\n", fp);
+    if (!nd && o < sizeof line)
+        snprintf(line + o, sizeof line - o, " none");
+    put_wrapped(fp, line, width);
 }
 
 #define ROW(label)                                                                                           \
@@ -219,7 +279,7 @@ static void print_sequential(const psim_report *rep, FILE *fp)
             goto nomem;                                                                                      \
     } while (0)
 
-static psim_status print_table(const psim_report *rep, FILE *fp, psim_error *err)
+static psim_status print_table(const psim_report *rep, int width, FILE *fp, psim_error *err)
 {
     const int S = rep->n_strategies, H = rep->horizon_days;
     const char *cur = rep->currency;
@@ -273,14 +333,32 @@ static psim_status print_table(const psim_report *rep, FILE *fp, psim_error *err
     int prev_day = -1;
     for (int k = 0; k < 5; k++) {
         int day = (int)lround(months[k] * 30.44);
-        day = day >= H ? H - 1 : day;
+        int last = day >= H - 1;
+        day = last ? H - 1 : day;
         if (day == prev_day)
             continue;
         prev_day = day;
-        snprintf(label, sizeof label, "mean VAS, %g mo (day %d) (cm)", months[k], day);
+        /* a horizon shorter than the month names its last day as such */
+        if (last && day != (int)lround(months[k] * 30.44))
+            snprintf(label, sizeof label, "mean VAS, last day (day %d) (cm)", day);
+        else
+            snprintf(label, sizeof label, "mean VAS, %g mo (day %d) (cm)", months[k], day);
         ROW(label);
         for (int s = 0; s < S; s++)
             cell_est(row[s], rep->strategies[s].mean_vas[day], rep->strategies[s].mean_vas_se[day], 2);
+    }
+    /* the scenario's output.report_days: the published time points */
+    for (int k = 0; k < rep->n_report_days; k++) {
+        int day = rep->report_days[k];
+        snprintf(label, sizeof label, "mean VAS, day %d (cm)", day);
+        ROW(label);
+        for (int s = 0; s < S; s++)
+            cell_est(row[s], rep->strategies[s].mean_vas[day], rep->strategies[s].mean_vas_se[day], 2);
+        snprintf(label, sizeof label, "observed response, day %d (%%)", day);
+        ROW(label);
+        for (int s = 0; s < S; s++)
+            cell_est(row[s], 100.0 * rep->strategies[s].observed_response[day],
+                     100.0 * rep->strategies[s].observed_response_se[day], 1);
     }
     ROW("sessions per patient (n)");
     for (int s = 0; s < S; s++)
@@ -369,28 +447,57 @@ static psim_status print_table(const psim_report *rep, FILE *fp, psim_error *err
     for (int s = 0; s < S; s++)
         cw[s] += 2;
 
-    fprintf(fp, "scenario %s: %lld patients, %d days, seed %llu; reference strategy %s\n", rep->scenario,
-            (long long)rep->patients, H, (unsigned long long)rep->seed, rep->reference);
-    fprintf(fp, "figures: estimate (Monte Carlo standard error); response over the treated, VAS, counts, "
-                "costs and QALYs over all patients; costs in %s\n",
-            cur);
-    if (rep->n_wtp > nw)
-        fprintf(fp, "NMB shown at %d of the %d WTP values (all of them: painsim summary --format csv or json)\n",
-                nw, rep->n_wtp);
-    fputc('\n', fp);
-    for (int r = 0; r < t.n; r++) {
-        fprintf(fp, "%-*s", lw, t.labels[r]);
-        for (int s = 0; s < S; s++)
-            fprintf(fp, "%*s", cw[s], t.cells[(size_t)r * (size_t)S + (size_t)s]);
-        fputc('\n', fp);
+    char line[512];
+    snprintf(line, sizeof line, "scenario %s: %lld patients, %d days, seed %llu; reference strategy %s", rep->scenario,
+             (long long)rep->patients, H, (unsigned long long)rep->seed, rep->reference);
+    put_wrapped(fp, line, width);
+    snprintf(line, sizeof line,
+             "figures: estimate (Monte Carlo standard error); response over the treated, VAS, counts, "
+             "costs and QALYs over all patients; costs in %s",
+             cur);
+    put_wrapped(fp, line, width);
+    if (rep->n_wtp > nw) {
+        snprintf(line, sizeof line, "NMB shown at %d of the %d WTP values (all of them: painsim summary --format csv or json)",
+                 nw, rep->n_wtp);
+        put_wrapped(fp, line, width);
     }
-    fputs("\nefficient frontier (increasing cost):", fp);
-    if (rep->n_frontier == 0)
-        fputs(" none", fp);
-    for (int k = 0; k < rep->n_frontier; k++)
-        fprintf(fp, "%s%s", k ? " -> " : " ", rep->strategies[rep->frontier[k]].name);
-    fputc('\n', fp);
-    print_sequential(rep, fp);
+    /* panels: as many strategies beside the labels as fit the width (at least one) */
+    for (int s0 = 0; s0 < S;) {
+        int s1 = s0 + 1, used = lw + cw[s0];
+        while (s1 < S && (width <= 0 || used + cw[s1] <= width))
+            used += cw[s1++];
+        fputc('\n', fp);
+        if (s0 > 0 || s1 < S)
+            fprintf(fp, "strategies %d-%d of %d (split to fit %d columns; --wide: one table)\n", s0 + 1, s1, S,
+                    width);
+        /* when even the labels and one column do not fit, a long label gets a
+         * line of its own above its figures */
+        int lp = lw;
+        if (width > 0 && used > width)
+            lp = width - (used - lw) > 2 ? width - (used - lw) : 2;
+        for (int r = 0; r < t.n; r++) {
+            if ((int)strlen(t.labels[r]) + 2 > lp) {
+                fprintf(fp, "%s\n%-*s", t.labels[r], lp, "");
+            } else {
+                fprintf(fp, "%-*s", lp, t.labels[r]);
+            }
+            for (int s = s0; s < s1; s++)
+                fprintf(fp, "%*s", cw[s], t.cells[(size_t)r * (size_t)S + (size_t)s]);
+            fputc('\n', fp);
+        }
+        s0 = s1;
+    }
+    {
+        char fl[PSIM_MAX_STRATEGIES * (PSIM_NAME_MAX + 4) + 64];
+        size_t o = (size_t)snprintf(fl, sizeof fl, "efficient frontier (increasing cost):%s",
+                                    rep->n_frontier == 0 ? " none" : "");
+        for (int k = 0; k < rep->n_frontier && o < sizeof fl; k++)
+            o += (size_t)snprintf(fl + o, sizeof fl - o, "%s%s", k ? " -> " : " ",
+                                  rep->strategies[rep->frontier[k]].name);
+        fputc('\n', fp);
+        put_wrapped(fp, fl, width);
+    }
+    print_sequential(rep, width, fp);
     free(cw);
     free(t.labels);
     free(t.cells);
@@ -443,8 +550,8 @@ static void sanitize(char *out, size_t size, const char *in)
 static void print_csv(const psim_report *rep, FILE *fp)
 {
     const int S = rep->n_strategies;
-    int days[16];
-    const int nd = psim_report_key_days(rep->horizon_days, days);
+    int days[32];
+    const int nd = report_days(rep, days);
     char cur[32];
     sanitize(cur, sizeof cur, rep->currency);
 
@@ -630,8 +737,8 @@ static void json_est(FILE *fp, psim_estimate e)
 
 static void print_json(const psim_report *rep, FILE *fp)
 {
-    int days[16];
-    const int nd = psim_report_key_days(rep->horizon_days, days);
+    int days[32];
+    const int nd = report_days(rep, days);
     const char *in1 = "  ", *in3 = "      ";
     fputc('{', fp);
     json_key(fp, in1, "scenario", 1);
@@ -759,11 +866,17 @@ static void print_json(const psim_report *rep, FILE *fp)
 
 psim_status psim_report_print(const psim_report *rep, psim_report_format fmt, FILE *fp, psim_error *err)
 {
+    return psim_report_print_width(rep, fmt, 0, fp, err);
+}
+
+psim_status psim_report_print_width(const psim_report *rep, psim_report_format fmt, int width, FILE *fp,
+                                    psim_error *err)
+{
     if (!rep || !fp || rep->n_strategies < 1)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "psim_report_print: empty report");
     psim_status st = PSIM_OK;
     switch (fmt) {
-    case PSIM_REPORT_TABLE: st = print_table(rep, fp, err); break;
+    case PSIM_REPORT_TABLE: st = print_table(rep, width, fp, err); break;
     case PSIM_REPORT_CSV: print_csv(rep, fp); break;
     case PSIM_REPORT_JSON: print_json(rep, fp); break;
     default: return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0, "unknown report format %d", (int)fmt);

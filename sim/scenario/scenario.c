@@ -80,7 +80,7 @@ static const char *const schedule_keys[] = {"days",      "every_days",        "s
                                             "start_day", "assess_after_days", "continue_if",
                                             "on_relapse", NULL};
 static const char *const relapse_keys[] = {"threshold", "max_sessions", "review_every_days", NULL};
-static const char *const output_keys[] = {"record_every_days", "trajectories", "compression",
+static const char *const output_keys[] = {"record_every_days", "trajectories", "compression", "report_days",
                                           NULL};
 static const char *const economics_keys[] = {"currency", "discount",   "utility", "wtp",
                                              "population", "horizon_years", NULL};
@@ -2406,6 +2406,31 @@ static psim_status convert(conv *c, const yd_node *root)
             rd_int(c, v_, p_, 1, INT_MAX, &scn->output.record_every_days));
         OPT(sub, path, "trajectories", rd_bool(c, v_, p_, &scn->output.trajectories));
         OPT(sub, path, "compression", rd_int(c, v_, p_, 0, 9, &scn->output.compression));
+        const yd_node *rd = yd_map_get(sub, "report_days");
+        if (rd) {
+            const char *rp = "output.report_days";
+            st = expect(c, rd, rp, YD_SEQUENCE);
+            if (st != PSIM_OK)
+                goto cleanup;
+            if (rd->n > PSIM_MAX_REPORT_DAYS) {
+                st = fail(c, rd, "`%s`: at most %d days, got %zu", rp, PSIM_MAX_REPORT_DAYS, rd->n);
+                goto cleanup;
+            }
+            for (size_t i = 0; i < rd->n; i++) {
+                char ep[PATH_MAX_LEN];
+                snprintf(ep, sizeof ep, "%s[%zu]", rp, i);
+                int *d = &scn->output.report_days[i];
+                st = rd_int(c, rd->items[i], ep, 0, scn->horizon_days - 1, d);
+                if (st != PSIM_OK)
+                    goto cleanup;
+                if (i > 0 && *d <= d[-1]) {
+                    st = fail(c, rd->items[i], "`%s`: days must be strictly increasing, got %d after %d", ep, *d,
+                              d[-1]);
+                    goto cleanup;
+                }
+            }
+            scn->output.n_report_days = (int)rd->n;
+        }
     }
     path = "";
     OPT(root, path, "economics", conv_economics(c, v_, &scn->economics));
@@ -2491,9 +2516,34 @@ static psim_status apply_set(yd_node *root, const char *arg, const char *origin,
             st = set_fail(err, origin, s, "empty path segment in `%.*s`", (int)klen, arg);
             goto cleanup;
         }
-        seg[nseg].start = s;
-        seg[nseg].end = e;
-        nseg++;
+        /* `packages[1]` is `packages.1`: the key, then each bracketed index
+         * (the spelling of the resolved scenario's parameter names) */
+        size_t b = s;
+        while (b < e && arg[b] != '[')
+            b++;
+        if (b < e && b > s) {
+            seg[nseg].start = s;
+            seg[nseg].end = b;
+            nseg++;
+            while (b < e) {
+                size_t close = b + 1;
+                while (close < e && arg[close] != ']')
+                    close++;
+                if (arg[b] != '[' || close >= e || close == b + 1 || !is_digits_span(arg, b + 1, close)) {
+                    st = set_fail(err, origin, b, "expected `[index]` with a 0-based index in `%.*s`", (int)klen,
+                                  arg);
+                    goto cleanup;
+                }
+                seg[nseg].start = b + 1;
+                seg[nseg].end = close;
+                nseg++;
+                b = close + 1;
+            }
+        } else {
+            seg[nseg].start = s;
+            seg[nseg].end = e;
+            nseg++;
+        }
         if (e == klen)
             break;
         s = e + 1;
@@ -2522,6 +2572,17 @@ static psim_status apply_set(yd_node *root, const char *arg, const char *origin,
             }
             if (found < 0) {
                 j = i;
+                if (i + 1 < nseg && is_index_span(arg, seg[i + 1].start, seg[i + 1].end)) {
+                    /* an item of a list the file does not have (such as a
+                     * built-in's packages): there is nothing to index */
+                    st = set_fail(err, origin, s0,
+                                  "`%.*s` is not in the scenario file (its value is a default), so its item %.*s "
+                                  "cannot be addressed; give the whole list: --set '%.*s=[...]' (`painsim "
+                                  "validate` prints the current one)",
+                                  (int)(seg[i].end - (s0 ? 0 : 0)), arg, (int)(seg[i + 1].end - seg[i + 1].start),
+                                  arg + seg[i + 1].start, (int)seg[i].end, arg);
+                    goto cleanup;
+                }
                 int col = s0 > INT_MAX - 1 ? INT_MAX : (int)s0 + 1;
                 yd_node *key = yd_new_scalar(arg + s0, seg[i].end - s0, 1, origin, 1, col);
                 yd_node *v = (i + 1 == nseg) ? value : yd_new_mapping(origin, 1, col);

@@ -385,6 +385,17 @@ static void emit_price(sbuf *b, const psim_scenario *scn, int level, const psim_
     if (p->vial_units > 0)
         kv_int(b, level + 1, "vial_units", p->vial_units);
     kv_par(b, scn, level + 1, "vial_price", &p->vial_price);
+    /* which of the fields above the active model uses (a comment: reading
+     * the text back ignores it) */
+    static const char *const active[] = {
+        "no drug cost (session_cost covers everything); per_unit, packages and vials are not used",
+        "per_unit x the dose; packages and vials are not used",
+        "the cheapest cover of each dose by the packages, with single units at per_unit (so per_unit alone "
+        "changes only what single units cost; change a package with --set ...price.packages[1].price=...)",
+        "whole vials of vial_units at vial_price, opened vials wasted; per_unit and packages are not used"};
+    indent(b, level + 1);
+    sb_printf(b, "# price model %s: %s\n", price_model_name(p->model),
+              (int)p->model >= 0 && (int)p->model < 4 ? active[p->model] : "");
 }
 
 static void emit_treatment(sbuf *b, const psim_scenario *scn, const psim_treatment *t)
@@ -578,6 +589,11 @@ static void emit(sbuf *b, const psim_scenario *scn)
     kv_int(b, 1, "record_every_days", scn->output.record_every_days);
     kv_bool(b, 1, "trajectories", scn->output.trajectories);
     kv_int(b, 1, "compression", scn->output.compression);
+    indent(b, 1);
+    sb_puts(b, "report_days: [");
+    for (int i = 0; i < scn->output.n_report_days && i < PSIM_MAX_REPORT_DAYS; i++)
+        sb_printf(b, "%s%d", i ? ", " : "", scn->output.report_days[i]);
+    sb_puts(b, "]\n");
 
     emit_economics(b, scn);
     emit_psa(b, scn);
