@@ -204,7 +204,12 @@ static psim_status tornado_params(const psim_scenario *scn, psim_sweep *sw, psim
             char a[40], b[40];
             jo_shortest(a, sizeof a, u->dist.p1);
             jo_shortest(b, sizeof b, u->dist.p2);
-            snprintf(p->bounds, sizeof p->bounds, "2.5%%/97.5%% of %s(%s, %s)", psim_dist_name(u->dist.kind), a, b);
+            if (u->dist.kind == PSIM_DIST_EMPIRICAL)
+                snprintf(p->bounds, sizeof p->bounds, "2.5%%/97.5%% of the %d draws of column %s", u->dist.n_values,
+                         u->dist.column);
+            else
+                snprintf(p->bounds, sizeof p->bounds, "2.5%%/97.5%% of %s(%s, %s)", psim_dist_name(u->dist.kind), a,
+                         b);
         }
         /* a quantile a rounding away from the range's edge stays inside it */
         if (p->low < u->lo)
