@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "painsim/scenario.h"
 
@@ -2440,4 +2442,34 @@ Test(scenario_psa, psa_section_and_groups)
     check_round_trip(s);
     psim_scenario_destroy(s);
 #undef PSA
+}
+
+/* An empirical distribution's file that is a FIFO (or a device) is refused at
+ * once instead of blocking the loader on open or read. */
+Test(scenario_file, empirical_file_must_be_regular, .timeout = 30)
+{
+    char dir[128], fifo[192], scn[192];
+    snprintf(dir, sizeof dir, "/tmp/painsim-fifo-%ld", (long)getpid());
+    snprintf(fifo, sizeof fifo, "%s/draws.csv", dir);
+    snprintf(scn, sizeof scn, "%s/scn.yaml", dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    FILE *fp = fopen(scn, "w");
+    cr_assert(fp);
+    fputs("patients: 20\nhorizon_days: 60\n"
+          "treatments:\n  botox:\n    p_first: {dist: empirical, file: draws.csv, column: p}\n"
+          "strategies:\n  - {name: b, treatment: botox, schedule: {days: [0]}}\n"
+          "  - {name: sc, treatment: none}\nreference: sc\n",
+          fp);
+    cr_assert_eq(fclose(fp), 0);
+    psim_scenario *s = NULL;
+    psim_error err;
+    psim_status st = psim_scenario_load(scn, NULL, 0, &s, &err);
+    unlink(fifo);
+    unlink(scn);
+    rmdir(dir);
+    cr_assert_eq(st, PSIM_ERR_INPUT);
+    cr_assert_null(s);
+    cr_assert_eq(err.line, 5);
+    cr_assert(strstr(err.message, "draws.csv is not a regular file") != NULL, "%s", err.message);
 }

@@ -849,9 +849,20 @@ static psim_status rd_empirical(const conv *c, const yd_node *fn, const yd_node 
         snprintf(full, sizeof full, "%s", rel);
     else
         snprintf(full, sizeof full, "%.*s/%s", (int)(slash - base), base, rel);
-    FILE *fp = fopen(full, "r");
-    if (!fp)
+    /* O_NONBLOCK and a regular file only: a FIFO or a device never blocks the loader */
+    int fd = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0)
         return fail(c, fn, "`%s.file`: cannot open %s: %s", path, full, strerror(errno));
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return fail(c, fn, "`%s.file`: %s is not a regular file (a CSV file of draws was expected)", path, full);
+    }
+    FILE *fp = fdopen(fd, "r");
+    if (!fp) {
+        close(fd);
+        return fail(c, fn, "`%s.file`: cannot open %s: %s", path, full, strerror(errno));
+    }
     /* kept absolute, so that the resolved scenario names the same file from anywhere */
     char cwd[PSIM_ERROR_FILE_MAX];
     if (full[0] != '/' && getcwd(cwd, sizeof cwd)) {
