@@ -414,16 +414,23 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
     rc = run_measured("run wide.yaml -o w.h5 --threads 2 -q", &seconds, &kib);
     cr_assert_eq(rc, 0);
     double used_mib = (double)kib / 1024.0;
+#ifndef __SANITIZE_ADDRESS__
+    /* (not under AddressSanitizer, whose shadow memory and quarantine are not the program's) */
     cr_assert(est_mib > 0.8 * used_mib && est_mib < 1.3 * used_mib, "estimate %.1f MiB, used %.1f MiB", est_mib,
               used_mib);
+#else
+    cr_assert(est_mib > 0 && used_mib > 0);
+#endif
 }
 
-/* strace (installed by ./setup.sh test) shows the system calls in order. */
+/* strace (installed by ./setup.sh test) shows the system calls in order.
+ * LeakSanitizer cannot run under ptrace: a sanitizer build's leak check is
+ * off for the traced runs (the variable is ignored by other builds). */
 Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
 {
     tu_write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(tu_shell("strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
+    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
                           "' run small.yaml -o s.h5 -q > /dev/null && grep -v exited trace.txt",
                           &out),
                  0, "%s", out);
@@ -433,7 +440,7 @@ Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
     cr_assert(strstr(rn, "fsync("), "the directory is synced after the rename: %s", out);
     free(out);
     /* with --force the rename may replace a regular file */
-    cr_assert_eq(tu_shell("strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
+    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=fsync,rename,renameat,renameat2 -o trace.txt '" PAINSIM_BIN
                           "' run small.yaml -o s.h5 -q --force > /dev/null && grep -v exited trace.txt",
                           &out),
                  0, "%s", out);
