@@ -2,7 +2,11 @@
 # painsim set-up on Debian 12: install what is missing, build, then run or test.
 #
 #   ./setup.sh run    install, build (Release) and run scenarios/default.yaml
-#   ./setup.sh test   install, build (Release, with tests) and run the test suite
+#   ./setup.sh test   install, build (Release, with tests) and run the test suite;
+#                     then the same suite built with AddressSanitizer and UBSan
+#                     (build-asan), and the fuzz targets built with clang and
+#                     libFuzzer run for a fixed number of inputs from their
+#                     corpus (build-fuzz, docs/fuzzing.md)
 #
 # Dependencies come from Debian's packages only (apt-get); packages already
 # installed are not installed again and a second run only rebuilds what changed.
@@ -20,9 +24,11 @@ packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev
   liblapacke-dev liblapack-dev libblas-dev libjs-chart.js python3-h5py"
 # python3-h5py: the worked example of docs/model.md runs as written (and a test runs it).
 # The test suite also cross-checks the EVPPI regressions against R's mgcv, and
-# loads the report pages in headless Chromium (with a font for the screenshots).
+# loads the report pages in headless Chromium (with a font for the screenshots);
+# the fuzz targets need clang with libFuzzer (libclang-rt-14-dev) and clang's
+# OpenMP runtime.
 if [ "$what" = test ]; then
-  packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core"
+  packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core clang libclang-rt-14-dev libomp-dev"
   # tests/test_reliability.c watches the output file's fsync and rename calls.
   packages="$packages strace"
 fi
@@ -47,7 +53,19 @@ cmake --build build --parallel "$jobs"
 
 if [ "$what" = run ]; then
   exec ./build/painsim run scenarios/default.yaml --force
-else
-  cd build
-  exec ctest --output-on-failure --verbose --timeout 1800
 fi
+
+(cd build && ctest --output-on-failure --verbose --timeout 1800)
+
+# The whole suite again with AddressSanitizer and UBSan: any report fails it.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=ON -DPAINSIM_SANITIZE=ON >/dev/null
+cmake --build build-asan --parallel "$jobs"
+(cd build-asan && ctest --output-on-failure)
+
+# The fuzz targets (tests/fuzz) with libFuzzer, ASan and UBSan: both corpora
+# replayed, and fuzz_scenario run for a fixed number of inputs with a fixed
+# seed (docs/fuzzing.md).
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=OFF -DPAINSIM_FUZZ=ON >/dev/null
+cmake --build build-fuzz --parallel "$jobs"
+cd build-fuzz
+exec ctest --output-on-failure --verbose
