@@ -310,6 +310,143 @@ Test(model, byte_identical_datasets_at_1_2_and_4_threads)
     psim_scenario_destroy(scn);
 }
 
+/* ---- sinks and block ranges (MODEL.md 7.3, 7.5) ----------------------- */
+
+/* A sink that records the order of the blocks and adds their partial sums. */
+typedef struct rec_sink {
+    psim_results *sum;
+    int64_t next, first_block, n_blocks, patients;
+    int begun, finished, out_of_order;
+} rec_sink;
+
+static psim_status rec_begin(void *data, const psim_model *m, const psim_run_layout *l, psim_error *err)
+{
+    (void)err;
+    rec_sink *r = data;
+    if (!r->sum)
+        r->sum = psim_results_create(psim_model_scenario(m), m);
+    r->begun = 1;
+    r->next = l->first_block;
+    r->first_block = l->first_block;
+    r->n_blocks = l->n_blocks;
+    r->patients = l->patients;
+    return PSIM_OK;
+}
+
+static psim_status rec_block(void *data, int64_t index, const psim_block *b, const psim_results *part,
+                             psim_error *err)
+{
+    (void)err;
+    rec_sink *r = data;
+    if (index != r->next || psim_block_first(b) != index * 128 || part->patients != psim_block_patients(b))
+        r->out_of_order = 1;
+    r->next = index + 1;
+    psim_results_add(r->sum, part);
+    return PSIM_OK;
+}
+
+static psim_status rec_finish(void *data, const psim_results *res, psim_error *err)
+{
+    (void)res;
+    (void)err;
+    ((rec_sink *)data)->finished = 1;
+    return PSIM_OK;
+}
+
+static void assert_same_sums(const psim_results *a, const psim_results *b)
+{
+    cr_assert_eq(a->patients, b->patients);
+    for (int s = 0; s < a->n_strategies; s++) {
+        const psim_strategy_summary *x = &a->strategies[s], *y = &b->strategies[s];
+        cr_assert_eq(x->treated, y->treated);
+        cr_assert_eq(x->persist_num, y->persist_num);
+        cr_assert(x->cost_sum == y->cost_sum && x->qaly_sumsq == y->qaly_sumsq && x->dcost_dqaly_sum == y->dcost_dqaly_sum);
+        for (int j = 0; j < a->n_strategies; j++)
+            cr_assert(x->pair[j].dqaly_sumsq == y->pair[j].dqaly_sumsq);
+        for (int t = 0; t < a->horizon_days; t++) {
+            cr_assert(x->vas_sum[t] == y->vas_sum[t], "strategy %d day %d", s, t);
+            cr_assert(x->vas_treated_sumsq[t] == y->vas_treated_sumsq[t]);
+            cr_assert_eq(x->responders[t], y->responders[t]);
+        }
+    }
+}
+
+static psim_results *run_range(const psim_scenario *scn, int threads, int64_t first, int64_t n, rec_sink *rec)
+{
+    psim_sink sink = {.data = rec, .begin = rec_begin, .write_block = rec_block, .finish = rec_finish};
+    psim_run_options opt = psim_run_options_default();
+    opt.threads = threads;
+    opt.first_block = first;
+    opt.n_blocks = n;
+    opt.sinks = &sink;
+    opt.n_sinks = 1;
+    psim_results *res = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_run(scn, &opt, &res, &err), PSIM_OK, "%s", err.message);
+    cr_assert(rec->begun && rec->finished && !rec->out_of_order);
+    return res;
+}
+
+Test(model, block_ranges_add_up_to_the_whole_run)
+{
+    psim_scenario *scn = tu_load(crn_scn); /* 3000 patients: 23 blocks of 128, the last of 56 */
+    cr_assert_eq(psim_run_n_blocks(scn), 24);
+    psim_results *whole = tu_run(scn, 2, NULL);
+    rec_sink all = {0};
+    psim_results *r_all = run_range(scn, 2, 0, 0, &all);
+    cr_assert_eq(all.next, 24);
+    assert_same_sums(whole, r_all);
+    assert_same_sums(whole, all.sum); /* the partial sums given to the sink, in block order */
+
+    /* three contiguous ranges (the split of 3 shards) at 1, 2 and 3 threads:
+     * their blocks' partial sums, added in block order, give the whole run's
+     * totals to the last bit (the ranges' own totals, added, need not) */
+    psim_model *m = NULL;
+    psim_error err;
+    psim_error_clear(&err);
+    cr_assert_eq(psim_model_create(scn, &m, &err), PSIM_OK);
+    psim_results *sum = psim_results_create(scn, m);
+    int64_t covered = 0, patients = 0;
+    for (int i = 0; i < 3; i++) {
+        int64_t first, n;
+        cr_assert_eq(psim_run_shard_range(scn, i, 3, &first, &n, &err), PSIM_OK);
+        cr_assert_eq(first, covered);
+        covered += n;
+        rec_sink rec = {.sum = sum};
+        psim_results *r = run_range(scn, 1 + i, first, n, &rec);
+        cr_assert_eq(rec.next, first + n);
+        cr_assert_eq(r->patients, rec.patients);
+        patients += r->patients;
+        psim_results_destroy(r);
+    }
+    cr_assert_eq(covered, 24);
+    cr_assert_eq(patients, 3000);
+    assert_same_sums(whole, sum);
+
+    /* shards that do not exist, or more shards than blocks */
+    int64_t f, n;
+    cr_assert_eq(psim_run_shard_range(scn, 3, 3, &f, &n, &err), PSIM_ERR_USAGE);
+    cr_assert_eq(psim_run_shard_range(scn, -1, 3, &f, &n, &err), PSIM_ERR_USAGE);
+    cr_assert_eq(psim_run_shard_range(scn, 0, 25, &f, &n, &err), PSIM_ERR_USAGE);
+    cr_assert_eq(psim_run_shard_range(scn, 23, 24, &f, &n, &err), PSIM_OK);
+    cr_assert(f == 23 && n == 1);
+    /* a range outside the cohort */
+    psim_run_options opt = psim_run_options_default();
+    opt.first_block = 20;
+    opt.n_blocks = 5;
+    psim_results *bad = NULL;
+    cr_assert_eq(psim_run(scn, &opt, &bad, &err), PSIM_ERR_USAGE);
+    cr_assert_null(bad);
+
+    psim_results_destroy(sum);
+    psim_model_destroy(m);
+    psim_results_destroy(whole);
+    psim_results_destroy(r_all);
+    psim_results_destroy(all.sum);
+    psim_scenario_destroy(scn);
+}
+
 /* ---- v1.1: duration plateau (shift_days) and review-day relapse checks ---- */
 
 /* Noise-free, every patient a responder with relief exactly 0.7 and a decay

@@ -19,6 +19,7 @@
 
 #include "painsim/error.h"
 #include "painsim/scenario.h"
+#include "painsim/sink.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,16 @@ typedef struct psim_run_options {
     volatile sig_atomic_t *cancel; /* when set to nonzero, the run stops with PSIM_ERR_INTERRUPTED */
     psim_notice_fn notice;         /* may be NULL */
     void *notice_data;
+    /* The blocks to simulate: [first_block, first_block + n_blocks) of the
+     * cohort's blocks of block_size patients; n_blocks 0: to the last block.
+     * Default: all of them. */
+    int64_t first_block, n_blocks;
+    /* Written for the layout's provenance (painsim/sink.h); shard_count 0: no shards. */
+    int shard_index, shard_count;
+    /* Further sinks that receive every block (painsim/sink.h), after the
+     * file of output_path if any. */
+    const psim_sink *sinks;
+    int n_sinks;
 } psim_run_options;
 
 psim_run_options psim_run_options_default(void);
@@ -133,6 +144,23 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt, psim
                      psim_error *err) PSIM_MUST_CHECK;
 
 void psim_results_destroy(psim_results *r);
+
+/* Empty totals (every sum zero, patients 0) for the scenario's strategies. */
+psim_results *psim_results_create(const psim_scenario *scn, const psim_model *m);
+
+/* total += part, sum by sum (the same additions psim_run makes block after
+ * block); the two must have the same strategies and horizon. */
+void psim_results_add(psim_results *total, const psim_results *part);
+
+/* Blocks of the cohort: ceil(patients / block_size). */
+int64_t psim_run_n_blocks(const psim_scenario *scn);
+
+/* Shard `index` (0-based) of `count` takes blocks [*first, *first + *n):
+ * contiguous ranges, the first n_blocks % count shards one block longer.
+ * PSIM_ERR_USAGE when count < 1, index is outside [0, count) or there are
+ * fewer blocks than shards. */
+psim_status psim_run_shard_range(const psim_scenario *scn, int index, int count, int64_t *first, int64_t *n,
+                                 psim_error *err) PSIM_MUST_CHECK;
 
 /* Derived figures.  A proportion k / n with its binomial standard error. */
 double psim_summary_proportion(int64_t k, int64_t n, double *se);

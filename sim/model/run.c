@@ -355,14 +355,14 @@ void psim_results_destroy(psim_results *r)
     free(r);
 }
 
-static psim_results *results_new(const psim_scenario *scn, const psim_model *m)
+psim_results *psim_results_create(const psim_scenario *scn, const psim_model *m)
 {
     psim_results *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->n_strategies = scn->n_strategies;
     r->horizon_days = scn->horizon_days;
-    r->patients = scn->patients;
+    r->patients = 0;
     r->seed = scn->seed;
     snprintf(r->scenario, sizeof r->scenario, "%s", scn->name);
     snprintf(r->reference, sizeof r->reference, "%s", scn->reference);
@@ -393,22 +393,70 @@ static psim_results *results_new(const psim_scenario *scn, const psim_model *m)
     return r;
 }
 
-/* Add one block's partial sums; called for blocks in index order. */
-static void results_add_block(psim_results *r, const psim_block *b, int H)
+/* A block's partial sums as a psim_results of that block alone.  The per-day
+ * sum over all patients is treated + untreated, computed here once: adding it
+ * to the totals is the same arithmetic as adding the two parts' sum. */
+static void results_from_block(psim_results *r, const psim_block *b, int H)
 {
+    r->patients = b->n;
     for (int s = 0; s < r->n_strategies; s++) {
         psim_strategy_summary *ss = &r->strategies[s];
         const strat_block *sb = &b->s[s];
-        ss->patients += b->n;
-        ss->eligible += b->eligible_n;
-        ss->treated += sb->treated_n;
+        ss->patients = b->n;
+        ss->eligible = b->eligible_n;
+        ss->treated = sb->treated_n;
+        ss->with_session = sb->with_session;
+        ss->first_responders = sb->first_responders;
+        ss->persist_den = sb->persist_den;
+        ss->persist_num = sb->persist_num;
+        ss->recover_den = sb->recover_den;
+        ss->recover_num = sb->recover_num;
+        ss->antibody = sb->antibody_n;
+        ss->sessions_sum = sb->sessions_sum;
+        ss->sessions_sumsq = sb->sessions_sumsq;
+        ss->units_sum = sb->units_sum;
+        ss->units_sumsq = sb->units_sumsq;
+        ss->cost_sum = sb->cost_sum;
+        ss->cost_sumsq = sb->cost_sumsq;
+        ss->qaly_sum = sb->qaly_sum;
+        ss->qaly_sumsq = sb->qaly_sumsq;
+        ss->cost_qaly_sum = sb->cost_qaly_sum;
+        ss->dcost_sum = sb->dcost_sum;
+        ss->dcost_sumsq = sb->dcost_sumsq;
+        ss->dqaly_sum = sb->dqaly_sum;
+        ss->dqaly_sumsq = sb->dqaly_sumsq;
+        ss->dcost_dqaly_sum = sb->dcost_dqaly_sum;
+        for (int j = 0; j < r->n_strategies; j++)
+            ss->pair[j] = sb->pair[j];
+        for (int k = 0; k < ss->n_ae; k++)
+            ss->ae_count[k] = sb->ae_total[k];
+        for (int t = 0; t < H; t++) {
+            ss->vas_sum[t] = sb->vas_t_sum[t] + sb->vas_u_sum[t];
+            ss->vas_sumsq[t] = sb->vas_t_sumsq[t] + sb->vas_u_sumsq[t];
+            ss->vas_treated_sum[t] = sb->vas_t_sum[t];
+            ss->vas_treated_sumsq[t] = sb->vas_t_sumsq[t];
+            ss->responders[t] = sb->responders[t];
+        }
+    }
+}
+
+void psim_results_add(psim_results *r, const psim_results *p)
+{
+    const int H = r->horizon_days;
+    r->patients += p->patients;
+    for (int s = 0; s < r->n_strategies; s++) {
+        psim_strategy_summary *ss = &r->strategies[s];
+        const psim_strategy_summary *sb = &p->strategies[s];
+        ss->patients += sb->patients;
+        ss->eligible += sb->eligible;
+        ss->treated += sb->treated;
         ss->with_session += sb->with_session;
         ss->first_responders += sb->first_responders;
         ss->persist_den += sb->persist_den;
         ss->persist_num += sb->persist_num;
         ss->recover_den += sb->recover_den;
         ss->recover_num += sb->recover_num;
-        ss->antibody += sb->antibody_n;
+        ss->antibody += sb->antibody;
         ss->sessions_sum += sb->sessions_sum;
         ss->sessions_sumsq += sb->sessions_sumsq;
         ss->units_sum += sb->units_sum;
@@ -431,15 +479,49 @@ static void results_add_block(psim_results *r, const psim_block *b, int H)
             ss->pair[j].dcost_dqaly_sum += sb->pair[j].dcost_dqaly_sum;
         }
         for (int k = 0; k < ss->n_ae; k++)
-            ss->ae_count[k] += sb->ae_total[k];
+            ss->ae_count[k] += sb->ae_count[k];
         for (int t = 0; t < H; t++) {
-            ss->vas_sum[t] += sb->vas_t_sum[t] + sb->vas_u_sum[t];
-            ss->vas_sumsq[t] += sb->vas_t_sumsq[t] + sb->vas_u_sumsq[t];
-            ss->vas_treated_sum[t] += sb->vas_t_sum[t];
-            ss->vas_treated_sumsq[t] += sb->vas_t_sumsq[t];
+            ss->vas_sum[t] += sb->vas_sum[t];
+            ss->vas_sumsq[t] += sb->vas_sumsq[t];
+            ss->vas_treated_sum[t] += sb->vas_treated_sum[t];
+            ss->vas_treated_sumsq[t] += sb->vas_treated_sumsq[t];
             ss->responders[t] += sb->responders[t];
         }
     }
+}
+
+int64_t psim_block_first(const psim_block *b)
+{
+    return b->first;
+}
+
+int psim_block_patients(const psim_block *b)
+{
+    return b->n;
+}
+
+int64_t psim_run_n_blocks(const psim_scenario *scn)
+{
+    return scn->block_size > 0 ? (scn->patients + scn->block_size - 1) / scn->block_size : 0;
+}
+
+psim_status psim_run_shard_range(const psim_scenario *scn, int index, int count, int64_t *first, int64_t *n,
+                                 psim_error *err)
+{
+    int64_t nb = psim_run_n_blocks(scn);
+    *first = *n = 0;
+    if (count < 1 || index < 0 || index >= count)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "shard %d of %d does not exist: a shard is i/K with 1 <= i <= K", index + 1, count);
+    if (count > nb)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "%d shards asked for, but the cohort of %lld patients has only %lld blocks of %d "
+                              "patients (the unit of splitting): use at most %lld shards",
+                              count, (long long)scn->patients, (long long)nb, scn->block_size, (long long)nb);
+    int64_t base = nb / count, extra = nb % count;
+    *first = (int64_t)index * base + (index < extra ? index : extra);
+    *n = base + (index < extra ? 1 : 0);
+    return PSIM_OK;
 }
 
 /* ---- the run ---------------------------------------------------------- */
@@ -450,13 +532,35 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     psim_run_options opt = opt_in ? *opt_in : psim_run_options_default();
     psim_status st = PSIM_OK;
     psim_model *m = NULL;
-    psim_results *res = NULL;
-    psim_h5 *h5 = NULL;
+    psim_results *res = NULL, *part = NULL;
     psim_block *slots = NULL;
-    psim_outfile out = {.fd = -1};
+    psim_h5_file_sink file;
+    psim_sink *sinks = NULL;
+    int n_sinks = 0, n_begun = 0;
     int n_slots = 0;
     if (results)
         *results = NULL;
+
+    const int64_t n_blocks_total = psim_run_n_blocks(scn);
+    if (opt.first_block < 0 || opt.n_blocks < 0 || opt.first_block > n_blocks_total ||
+        opt.n_blocks > n_blocks_total - opt.first_block)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "blocks %lld + %lld asked for, but the cohort has %lld blocks",
+                              (long long)opt.first_block, (long long)opt.n_blocks, (long long)n_blocks_total);
+    psim_run_layout layout = {.block_size = scn->block_size,
+                              .n_blocks_total = n_blocks_total,
+                              .patients_total = scn->patients,
+                              .first_block = opt.first_block,
+                              .n_blocks = opt.n_blocks > 0 ? opt.n_blocks : n_blocks_total - opt.first_block,
+                              .shard_index = opt.shard_index,
+                              .shard_count = opt.shard_count};
+    layout.first_patient = layout.first_block * scn->block_size;
+    {
+        int64_t end = (layout.first_block + layout.n_blocks) * (int64_t)scn->block_size;
+        if (end > scn->patients)
+            end = scn->patients;
+        layout.patients = end - layout.first_patient;
+    }
 
     if (opt.output_path) {
         st = psim_output_check(opt.output_path, opt.force, err);
@@ -467,23 +571,32 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     st = psim_model_create(scn, &m, err);
     if (st != PSIM_OK)
         goto cleanup;
-    res = results_new(scn, m);
-    if (!res) {
+    res = psim_results_create(scn, m);
+    part = psim_results_create(scn, m);
+    sinks = calloc((size_t)opt.n_sinks + 1, sizeof *sinks);
+    if (!res || !part || !sinks) {
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the summaries");
         goto cleanup;
     }
+    if (opt.output_path)
+        sinks[n_sinks++] = psim_h5_file_sink_make(&file, opt.output_path, opt.force, opt.command_line, opt.notice,
+                                                  opt.notice_data);
+    for (int k = 0; k < opt.n_sinks; k++)
+        sinks[n_sinks++] = opt.sinks[k];
 
     run_ctx c = {.cancel = opt.cancel, .scn = scn, .m = m, .H = scn->horizon_days, .R = psim_model_n_recorded(m),
-                 .bs = scn->block_size, .trajectories = scn->output.trajectories && opt.output_path};
+                 .bs = scn->block_size, .trajectories = scn->output.trajectories && n_sinks > 0};
     int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
     if (threads < 1)
         threads = 1;
-    int64_t n_blocks = (scn->patients + c.bs - 1) / c.bs;
+    const int64_t n_blocks = layout.n_blocks, first_block = layout.first_block;
     /* A batch is two blocks per thread; two batches are in memory (one being
      * written while the next is simulated), whatever the cohort size. */
     int batch = 2 * threads;
     if (batch > n_blocks)
         batch = (int)n_blocks;
+    if (batch < 1)
+        batch = 1;
     n_slots = 2 * batch;
     slots = calloc((size_t)n_slots, sizeof *slots);
     if (!slots) {
@@ -499,13 +612,12 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
         }
     }
 
-    if (opt.output_path) {
-        st = psim_outfile_begin(&out, opt.output_path, opt.force, opt.notice, opt.notice_data, err);
-        if (st != PSIM_OK)
+    for (; n_begun < n_sinks; n_begun++) {
+        st = sinks[n_begun].begin(sinks[n_begun].data, m, &layout, err);
+        if (st != PSIM_OK) {
+            n_begun++; /* its abort undoes what it began */
             goto cleanup;
-        st = psim_h5_create(out.h5_name, opt.output_path, m, opt.command_line, &h5, err);
-        if (st != PSIM_OK)
-            goto cleanup;
+        }
     }
 
     double t0 = now_seconds();
@@ -523,7 +635,7 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
                     if (blk >= n_blocks)
                         break;
                     psim_block *b = &slots[(next % 2) * batch + j];
-                    int64_t first = blk * c.bs;
+                    int64_t first = (first_block + blk) * c.bs;
                     int n = (int)(scn->patients - first < c.bs ? scn->patients - first : c.bs);
 #pragma omp task firstprivate(b, first, n) shared(c)
                     simulate_block(&c, b, first, n);
@@ -547,19 +659,22 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
                             failed = 1;
                         }
                     }
-                    if (!failed && h5) {
-                        st = psim_h5_write_block(h5, b, err);
+                    if (failed)
+                        break;
+                    results_from_block(part, b, c.H);
+                    for (int q = 0; q < n_sinks && !failed; q++) {
+                        st = sinks[q].write_block(sinks[q].data, first_block + blk, b, part, err);
                         if (st != PSIM_OK)
                             failed = 1;
                     }
                     if (!failed)
-                        results_add_block(res, b, c.H);
+                        psim_results_add(res, part);
                 }
                 if (!failed && opt.progress) {
                     int64_t done = (k + 1) * batch * (int64_t)c.bs;
-                    if (done > scn->patients)
-                        done = scn->patients;
-                    opt.progress(opt.progress_data, done, scn->patients, now_seconds() - t0);
+                    if (done > layout.patients)
+                        done = layout.patients;
+                    opt.progress(opt.progress_data, done, layout.patients, now_seconds() - t0);
                 }
                 if (!failed && opt.cancel && *opt.cancel) {
                     st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
@@ -572,28 +687,24 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     if (failed)
         goto cleanup;
 
-    if (h5) {
-        psim_report *rep = NULL;
-        st = psim_report_from_results(res, scn, &rep, err);
-        if (st != PSIM_OK)
-            goto cleanup;
-        st = psim_h5_finish(h5, res, rep, err);
-        psim_report_destroy(rep);
-        h5 = NULL;
-        if (st != PSIM_OK)
-            goto cleanup;
-        st = psim_outfile_commit(&out, err);
+    for (int q = 0; q < n_sinks; q++) {
+        st = sinks[q].finish(sinks[q].data, res, err);
         if (st != PSIM_OK)
             goto cleanup;
     }
+    n_begun = 0; /* finished: nothing to undo */
     res->elapsed_seconds = now_seconds() - t0;
 
 cleanup:
-    psim_h5_close(h5);
-    psim_outfile_abort(&out);
+    /* abort in reverse order of begin */
+    for (int q = n_begun - 1; q >= 0; q--)
+        if (sinks[q].abort)
+            sinks[q].abort(sinks[q].data);
+    free(sinks);
     for (int k = 0; k < n_slots; k++)
         block_free(&slots[k], scn->n_strategies);
     free(slots);
+    psim_results_destroy(part);
     psim_model_destroy(m);
     if (st == PSIM_OK && results)
         *results = res;

@@ -610,3 +610,69 @@ void psim_h5_close(psim_h5 *h)
     H5Eclear2(H5E_DEFAULT);
     free(h);
 }
+
+/* ---- the file as a sink ------------------------------------------------ */
+
+static psim_status file_sink_begin(void *data, const psim_model *m, const psim_run_layout *layout, psim_error *err)
+{
+    psim_h5_file_sink *fs = data;
+    (void)layout;
+    fs->m = m;
+    psim_status st = psim_outfile_begin(&fs->out, fs->path, fs->force, fs->notice, fs->notice_data, err);
+    if (st != PSIM_OK)
+        return st;
+    return psim_h5_create(fs->out.h5_name, fs->path, m, fs->command_line, &fs->h5, err);
+}
+
+static psim_status file_sink_write_block(void *data, int64_t index, const psim_block *b, const psim_results *partial,
+                                         psim_error *err)
+{
+    psim_h5_file_sink *fs = data;
+    (void)index;
+    (void)partial;
+    return psim_h5_write_block(fs->h5, b, err);
+}
+
+static psim_status file_sink_finish(void *data, const psim_results *r, psim_error *err)
+{
+    psim_h5_file_sink *fs = data;
+    psim_report *rep = NULL;
+    psim_status st = psim_report_from_results(r, psim_model_scenario(fs->m), &rep, err);
+    if (st != PSIM_OK)
+        return st;
+    st = psim_h5_finish(fs->h5, r, rep, err);
+    psim_report_destroy(rep);
+    fs->h5 = NULL; /* psim_h5_finish closes it, whatever the outcome */
+    if (st != PSIM_OK)
+        return st;
+    st = psim_outfile_commit(&fs->out, err);
+    if (st == PSIM_OK)
+        psim_outfile_abort(&fs->out); /* committed: only releases the names */
+    return st;
+}
+
+static void file_sink_abort(void *data)
+{
+    psim_h5_file_sink *fs = data;
+    psim_h5_close(fs->h5);
+    fs->h5 = NULL;
+    psim_outfile_abort(&fs->out);
+}
+
+psim_sink psim_h5_file_sink_make(psim_h5_file_sink *fs, const char *path, int force, const char *command_line,
+                                 psim_notice_fn notice, void *notice_data)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->path = path;
+    fs->force = force;
+    fs->command_line = command_line;
+    fs->notice = notice;
+    fs->notice_data = notice_data;
+    fs->out.fd = -1;
+    psim_sink s = {.data = fs,
+                   .begin = file_sink_begin,
+                   .write_block = file_sink_write_block,
+                   .finish = file_sink_finish,
+                   .abort = file_sink_abort};
+    return s;
+}
