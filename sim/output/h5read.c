@@ -1,6 +1,7 @@
 /* Reading painsim files: the checks every reader shares (sim/output/h5read.h). */
 #include "output/h5read.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -20,23 +21,64 @@ hid_t psim_h5_str_type_like(hid_t ft)
     return t;
 }
 
+/* The vlen allocator HDF5 calls for the strings of one read.  Every block
+ * it hands out is linked into a list, so that what HDF5 leaves behind when a
+ * read fails part-way (the strings it converted before the failure stay in
+ * its conversion buffer, out of reach of H5Dvlen_reclaim) is freed too. */
+typedef union vlen_block {
+    struct {
+        union vlen_block *prev, *next;
+    } link;
+    max_align_t align; /* the string after the header is aligned like malloc's */
+} vlen_block;
+
 typedef struct vlen_budget {
     size_t total;
+    vlen_block head; /* sentinel of the circular list of live blocks */
 } vlen_budget;
+
+static void budget_init(vlen_budget *b)
+{
+    b->total = 0;
+    b->head.link.prev = b->head.link.next = &b->head;
+}
 
 static void *bounded_alloc(size_t size, void *info)
 {
     vlen_budget *b = info;
     if (size > PSIM_H5_VLEN_STRING_MAX + 1 || b->total + size > PSIM_H5_VLEN_TOTAL_MAX)
         return NULL;
+    vlen_block *blk = malloc(sizeof *blk + size);
+    if (!blk)
+        return NULL;
     b->total += size;
-    return malloc(size);
+    blk->link.prev = &b->head;
+    blk->link.next = b->head.link.next;
+    b->head.link.next->link.prev = blk;
+    b->head.link.next = blk;
+    return blk + 1;
+}
+
+static void unlink_free(vlen_block *blk)
+{
+    blk->link.prev->link.next = blk->link.next;
+    blk->link.next->link.prev = blk->link.prev;
+    free(blk);
 }
 
 static void bounded_free(void *p, void *info)
 {
     (void)info;
-    free(p);
+    if (p)
+        unlink_free((vlen_block *)p - 1);
+}
+
+/* Frees every block still live: after a successful read the strings (so no
+ * H5Dvlen_reclaim is needed), after a failed one whatever HDF5 left. */
+static void budget_free_all(vlen_budget *b)
+{
+    while (b->head.link.next != &b->head)
+        unlink_free(b->head.link.next);
 }
 
 /* A variable-length string is stored in the dataset as its length (4 bytes,
@@ -103,10 +145,11 @@ int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, in
     char **v = calloc((size_t)n, sizeof *v);
     if (!v)
         return -2;
-    vlen_budget budget = {0};
-    hid_t mt = psim_h5_str_type_like(ft), sp = H5Dget_space(d), dxpl = H5Pcreate(H5P_DATASET_XFER);
+    vlen_budget budget;
+    budget_init(&budget);
+    hid_t mt = psim_h5_str_type_like(ft), dxpl = H5Pcreate(H5P_DATASET_XFER);
     int rc = -1;
-    if (mt >= 0 && sp >= 0 && dxpl >= 0 &&
+    if (mt >= 0 && dxpl >= 0 &&
         H5Pset_vlen_mem_manager(dxpl, bounded_alloc, &budget, bounded_free, &budget) >= 0) {
         if (H5Dread(d, mt, H5S_ALL, H5S_ALL, dxpl, v) >= 0) {
             rc = 0;
@@ -117,14 +160,12 @@ int psim_h5_read_strings(hid_t d, hid_t ft, hsize_t n, char *out, size_t cap, in
                 snprintf(out + k * cap, cap, "%s", s);
             }
         }
-        /* frees what was allocated, also after a failed read */
-        H5Dvlen_reclaim(mt, sp, dxpl, v);
     }
+    /* the strings in v and what a failed read left in HDF5's buffers */
+    budget_free_all(&budget);
     free(v);
     if (dxpl >= 0)
         H5Pclose(dxpl);
-    if (sp >= 0)
-        H5Sclose(sp);
     if (mt >= 0)
         H5Tclose(mt);
     H5Eclear2(H5E_DEFAULT);

@@ -42,7 +42,8 @@ psim_status psim_h5_read_attr_str(const psim_h5_reader *rd, hid_t obj, const cha
  * out + k * cap, each cut to cap - 1 bytes.  HDF5 allocates the strings through
  * a bounded allocator: a string longer than PSIM_H5_VLEN_STRING_MAX bytes (a
  * damaged length) or more than PSIM_H5_VLEN_TOTAL_MAX in all makes the read
- * fail at once instead of allocating what the damaged length says.  Returns
+ * fail at once instead of allocating what the damaged length says; the
+ * strings HDF5 converted before a failure are freed too.  Returns
  * 0, -1 when the data cannot be read (damaged), -2 when out of memory.
  * *bad_entry (may be NULL) is set when a string is missing (NULL, read as "")
  * or did not fit in cap. */

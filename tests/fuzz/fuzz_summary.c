@@ -20,9 +20,7 @@
  *    address and object index, in the dataset's raw data, which has no
  *    checksum) names no object of a collection, or an object longer than the
  *    string's stored length: HDF5 indexes its object table without a bounds
- *    check (SIGSEGV in H5HG_read) or copies the object past its buffer; and
- *    when the read of one string fails, the strings HDF5 converted before it
- *    stay in its conversion buffer and are never freed (a leak).
+ *    check (SIGSEGV in H5HG_read) or copies the object past its buffer.
  * The object headers and B-trees of the files painsim writes (format 1.10)
  * carry checksums, so attribute values and metadata need no such filter. */
 #include <hdf5.h>
