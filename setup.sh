@@ -2,7 +2,8 @@
 # painsim set-up on Debian 12: install what is missing, build, then run or test.
 #
 #   ./setup.sh run    install, build (Release) and run scenarios/default.yaml
-#   ./setup.sh test   install, build (Release, with tests) and run the test suite;
+#   ./setup.sh test   install, build (Release, with tests) and run the test suite
+#                     (with tests/cluster: a single-host Slurm started by the test);
 #                     then the same suite built with AddressSanitizer and UBSan
 #                     (build-asan), and the fuzz targets built with clang and
 #                     libFuzzer run for a fixed number of inputs from their
@@ -31,6 +32,8 @@ if [ "$what" = test ]; then
   packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core clang libclang-rt-14-dev libomp-dev"
   # tests/test_reliability.c watches the output file's fsync and rename calls.
   packages="$packages strace"
+  # tests/cluster: a single-host Slurm with munge (slurm_test.sh).
+  packages="$packages slurm-wlm munge"
 fi
 missing=""
 for p in $packages; do
@@ -48,7 +51,8 @@ if [ -n "$missing" ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=ON >/dev/null
+if [ "$what" = test ]; then cluster=ON; else cluster=OFF; fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=ON -DPAINSIM_CLUSTER_TESTS=$cluster >/dev/null
 cmake --build build --parallel "$jobs"
 
 if [ "$what" = run ]; then

@@ -1,0 +1,42 @@
+#!/bin/sh
+# h5same.sh A.h5 B.h5: succeed when the two painsim files hold the same
+# datasets, /results and attributes, apart from the root attributes that say
+# when and how a file was made (created, command_line).  h5diff compares the
+# values (it skips empty datasets as "not comparable"), Debian's h5py the
+# names, shapes and types of every dataset and the root attributes.
+set -eu
+a=$1
+b=$2
+if ! out=$(h5diff --exclude-attribute / "$a" "$b" 2>&1); then
+    printf '%s\n' "$out" | head -n 40 >&2
+    echo "h5same: $a and $b differ (h5diff)" >&2
+    exit 1
+fi
+/usr/bin/python3 - "$a" "$b" <<'PY'
+import sys, h5py
+skip = {"created", "command_line"}
+def layout(f):
+    out = {}
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            out[name] = (obj.shape, obj.dtype.str if obj.dtype.names is None else str(obj.dtype))
+        else:
+            out[name] = "group"
+    f.visititems(visit)
+    return out
+with h5py.File(sys.argv[1], "r") as fa, h5py.File(sys.argv[2], "r") as fb:
+    la, lb = layout(fa), layout(fb)
+    if la != lb:
+        diff = sorted(k for k in set(la) | set(lb) if la.get(k) != lb.get(k))
+        sys.exit("h5same: objects differ in name, shape or type: %s" % ", ".join(
+            "%s (%s vs %s)" % (k, la.get(k), lb.get(k)) for k in diff[:10]))
+    ka = set(fa.attrs) - skip
+    kb = set(fb.attrs) - skip
+    if ka != kb:
+        sys.exit("h5same: root attributes differ: %s" % sorted(ka ^ kb))
+    for k in sorted(ka):
+        va, vb = fa.attrs[k], fb.attrs[k]
+        same = (va.shape == vb.shape and (va == vb).all()) if hasattr(va, "shape") else va == vb
+        if not same:
+            sys.exit("h5same: root attribute %s differs: %r vs %r" % (k, va, vb))
+PY
