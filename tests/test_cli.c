@@ -504,3 +504,66 @@ Test(cli, worked_example_of_the_model_docs_runs)
     cr_assert(strstr(out, "134024 (726)"), "the table's figure: %s", out);
     free(out);
 }
+
+/* Progress for batch logs: stderr is a file here, not a terminal. */
+Test(cli, progress_lines_and_json_for_batch_logs)
+{
+    write_file("small.yaml", small);
+    char *out;
+    /* the default off a terminal: lines at most every 60 s, so none in a short run */
+    cr_assert_eq(painsim("run small.yaml -o quiet.h5 > /dev/null", &out), 0, "%s", out);
+    cr_assert(!strstr(out, "progress"), "%s", out);
+    cr_assert(strstr(out, "painsim: wrote"), "%s", out);
+    free(out);
+    /* lines after every batch of blocks: the last one at 100% */
+    cr_assert_eq(painsim("run small.yaml -o lines.h5 --patients 3000 --threads 1 --progress lines "
+                         "--progress-every 0 > /dev/null",
+                         &out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "painsim: progress 100.0%: 3000/3000 patients in "), "%s", out);
+    cr_assert(strstr(out, " M patient-days/s, 0 s left"), "%s", out);
+    cr_assert(!strchr(out, '\r'), "no carriage returns in a log: %s", out);
+    free(out);
+    /* JSON lines: every one parses, done grows to the total, the keys are there */
+    cr_assert_eq(painsim("run small.yaml -o json.h5 --patients 3000 --threads 1 --progress=json "
+                         "--progress-every 0 > /dev/null 2> prog.jsonl",
+                         &out),
+                 0, "%s", out);
+    free(out);
+    const char *check =
+        "/usr/bin/python3 -c \"import json\n"
+        "rows = [json.loads(l) for l in open('prog.jsonl') if l.startswith('{')]\n"
+        "assert len(rows) >= 3, rows\n"
+        "assert all(r['event'] == 'progress' and r['unit'] == 'patients' and r['total'] == 3000 for r in rows)\n"
+        "assert [r['done'] for r in rows] == sorted(r['done'] for r in rows)\n"
+        "assert rows[-1]['done'] == 3000 and rows[-1]['eta_s'] == 0 and rows[-1]['fraction'] == 1\n"
+        "assert all(r['rate_per_s'] >= 0 and r['patient_days_per_s'] >= 0 and r['elapsed_s'] >= 0 for r in rows)\n"
+        "print('ok', len(rows))\"";
+    cr_assert_eq(tu_shell(check, &out), 0, "%s", out);
+    free(out);
+    /* a PSA run counts iterations */
+    cr_assert_eq(painsim("run small.yaml -o psa.h5 --patients 200 --psa 5 --threads 1 --progress json "
+                         "--set 'treatments.botox.p_first={dist: beta, alpha: 40, beta: 35}' "
+                         "--progress-every 0 > /dev/null 2> psa.jsonl",
+                         &out),
+                 0, "%s", out);
+    free(out);
+    cr_assert_eq(tu_shell("/usr/bin/python3 -c \"import json\n"
+                          "rows = [json.loads(l) for l in open('psa.jsonl') if l.startswith('{')]\n"
+                          "assert rows[-1]['unit'] == 'iterations' and rows[-1]['done'] == 5 == rows[-1]['total'], rows\"",
+                          &out),
+                 0, "%s", out);
+    free(out);
+    /* none, and quiet, print nothing */
+    cr_assert_eq(painsim("run small.yaml -o none.h5 --progress none --progress-every 0 -q > /dev/null", &out), 0);
+    cr_assert_eq(out[0], '\0', "%s", out);
+    free(out);
+    /* bad values are usage errors */
+    cr_assert_eq(painsim("run small.yaml -o bad.h5 --progress fancy", &out), 2);
+    cr_assert(strstr(out, "--progress expects bar, lines, json or none"), "%s", out);
+    free(out);
+    cr_assert_eq(painsim("run small.yaml -o bad.h5 --progress-every -1", &out), 2);
+    cr_assert(strstr(out, "--progress-every expects seconds"), "%s", out);
+    free(out);
+    cr_assert(!exists("bad.h5"));
+}

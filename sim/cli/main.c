@@ -122,6 +122,12 @@ static const char run_help[] =
     "                     is above SIZE (K, M, G, T: binary units; default: half of\n"
     "                     this machine's physical memory).  Memory grows with\n"
     "                     --threads and block_size, not with the cohort size\n"
+    "  --progress MODE    progress on stderr: bar (redrawn in place), lines (plain\n"
+    "                     lines for logs), json (one JSON object per line: patients\n"
+    "                     or iterations done and total, rate, patient-days/s, ETA in\n"
+    "                     s, shard) or none; default: bar on a terminal, else lines\n"
+    "  --progress-every S lines and json: at most one line every S seconds\n"
+    "                     (default 60; 0: after every batch of blocks)\n"
     "  -q, --quiet        no progress bar or messages on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -261,6 +267,8 @@ typedef struct cli_args {
     double max_memory; /* bytes; 0: half of the physical memory */
     int format, wide;         /* run: psim_report_format of the printed summary; one table however wide */
     int explain;              /* validate: a comment with unit, range and source beside each value */
+    int progress;             /* cli_progress_mode */
+    double progress_every;    /* seconds */
     const char *set[PSIM_MAX_SET + 3];
     int n_set;
     char seed_set[64], patients_set[64], psa_set[64];
@@ -292,6 +300,7 @@ static int opt_is(const char *arg, const char *name)
 static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_args *a)
 {
     memset(a, 0, sizeof *a);
+    a->progress_every = 60.0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         const char *v = NULL;
@@ -349,6 +358,28 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
                                    "--max-memory expects a size such as 512M, 8G or 2.5G (binary units: K, M, G, "
                                    "T; no unit: bytes), got '%s'",
                                    v);
+        } else if (is_run && opt_is(arg, "--progress")) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            if (strcmp(v, "bar") == 0)
+                a->progress = CLI_PROGRESS_BAR;
+            else if (strcmp(v, "lines") == 0)
+                a->progress = CLI_PROGRESS_LINES;
+            else if (strcmp(v, "json") == 0)
+                a->progress = CLI_PROGRESS_JSON;
+            else if (strcmp(v, "none") == 0)
+                a->progress = CLI_PROGRESS_NONE;
+            else
+                return usage_error(cmd, "--progress expects bar, lines, json or none, got '%s'", v);
+        } else if (is_run && opt_is(arg, "--progress-every")) {
+            if (!take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            char *end = NULL;
+            errno = 0;
+            double sec = strtod(v, &end);
+            if (!*v || !end || *end || errno || !(sec >= 0) || sec > 1e6)
+                return usage_error(cmd, "--progress-every expects seconds from 0 to 1000000, got '%s'", v);
+            a->progress_every = sec;
         } else if (is_run && strcmp(arg, "--dry-run") == 0) {
             a->dry_run = 1;
         } else if (is_run && (opt_is(arg, "-f") || opt_is(arg, "--format"))) {
@@ -570,10 +601,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         goto done;
     cmdline = join_args(full_argc, full_argv);
 
-    cli_progress prog = {.enabled = !a.quiet && isatty(STDERR_FILENO),
+    cli_progress prog = {.every = a.progress_every,
                          .horizon_days = scn->horizon_days,
                          .n_strategies = scn->n_strategies,
+                         .patients = scn->patients,
                          .columns = cli_columns(STDERR_FILENO)};
+    cli_progress_setup(&prog, a.progress, a.quiet, isatty(STDERR_FILENO));
     psim_run_options opt = psim_run_options_default();
     opt.threads = a.threads;
     opt.output_path = a.output;
