@@ -428,42 +428,98 @@ static inline double vas_of(const double *E, const double *eps, double B, int t)
 #include <emmintrin.h>
 #endif
 
-/* V[t] = vas_of(E, eps, B, t) for t0 <= t < t1, two days at a time where
- * SSE2 is there: the same operations lane by lane, the clamps as max/min
- * with the operand order of vas_of (0 > v ? 0 : v, then 10 < v ? 10 : v). */
-static void vas_span(double *V, const double *E, const double *eps, double B, int t0, int t1)
-{
-    int t = t0;
 #if defined(__SSE2__)
-    const __m128d one = _mm_set1_pd(1.0), b = _mm_set1_pd(B);
-    const __m128d zero = _mm_setzero_pd(), ten = _mm_set1_pd(10.0);
-    for (; t + 2 <= t1; t += 2) {
-        __m128d v = _mm_add_pd(_mm_mul_pd(b, _mm_sub_pd(one, _mm_loadu_pd(E + t))), _mm_loadu_pd(eps + t));
-        v = _mm_max_pd(zero, v);
-        v = _mm_min_pd(ten, v);
-        _mm_storeu_pd(V + t, v);
+/* Days t0 .. t1-1 when the caller sums the QALYs: VAS, the per-day sums, the
+ * responder counts and the recorded millimetres of every day in one pass,
+ * four days at a time.  Lane by lane the operations are those of vas_of and
+ * of the scalar loops below (v <= B/2 as a compare mask, (uint8_t)(v x 10 +
+ * 0.5) as a truncating conversion of a value in [0.5, 100.5]), so the
+ * results are the same bits. */
+static int days_span4(day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
+{
+    double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
+    uint32_t *resp = k->resp;
+    uint8_t *mm = k->every == 1 ? k->mm : NULL;
+    const __m128d one = _mm_set1_pd(1.0), b = _mm_set1_pd(B), half = _mm_set1_pd(k->half_B);
+    const __m128d zero = _mm_setzero_pd(), ten = _mm_set1_pd(10.0), pt5 = _mm_set1_pd(0.5);
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
+        __m128d v0 = _mm_add_pd(_mm_mul_pd(b, _mm_sub_pd(one, _mm_loadu_pd(E + t))), _mm_loadu_pd(eps + t));
+        __m128d v1 = _mm_add_pd(_mm_mul_pd(b, _mm_sub_pd(one, _mm_loadu_pd(E + t + 2))), _mm_loadu_pd(eps + t + 2));
+        v0 = _mm_min_pd(ten, _mm_max_pd(zero, v0));
+        v1 = _mm_min_pd(ten, _mm_max_pd(zero, v1));
+        _mm_storeu_pd(V + t, v0);
+        _mm_storeu_pd(V + t + 2, v1);
+        if (sum) {
+            _mm_storeu_pd(sum + t, _mm_add_pd(_mm_loadu_pd(sum + t), v0));
+            _mm_storeu_pd(sum + t + 2, _mm_add_pd(_mm_loadu_pd(sum + t + 2), v1));
+            _mm_storeu_pd(sumsq + t, _mm_add_pd(_mm_loadu_pd(sumsq + t), _mm_mul_pd(v0, v0)));
+            _mm_storeu_pd(sumsq + t + 2, _mm_add_pd(_mm_loadu_pd(sumsq + t + 2), _mm_mul_pd(v1, v1)));
+        }
+        if (resp) {
+            /* the low 32 bits of each 64-bit mask, four days: all ones (-1) where v <= B/2 */
+            __m128 m = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(v0, half)), _mm_castpd_ps(_mm_cmple_pd(v1, half)),
+                                      _MM_SHUFFLE(2, 0, 2, 0));
+            __m128i r = _mm_loadu_si128((const __m128i *)(const void *)(resp + t));
+            _mm_storeu_si128((__m128i *)(void *)(resp + t), _mm_sub_epi32(r, _mm_castps_si128(m)));
+        }
+        if (mm) {
+            __m128i i0 = _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(v0, ten), pt5));
+            __m128i i1 = _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(v1, ten), pt5));
+            __m128i i4 = _mm_unpacklo_epi64(i0, i1);
+            __m128i b8 = _mm_packus_epi16(_mm_packs_epi32(i4, i4), _mm_setzero_si128());
+            int32_t four = _mm_cvtsi128_si32(b8);
+            memcpy(mm + t, &four, 4);
+        }
     }
+    return t;
+}
 #endif
-    for (; t < t1; t++)
-        V[t] = vas_of(E, eps, B, t);
+
+/* The recorded millimetres of days t0 .. t1-1 from V (every k->every days). */
+static void record_mm(const day_sink *k, int t0, int t1)
+{
+    const double *V = k->V;
+    if (k->every == 1) {
+        for (int t = t0; t < t1; t++)
+            k->mm[t] = (uint8_t)(V[t] * 10.0 + 0.5);
+    } else {
+        int first = (t0 + k->every - 1) / k->every * k->every;
+        for (int t = first; t < t1; t += k->every)
+            k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
+    }
 }
 
 static void days_range(day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
 {
     double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
-    const double *w = k->qaly_weight;
-    double q = k->qaly;
+    uint32_t *resp = k->resp;
     if (k->qaly_by_caller) {
-        /* no chain through the days: independent iterations */
-        vas_span(V, E, eps, B, t0, t1);
-        if (sum) {
-            for (int t = t0; t < t1; t++) {
-                double v = V[t];
+        /* no chain through the days: independent iterations, SIMD where
+         * there is SSE2 and one scalar pass over the last days */
+        int t = t0;
+#if defined(__SSE2__)
+        t = days_span4(k, E, eps, B, t0, t1);
+#endif
+        for (; t < t1; t++) {
+            double v = vas_of(E, eps, B, t);
+            V[t] = v;
+            if (sum) {
                 sum[t] += v;
                 sumsq[t] += v * v;
             }
+            if (resp)
+                resp[t] += (uint32_t)(v <= k->half_B);
+            if (k->mm && k->every == 1)
+                k->mm[t] = (uint8_t)(v * 10.0 + 0.5);
         }
-    } else for (int t = t0; t < t1; t++) {
+        if (k->mm && k->every != 1)
+            record_mm(k, t0, t1);
+        return;
+    }
+    const double *w = k->qaly_weight;
+    double q = k->qaly;
+    for (int t = t0; t < t1; t++) {
         double v = vas_of(E, eps, B, t);
         V[t] = v;
         double u = k->u0 + k->slope * v;
@@ -476,21 +532,12 @@ static void days_range(day_sink *k, const double *E, const double *eps, double B
         }
     }
     k->qaly = q;
-    if (k->resp) {
-        uint32_t *resp = k->resp;
+    if (resp) {
         for (int t = t0; t < t1; t++)
             resp[t] += (uint32_t)(V[t] <= k->half_B);
     }
-    if (k->mm) {
-        if (k->every == 1) {
-            for (int t = t0; t < t1; t++)
-                k->mm[t] = (uint8_t)(V[t] * 10.0 + 0.5);
-        } else {
-            int first = (t0 + k->every - 1) / k->every * k->every;
-            for (int t = first; t < t1; t += k->every)
-                k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
-        }
-    }
+    if (k->mm)
+        record_mm(k, t0, t1);
 }
 
 static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)

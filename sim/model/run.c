@@ -94,7 +94,7 @@ static int block_alloc(psim_block *b, const run_ctx *c)
         ALLOC(b->contra[k], bs);
     ALLOC(b->eps, H);
     ALLOC(b->effect, H);
-    ALLOC(b->vas, H);
+    ALLOC(b->vas, H * (size_t)c->scn->n_strategies);
     for (int s = 0; s < c->scn->n_strategies; s++) {
         strat_block *sb = &b->s[s];
         size_t M = (size_t)psim_model_max_sessions(c->m, s);
@@ -156,7 +156,7 @@ psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int 
                          I * (4 * S * (W > 0 ? W : 1) * 8 + 4096 * 8);
         out->writer = write_file ? 4.0 * 1048576.0 : 0.0;
     } else {
-        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + 3 * H * 8;
+        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + (2 + S) * H * 8;
         for (int s = 0; s < scn->n_strategies; s++) {
             double M = psim_model_max_sessions(m, s), nae = psim_model_n_ae(m, s);
             per += (trajectories ? bs * R : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
@@ -197,7 +197,9 @@ static void push_event(void *ctx, const psim_event *ev)
 static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n)
 {
     const psim_model *m = c->m;
-    const int H = c->H, R = c->R;
+    const int H = c->H, R = c->R, S = c->scn->n_strategies;
+    const double *vas_of[PSIM_MAX_STRATEGIES];
+    double qaly[PSIM_MAX_STRATEGIES], qaly_loss[PSIM_MAX_STRATEGIES];
     b->first = first;
     b->n = n;
     b->eligible_n = 0;
@@ -258,21 +260,20 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.event = push_event;
             out.event_ctx = sb;
             out.effect = b->effect;
-            out.vas = b->vas;
+            out.vas = b->vas + (size_t)s * (size_t)H;
+            out.qaly_by_caller = 1;
             out.draws = &b->draws;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
+            vas_of[s] = out.vas;
+            qaly_loss[s] = out.qaly_loss;
 
             sb->treated[i] = out.treated;
             sb->sessions[i] = out.sessions;
             sb->antibody[i] = out.antibody;
             sb->units[i] = out.units;
             sb->cost[i] = out.cost;
-            sb->qaly[i] = out.qaly;
             sb->cost_sum += out.cost;
             sb->cost_sumsq += out.cost * out.cost;
-            sb->qaly_sum += out.qaly;
-            sb->qaly_sumsq += out.qaly * out.qaly;
-            sb->cost_qaly_sum += out.cost * out.qaly;
             for (int k = 0; k < nae; k++) {
                 sb->ae_count[(size_t)k * (size_t)c->bs + (size_t)i] = out.ae_count[k];
                 sb->ae_total[k] += out.ae_count[k];
@@ -303,6 +304,16 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
                     }
                 }
             }
+        }
+        /* QALYs of every strategy at once (the same bits as one strategy at a time) */
+        psim_qaly_sums(m, S, vas_of, qaly);
+        for (int s = 0; s < S; s++) {
+            strat_block *sb = &b->s[s];
+            double q = qaly[s] - qaly_loss[s], cost = sb->cost[i];
+            sb->qaly[i] = q;
+            sb->qaly_sum += q;
+            sb->qaly_sumsq += q * q;
+            sb->cost_qaly_sum += cost * q;
         }
         /* paired differences against the reference (common random numbers) */
         const strat_block *ref = &b->s[c->scn->reference_index];
