@@ -4,6 +4,7 @@
 #   ./setup.sh run    install, build (Release) and run scenarios/default.yaml
 #   ./setup.sh test   install, build (Release, with tests) and run the test suite
 #                     (with tests/cluster: a single-host Slurm started by the test);
+#                     then the MPI build (build-mpi) and its mpirun test;
 #                     then the same suite built with AddressSanitizer and UBSan
 #                     (build-asan), and the fuzz targets built with clang and
 #                     libFuzzer run for a fixed number of inputs from their
@@ -34,6 +35,8 @@ if [ "$what" = test ]; then
   packages="$packages strace"
   # tests/cluster: a single-host Slurm with munge (slurm_test.sh).
   packages="$packages slurm-wlm munge"
+  # the MPI build (build-mpi): OpenMPI and Debian's parallel HDF5
+  packages="$packages openmpi-bin libopenmpi-dev libhdf5-openmpi-dev"
 fi
 missing=""
 for p in $packages; do
@@ -60,6 +63,13 @@ if [ "$what" = run ]; then
 fi
 
 (cd build && ctest --output-on-failure --verbose --timeout 1800)
+
+# The MPI build (OpenMPI, parallel HDF5; docs/cluster.md) and its test:
+# mpirun -n 1..4 painsim run gives the serial build's file (tests/cluster).
+cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=OFF -DPAINSIM_MPI=ON -DPAINSIM_CLUSTER_TESTS=ON \
+  -DPAINSIM_SERIAL_PAINSIM="$PWD/build/painsim" >/dev/null
+cmake --build build-mpi --parallel "$jobs"
+(cd build-mpi && ctest --output-on-failure --verbose)
 
 # The whole suite again with AddressSanitizer and UBSan: any report fails it.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=ON -DPAINSIM_SANITIZE=ON >/dev/null

@@ -16,6 +16,9 @@
 #include "painsim/run.h"
 #include "painsim/scenario.h"
 #include "painsim/report.h"
+#ifdef PAINSIM_HAVE_MPI
+#include "painsim/mpi.h"
+#endif
 #include "progress.h"
 #include "report_cmd.h"
 #include "summary_cmd.h"
@@ -584,6 +587,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_report *rep = NULL;
     char *cmdline = NULL;
     char default_out[PSIM_NAME_MAX + 16];
+    int mpi_rank = 0;
+#ifdef PAINSIM_HAVE_MPI
+    int mpi_size = 1;
+    psim_mpi_sink *msink = NULL;
+    psim_sink msink_if;
+#endif
     psim_status st = load_scenario(&a, &scn, &err);
     if (st != PSIM_OK)
         goto done;
@@ -600,6 +609,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (st != PSIM_OK || a.dry_run)
         goto done;
     cmdline = join_args(full_argc, full_argv);
+
+#ifdef PAINSIM_HAVE_MPI
+    /* mpirun -n K painsim run: the blocks split over the ranks, one file
+     * written by all of them (painsim/mpi.h); rank 0 prints. */
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+    if (mpi_rank != 0)
+        a.quiet = 1;
+#endif
 
     cli_progress prog = {.every = a.progress_every,
                          .horizon_days = scn->horizon_days,
@@ -629,6 +647,29 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
     for (size_t k = 0; k < sizeof stop_signals / sizeof stop_signals[0]; k++)
         sigaction(stop_signals[k], &sa, NULL);
+#ifdef PAINSIM_HAVE_MPI
+    if (scn->psa.iterations > 0 && mpi_size > 1) {
+        st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "a PSA run is not split over MPI ranks: run it with one rank (mpirun -n 1) or without mpirun");
+        goto done;
+    }
+    if (scn->psa.iterations == 0) {
+        st = psim_run_shard_range(scn, mpi_rank, mpi_size, &opt.first_block, &opt.n_blocks, &err);
+        if (st == PSIM_ERR_USAGE)
+            snprintf(err.message, sizeof err.message,
+                     "%d MPI ranks, but the cohort of %lld patients has only %lld blocks of %d patients (the unit "
+                     "of splitting): use at most that many ranks",
+                     mpi_size, (long long)scn->patients, (long long)psim_run_n_blocks(scn), scn->block_size);
+        if (st == PSIM_OK)
+            st = psim_mpi_sink_create(MPI_COMM_WORLD, a.output, a.force, cmdline, on_notice, NULL, &msink, &err);
+        if (st != PSIM_OK)
+            goto done;
+        msink_if = psim_mpi_sink_get(msink);
+        opt.output_path = NULL;
+        opt.sinks = &msink_if;
+        opt.n_sinks = 1;
+    }
+#endif
     if (scn->psa.iterations > 0) {
         st = run_psa(scn, &opt, &a, &err);
         goto done;
@@ -637,7 +678,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cli_progress_finish(&prog);
     if (st != PSIM_OK)
         goto done;
-    st = psim_report_from_results(res, scn, &rep, &err);
+    if (mpi_rank != 0)
+        goto done; /* rank 0 prints the results of every rank */
+    const psim_results *shown = res;
+#ifdef PAINSIM_HAVE_MPI
+    if (msink)
+        shown = psim_mpi_sink_totals(msink); /* every rank's blocks, added on rank 0 */
+#endif
+    st = psim_report_from_results(shown, scn, &rep, &err);
     if (st != PSIM_OK)
         goto done;
     st = psim_report_print_width(rep, (psim_report_format)a.format, a.wide ? 0 : cli_columns(STDOUT_FILENO), stdout,
@@ -661,8 +709,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                 peak_mib);
     }
 done:
-    if (st != PSIM_OK)
+    if (st != PSIM_OK && mpi_rank == 0)
         print_error(&err);
+#ifdef PAINSIM_HAVE_MPI
+    psim_mpi_sink_destroy(msink);
+#endif
     free(cmdline);
     psim_report_destroy(rep);
     psim_results_destroy(res);
@@ -708,8 +759,27 @@ int main(int argc, char **argv)
             fputs(main_help, stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "run") == 0)
+    if (strcmp(cmd, "run") == 0) {
+#ifdef PAINSIM_HAVE_MPI
+        /* The writing thread is whichever OpenMP thread runs the writer, one
+         * at a time: MPI_THREAD_SERIALIZED. */
+        int provided = 0;
+        if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+            fprintf(stderr, "painsim: error: MPI_Init_thread failed\n");
+            return EXIT_RUNTIME;
+        }
+        if (provided < MPI_THREAD_SERIALIZED) {
+            fprintf(stderr, "painsim: error: this MPI library does not provide MPI_THREAD_SERIALIZED\n");
+            MPI_Finalize();
+            return EXIT_RUNTIME;
+        }
+        int rc = cmd_run(argc - 2, argv + 2, argc, argv);
+        MPI_Finalize();
+        return rc;
+#else
         return cmd_run(argc - 2, argv + 2, argc, argv);
+#endif
+    }
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "summary") == 0)

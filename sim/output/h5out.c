@@ -27,9 +27,25 @@ typedef struct strat_ds {
     int M, n_ae;
 } strat_ds;
 
+/* Events of one strategy kept by a rank of a parallel file until the end,
+ * when every rank knows where its rows go (MPI_Exscan of the counts). */
+typedef struct event_buf {
+    psim_event *v;
+    size_t n, cap;
+} event_buf;
+
 struct psim_h5 {
     char path[PSIM_ERROR_FILE_MAX];
     hid_t file;
+    /* Parallel files (psim_h5_create_par): every rank of comm holds the file
+     * open and every raw-data write is collective (dxpl); the events wait in
+     * ev until psim_h5_par_close.  Serial files: dxpl is H5P_DEFAULT. */
+    int par, rank;
+    hid_t dxpl;
+#ifdef PAINSIM_HAVE_MPI
+    MPI_Comm comm;
+#endif
+    event_buf ev[PSIM_MAX_STRATEGIES];
     const psim_model *m;
     const psim_scenario *scn;
     int H, R;
@@ -124,17 +140,30 @@ done:
     return d;
 }
 
-/* Write rows [first, first + n) of a rank-1 or rank-2 dataset. */
-static herr_t write_rows(hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
-                         const void *buf)
+/* Write rows [first, first + n) of a rank-1 or rank-2 dataset.  With a
+ * collective transfer (parallel files) every rank calls it for the same
+ * dataset, and a rank with nothing to write passes n = 0: it takes part in
+ * the collective write with an empty selection. */
+static herr_t write_rows_x(hid_t d, hid_t dxpl, int collective, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols,
+                           int rank, const void *buf)
 {
-    if (n == 0 || (rank == 2 && cols == 0))
+    /* a dataset of no columns is empty on every rank: nothing to write */
+    if (rank == 2 && cols == 0)
+        return 0;
+    if (!collective && n == 0)
         return 0;
     herr_t rc = -1;
     hsize_t start[2] = {first, 0}, count[2] = {n, cols};
-    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
-    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
-        rc = H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf);
+    hsize_t one[2] = {1, 1};
+    int none = n == 0 || (rank == 2 && cols == 0);
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, none ? one : count, NULL);
+    if (fs >= 0 && ms >= 0) {
+        if (none ? (H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0)
+                 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0) {
+            static const unsigned char dummy[16];
+            rc = H5Dwrite(d, memtype, ms, fs, dxpl, none ? (const void *)dummy : buf);
+        }
+    }
     /* keep the error stack of a failed write across the closes below (every
      * successful API call clears it), so the reason reaches the message */
     hid_t es = rc < 0 ? H5Eget_current_stack() : H5I_INVALID_HID;
@@ -147,9 +176,26 @@ static herr_t write_rows(hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize
     return rc;
 }
 
-static herr_t write_all(hid_t d, hid_t memtype, const void *buf)
+static herr_t write_rows(const psim_h5 *h, hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
+                         const void *buf)
 {
-    return H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    return write_rows_x(d, h->dxpl, h->par, memtype, first, n, cols, rank, buf);
+}
+
+/* A whole small dataset; in a parallel file rank 0 writes it (the others
+ * take part with nothing selected). */
+static herr_t write_all(const psim_h5 *h, hid_t d, hid_t memtype, const void *buf)
+{
+    if (!h->par)
+        return H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    herr_t rc = -1;
+    hid_t fs = H5Dget_space(d);
+    hssize_t n = fs >= 0 ? H5Sget_simple_extent_npoints(fs) : -1;
+    if (n >= 0)
+        rc = write_rows(h, d, memtype, 0, h->rank == 0 ? (hsize_t)n : 0, 1, 1, buf);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return rc;
 }
 
 static void close_id(hid_t *id)
@@ -176,6 +222,34 @@ static void iso_now(char *buf, size_t size)
 
 /* ---- create ----------------------------------------------------------- */
 
+static void h5_free_extra(psim_h5 *h)
+{
+    if (h->dxpl >= 0 && h->dxpl != H5P_DEFAULT)
+        H5Pclose(h->dxpl);
+    h->dxpl = H5P_DEFAULT;
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
+        free(h->ev[s].v);
+        memset(&h->ev[s], 0, sizeof h->ev[s]);
+    }
+}
+
+/* /scenario/text and /scenario/resolved (variable-length strings). */
+static psim_status write_scenario_text(hid_t g, const psim_scenario *scn, char **resolved, const char *out_path,
+                                       psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text", "the scenario file as read"),
+          "write /scenario/text");
+    st = psim_scenario_to_yaml(scn, resolved, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    CHECK(dataset_str(g, "resolved", *resolved, "YAML text",
+                      "the scenario with every default filled in and --set applied (painsim validate)"),
+          "write /scenario/resolved");
+cleanup:
+    return st;
+}
+
 static void h5_init_ids(psim_h5 *h)
 {
     h->file = h->day_scale = h->simday_scale = H5I_INVALID_HID;
@@ -192,8 +266,10 @@ static void h5_init_ids(psim_h5 *h)
     }
 }
 
-psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
-                           psim_h5 **out, psim_error *err)
+/* comm: NULL for a serial file, else the MPI communicator (MPI_Comm *) of
+ * the ranks that create and write the file together. */
+static psim_status h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
+                             const void *comm, psim_h5 **out, psim_error *err)
 {
     psim_status st = PSIM_OK;
     const char *out_path = display;
@@ -207,6 +283,7 @@ psim_status psim_h5_create(const char *h5_name, const char *display, const psim_
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
     h5_init_ids(h);
+    h->dxpl = H5P_DEFAULT;
     snprintf(h->path, sizeof h->path, "%s", display);
     h->m = m;
     h->scn = psim_model_scenario(m);
@@ -239,12 +316,32 @@ psim_status psim_h5_create(const char *h5_name, const char *display, const psim_
     /* The file was created and locked by psim_outfile_begin; HDF5's own lock
      * would conflict with that one. */
     CHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
+    char created_at[32];
+    iso_now(created_at, sizeof created_at);
+    if (comm) {
+#ifdef PAINSIM_HAVE_MPI
+        /* Every rank opens the file through MPI-IO and takes part in every
+         * write: raw data collectively (HDF5 1.10 writes filtered chunks,
+         * gzip and Fletcher32, only in collective mode), metadata as HDF5
+         * requires (every rank makes the same calls with the same values). */
+        h->par = 1;
+        h->comm = *(const MPI_Comm *)comm;
+        MPI_Comm_rank(h->comm, &h->rank);
+        CHECK(H5Pset_fapl_mpio(fapl, h->comm, MPI_INFO_NULL), "set MPI-IO file access");
+        h->dxpl = H5Pcreate(H5P_DATASET_XFER);
+        CHECK(h->dxpl, "create transfer properties");
+        CHECK(H5Pset_dxpl_mpio(h->dxpl, H5FD_MPIO_COLLECTIVE), "set collective transfers");
+        /* one creation time for the attribute every rank writes */
+        MPI_Bcast(created_at, (int)sizeof created_at, MPI_CHAR, 0, h->comm);
+#else
+        st = psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0, "this painsim was built without MPI");
+        goto cleanup;
+#endif
+    }
     h->file = H5Fcreate(h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     CHECK(h->file, "create the output file");
 
     /* root attributes */
-    char created_at[32];
-    iso_now(created_at, sizeof created_at);
     CHECK(psim_h5_attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "model_version", "1"), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "scenario_name", scn->name), "write attributes");
@@ -262,15 +359,14 @@ psim_status psim_h5_create(const char *h5_name, const char *display, const psim_
     /* the scenario, as given and as resolved */
     g = H5Gcreate2(h->file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     CHECK(g, "create /scenario");
-    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text",
-                      "the scenario file as read"),
-          "write /scenario/text");
-    st = psim_scenario_to_yaml(scn, &resolved, err);
-    if (st != PSIM_OK)
-        goto cleanup;
-    CHECK(dataset_str(g, "resolved", resolved, "YAML text",
-                      "the scenario with every default filled in and --set applied (painsim validate)"),
-          "write /scenario/resolved");
+    /* Parallel HDF5 1.10 cannot write variable-length strings: in a
+     * parallel file rank 0 writes them after the parallel part
+     * (psim_h5_reopen_serial). */
+    if (!h->par) {
+        st = write_scenario_text(g, scn, &resolved, out_path, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
     CHECK(psim_h5_attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
     close_id(&g);
 
@@ -289,14 +385,14 @@ psim_status psim_h5_create(const char *h5_name, const char *display, const psim_
     h->day_scale = make_ds(g, "day", H5T_STD_I32LE, 1, &dimR, 0, 0, "day",
                            "recorded days (day 0 = start of the horizon); dimension scale of vas_mm");
     CHECK(h->day_scale, "create /time/day");
-    CHECK(write_all(h->day_scale, H5T_NATIVE_INT, days), "write /time/day");
+    CHECK(write_all(h, h->day_scale, H5T_NATIVE_INT, days), "write /time/day");
     CHECK(H5DSset_scale(h->day_scale, "day"), "make /time/day a dimension scale");
     for (int t = 0; t < h->H; t++)
         days[t] = t;
     h->simday_scale = make_ds(g, "simulated_day", H5T_STD_I32LE, 1, &dimH, 0, 0, "day",
                               "every simulated day; dimension scale of the daily summaries");
     CHECK(h->simday_scale, "create /time/simulated_day");
-    CHECK(write_all(h->simday_scale, H5T_NATIVE_INT, days), "write /time/simulated_day");
+    CHECK(write_all(h, h->simday_scale, H5T_NATIVE_INT, days), "write /time/simulated_day");
     CHECK(H5DSset_scale(h->simday_scale, "simulated_day"), "make /time/simulated_day a dimension scale");
     close_id(&g);
 
@@ -441,6 +537,128 @@ cleanup:
     return st;
 }
 
+psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
+                           psim_h5 **out, psim_error *err)
+{
+    return h5_create(h5_name, display, m, command_line, NULL, out, err);
+}
+
+#ifdef PAINSIM_HAVE_MPI
+psim_status psim_h5_create_par(const char *h5_name, const char *display, const psim_model *m,
+                               const char *command_line, MPI_Comm comm, psim_h5 **out, psim_error *err)
+{
+    return h5_create(h5_name, display, m, command_line, &comm, out, err);
+}
+
+psim_status psim_h5_par_close(psim_h5 *h, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    psim_h5_quiet();
+    const char *out_path = h->path;
+    /* The events of every strategy: this rank's rows start after those of
+     * the ranks before it (their blocks come first). */
+    for (int s = 0; s < h->scn->n_strategies; s++) {
+        strat_ds *sd = &h->s[s];
+        long long count = (long long)h->ev[s].n, offset = 0, total = 0;
+        MPI_Exscan(&count, &offset, 1, MPI_LONG_LONG, MPI_SUM, h->comm);
+        if (h->rank == 0)
+            offset = 0; /* MPI_Exscan leaves rank 0's result undefined */
+        MPI_Allreduce(&count, &total, 1, MPI_LONG_LONG, MPI_SUM, h->comm);
+        hsize_t size = (hsize_t)total;
+        CHECK(H5Dset_extent(sd->events, &size), "extend the events table");
+        /* Convert to the packed file type first: a write that converts
+         * compound types is not collective, and HDF5 writes filtered
+         * (Fletcher32) chunks only collectively. */
+        if (count > 0) {
+            void *bkg = calloc((size_t)count, sizeof(psim_event)); /* HDF5's compound conversion needs one */
+            if (!bkg) {
+                st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the events table");
+                goto cleanup;
+            }
+            herr_t rc = H5Tconvert(sd->ev_mem, sd->ev_file, (size_t)count, h->ev[s].v, bkg, H5P_DEFAULT);
+            free(bkg);
+            CHECK(rc, "convert the events table");
+        }
+        if (total > 0)
+            CHECK(write_rows(h, sd->events, sd->ev_file, (hsize_t)offset, (hsize_t)count, 1, 1, h->ev[s].v),
+                  "write the events table");
+        sd->n_events = size;
+    }
+cleanup:
+    if (st != PSIM_OK) {
+        psim_h5_close(h);
+        return st;
+    }
+    /* every rank closes every object, then the file (collective) */
+    char path[PSIM_ERROR_FILE_MAX];
+    snprintf(path, sizeof path, "%s", h->path);
+    hid_t file = h->file;
+    h->file = H5I_INVALID_HID;
+    psim_h5_close(h);
+    if (H5Fclose(file) < 0)
+        st = psim_h5_fail(err, PSIM_ERR_HDF5, path, "close the output file");
+    return st;
+}
+
+psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, const psim_model *m, psim_h5 **out,
+                                  psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = display;
+    *out = NULL;
+    H5dont_atexit();
+    psim_h5_quiet();
+    psim_h5 *h = calloc(1, sizeof *h);
+    if (!h)
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    h5_init_ids(h);
+    h->dxpl = H5P_DEFAULT;
+    snprintf(h->path, sizeof h->path, "%s", display);
+    h->m = m;
+    h->scn = psim_model_scenario(m);
+    h->H = h->scn->horizon_days;
+    h->R = psim_model_n_recorded(m);
+    h->N = (hsize_t)h->scn->patients;
+    hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID;
+    char *resolved = NULL;
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    CHECK(fapl, "create file access properties");
+    CHECK(H5Pset_fapl_sec2(fapl), "set the file driver");
+    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
+    CHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
+    h->file = H5Fopen(h5_name, H5F_ACC_RDWR, fapl);
+    CHECK(h->file, "open the output file");
+    g = H5Gopen2(h->file, "scenario", H5P_DEFAULT);
+    CHECK(g, "open /scenario");
+    st = write_scenario_text(g, h->scn, &resolved, out_path, err);
+    if (st != PSIM_OK)
+        goto cleanup;
+    close_id(&g);
+    h->simday_scale = H5Dopen2(h->file, "time/simulated_day", H5P_DEFAULT);
+    CHECK(h->simday_scale, "open /time/simulated_day");
+    g = H5Gopen2(h->file, "strategies", H5P_DEFAULT);
+    CHECK(g, "open /strategies");
+    for (int s = 0; s < h->scn->n_strategies; s++) {
+        strat_ds *sd = &h->s[s];
+        sd->group = H5Gopen2(g, h->scn->strategies[s].name, H5P_DEFAULT);
+        CHECK(sd->group, "open a strategy group");
+        sd->events = H5Dopen2(sd->group, "events", H5P_DEFAULT);
+        CHECK(sd->events, "open the events table");
+    }
+    close_id(&g);
+    *out = h;
+    h = NULL;
+cleanup:
+    close_id(&g);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    free(resolved);
+    if (h)
+        psim_h5_close(h);
+    return st;
+}
+#endif
+
 /* ---- blocks ----------------------------------------------------------- */
 
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
@@ -448,47 +666,70 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
     psim_status st = PSIM_OK;
     psim_h5_quiet();
     const char *out_path = h->path;
-    const hsize_t first = (hsize_t)b->first, n = (hsize_t)b->n;
+    /* b == NULL: a rank of a parallel file with no block in this round */
+    const hsize_t first = b ? (hsize_t)b->first : 0, n = b ? (hsize_t)b->n : 0;
     const size_t bs = (size_t)h->scn->block_size;
-    CHECK(write_rows(h->cohort[0], H5T_NATIVE_DOUBLE, first, n, 1, 1, b->baseline_vas), "write /cohort");
-    CHECK(write_rows(h->cohort[1], H5T_NATIVE_DOUBLE, first, n, 1, 1, b->pain_duration_months),
+#define COL(expr) (b ? (const void *)(expr) : NULL)
+    CHECK(write_rows(h, h->cohort[0], H5T_NATIVE_DOUBLE, first, n, 1, 1, COL(b->baseline_vas)), "write /cohort");
+    CHECK(write_rows(h, h->cohort[1], H5T_NATIVE_DOUBLE, first, n, 1, 1, COL(b->pain_duration_months)),
           "write /cohort");
-    CHECK(write_rows(h->cohort[2], H5T_NATIVE_UINT8, first, n, 1, 1, b->lumbar_levels), "write /cohort");
-    CHECK(write_rows(h->cohort[3], H5T_NATIVE_UINT8, first, n, 1, 1, b->myofascial), "write /cohort");
-    CHECK(write_rows(h->cohort[4], H5T_NATIVE_UINT8, first, n, 1, 1, b->aspirin_recent), "write /cohort");
-    CHECK(write_rows(h->cohort[5], H5T_NATIVE_UINT8, first, n, 1, 1, b->eligible), "write /cohort");
+    CHECK(write_rows(h, h->cohort[2], H5T_NATIVE_UINT8, first, n, 1, 1, COL(b->lumbar_levels)), "write /cohort");
+    CHECK(write_rows(h, h->cohort[3], H5T_NATIVE_UINT8, first, n, 1, 1, COL(b->myofascial)), "write /cohort");
+    CHECK(write_rows(h, h->cohort[4], H5T_NATIVE_UINT8, first, n, 1, 1, COL(b->aspirin_recent)), "write /cohort");
+    CHECK(write_rows(h, h->cohort[5], H5T_NATIVE_UINT8, first, n, 1, 1, COL(b->eligible)), "write /cohort");
     for (int k = 0; k < PSIM_N_CONTRA; k++)
-        CHECK(write_rows(h->cohort[6 + k], H5T_NATIVE_UINT8, first, n, 1, 1, b->contra[k]), "write /cohort");
+        CHECK(write_rows(h, h->cohort[6 + k], H5T_NATIVE_UINT8, first, n, 1, 1, COL(b->contra[k])),
+              "write /cohort");
     for (int s = 0; s < h->scn->n_strategies; s++) {
         strat_ds *sd = &h->s[s];
-        const strat_block *sb = &b->s[s];
+        const strat_block *sb = b ? &b->s[s] : NULL;
         if (sd->vas >= 0)
-            CHECK(write_rows(sd->vas, H5T_NATIVE_UINT8, first, n, (hsize_t)h->R, 2, sb->vas_mm),
+            CHECK(write_rows(h, sd->vas, H5T_NATIVE_UINT8, first, n, (hsize_t)h->R, 2, COL(sb->vas_mm)),
                   "write vas_mm");
-        CHECK(write_rows(sd->treated, H5T_NATIVE_UINT8, first, n, 1, 1, sb->treated), "write treated");
-        CHECK(write_rows(sd->sessions, H5T_NATIVE_UINT8, first, n, 1, 1, sb->sessions), "write sessions");
-        CHECK(write_rows(sd->units, H5T_NATIVE_UINT32, first, n, 1, 1, sb->units), "write units");
-        CHECK(write_rows(sd->antibody, H5T_NATIVE_UINT8, first, n, 1, 1, sb->antibody),
+        CHECK(write_rows(h, sd->treated, H5T_NATIVE_UINT8, first, n, 1, 1, COL(sb->treated)), "write treated");
+        CHECK(write_rows(h, sd->sessions, H5T_NATIVE_UINT8, first, n, 1, 1, COL(sb->sessions)), "write sessions");
+        CHECK(write_rows(h, sd->units, H5T_NATIVE_UINT32, first, n, 1, 1, COL(sb->units)), "write units");
+        CHECK(write_rows(h, sd->antibody, H5T_NATIVE_UINT8, first, n, 1, 1, COL(sb->antibody)),
               "write antibody_positive");
-        CHECK(write_rows(sd->cost, H5T_NATIVE_DOUBLE, first, n, 1, 1, sb->cost), "write cost");
-        CHECK(write_rows(sd->qaly, H5T_NATIVE_DOUBLE, first, n, 1, 1, sb->qaly), "write qaly");
-        CHECK(write_rows(sd->session_day, H5T_NATIVE_INT32, first, n, (hsize_t)sd->M, 2, sb->session_day),
+        CHECK(write_rows(h, sd->cost, H5T_NATIVE_DOUBLE, first, n, 1, 1, COL(sb->cost)), "write cost");
+        CHECK(write_rows(h, sd->qaly, H5T_NATIVE_DOUBLE, first, n, 1, 1, COL(sb->qaly)), "write qaly");
+        CHECK(write_rows(h, sd->session_day, H5T_NATIVE_INT32, first, n, (hsize_t)sd->M, 2, COL(sb->session_day)),
               "write session_day");
-        CHECK(write_rows(sd->latent, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, sb->latent),
+        CHECK(write_rows(h, sd->latent, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, COL(sb->latent)),
               "write latent_response");
-        CHECK(write_rows(sd->observed, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, sb->observed),
+        CHECK(write_rows(h, sd->observed, H5T_NATIVE_INT8, first, n, (hsize_t)sd->M, 2, COL(sb->observed)),
               "write observed_response");
         for (int k = 0; k < sd->n_ae; k++)
-            CHECK(write_rows(sd->ae[k], H5T_NATIVE_UINT16, first, n, 1, 1, sb->ae_count + (size_t)k * bs),
+            CHECK(write_rows(h, sd->ae[k], H5T_NATIVE_UINT16, first, n, 1, 1, COL(sb->ae_count + (size_t)k * bs)),
                   "write adverse_events");
-        if (sb->n_events > 0) {
+        if (!sb || sb->n_events == 0)
+            continue;
+        if (h->par) {
+            /* kept until psim_h5_par_close, which knows the rank's offset */
+            event_buf *eb = &h->ev[s];
+            if (eb->n + sb->n_events > eb->cap) {
+                size_t cap = eb->cap ? eb->cap : 4096;
+                while (cap < eb->n + sb->n_events)
+                    cap *= 2;
+                psim_event *v = realloc(eb->v, cap * sizeof *v);
+                if (!v) {
+                    st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the events table");
+                    goto cleanup;
+                }
+                eb->v = v;
+                eb->cap = cap;
+            }
+            memcpy(eb->v + eb->n, sb->events, sb->n_events * sizeof *sb->events);
+            eb->n += sb->n_events;
+        } else {
             hsize_t newsize = sd->n_events + sb->n_events;
             CHECK(H5Dset_extent(sd->events, &newsize), "extend the events table");
-            CHECK(write_rows(sd->events, sd->ev_mem, sd->n_events, sb->n_events, 1, 1, sb->events),
+            CHECK(write_rows(h, sd->events, sd->ev_mem, sd->n_events, sb->n_events, 1, 1, sb->events),
                   "write the events table");
             sd->n_events = newsize;
         }
     }
+#undef COL
 cleanup:
     return st;
 }
@@ -502,7 +743,7 @@ static herr_t daily_ds(psim_h5 *h, hid_t g, const char *name, const double *v, c
     hid_t d = make_ds(g, name, H5T_IEEE_F64LE, 1, &dim, 0, 0, units, description);
     if (d < 0)
         return -1;
-    herr_t rc = write_all(d, H5T_NATIVE_DOUBLE, v);
+    herr_t rc = write_all(h, d, H5T_NATIVE_DOUBLE, v);
     if (rc >= 0)
         rc = H5DSattach_scale(d, h->simday_scale, 0);
     H5Dclose(d);
@@ -581,6 +822,7 @@ cleanup:
         if (H5Fclose(hh->file) < 0)
             st = psim_h5_fail(err, PSIM_ERR_HDF5, hh->path, "close the output file");
         hh->file = H5I_INVALID_HID;
+        h5_free_extra(hh);
         free(hh);
     } else {
         psim_h5_close(h);
@@ -607,6 +849,7 @@ void psim_h5_close(psim_h5 *h)
     close_id(&h->day_scale);
     close_id(&h->simday_scale);
     close_id(&h->file);
+    h5_free_extra(h);
     H5Eclear2(H5E_DEFAULT);
     free(h);
 }

@@ -28,6 +28,29 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report 
 /* Close without finishing (after an error); accepts NULL. */
 void psim_h5_close(psim_h5 *h);
 
+#ifdef PAINSIM_HAVE_MPI
+#include <mpi.h>
+
+/* A parallel file (MPI builds): every rank of comm calls psim_h5_create_par
+ * with the same arguments and h5_name naming the same file; then every rank
+ * calls psim_h5_write_block the same number of times (b == NULL when a rank
+ * has no block in that round: all raw-data writes are collective), then
+ * psim_h5_par_close, which writes each rank's events at its offset (the
+ * counts of the ranks before it, MPI_Exscan) and closes the file.  What
+ * parallel HDF5 1.10 cannot write (variable-length strings: the scenario
+ * text, the /results tables) is left to one process afterwards:
+ * psim_h5_reopen_serial then psim_h5_finish.  Any failure in between must end
+ * every rank (MPI_Abort): a rank that leaves a collective call early would
+ * leave the others waiting. */
+psim_status psim_h5_create_par(const char *h5_name, const char *display, const psim_model *m,
+                               const char *command_line, MPI_Comm comm, psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
+psim_status psim_h5_par_close(psim_h5 *h, psim_error *err) PSIM_MUST_CHECK;
+/* Open the closed parallel file on one process (serial access) and write
+ * /scenario/text and /scenario/resolved; psim_h5_finish completes it. */
+psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, const psim_model *m, psim_h5 **out,
+                                  psim_error *err) PSIM_MUST_CHECK;
+#endif
+
 /* The serial HDF5 file of a run as a sink (painsim/sink.h): created through
  * psim_outfile (NAME.partial, renamed when complete), laid out by
  * psim_h5_create, one psim_h5_write_block per block, and on finish the
