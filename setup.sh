@@ -28,9 +28,11 @@ packages="gcc g++ make cmake pkg-config libhdf5-dev libyaml-dev libcriterion-dev
 # The test suite also cross-checks the EVPPI regressions against R's mgcv, and
 # loads the report pages in headless Chromium (with a font for the screenshots);
 # the fuzz targets need clang with libFuzzer (libclang-rt-14-dev) and clang's
-# OpenMP runtime.
+# OpenMP runtime, and llvm-symbolizer (llvm) for the function names in the
+# sanitizers' stacks, which the leak suppressions and the classification of
+# fuzz_summary's mutation run read.
 if [ "$what" = test ]; then
-  packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core clang libclang-rt-14-dev libomp-dev"
+  packages="$packages r-base-core r-cran-mgcv chromium fonts-dejavu-core clang libclang-rt-14-dev libomp-dev llvm"
   # tests/test_reliability.c watches the output file's fsync and rename calls.
   packages="$packages strace"
   # tests/cluster: a single-host Slurm with munge (slurm_test.sh).
@@ -77,8 +79,9 @@ cmake --build build-asan --parallel "$jobs"
 (cd build-asan && ctest --output-on-failure)
 
 # The fuzz targets (tests/fuzz) with libFuzzer, ASan and UBSan: both corpora
-# replayed, and fuzz_scenario run for a fixed number of inputs with a fixed
-# seed (docs/fuzzing.md).
+# replayed, fuzz_scenario run for a fixed number of inputs with a fixed seed,
+# and fuzz_summary's mutation run, each input in its own process
+# (docs/fuzzing.md).
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DPAINSIM_TESTS=OFF -DPAINSIM_FUZZ=ON >/dev/null
 cmake --build build-fuzz --parallel "$jobs"
 cd build-fuzz

@@ -14,4 +14,10 @@
  * errors are not findings. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What the last input gave, for the mutation runner (mutate.c): 0 when it was
+ * read without an error, 2 an input error (its message, with the file name,
+ * copied into msg), -1 when the target skipped it.  Defined by the targets
+ * that mutate.c runs (fuzz_summary). */
+int fuzz_last_outcome(char *msg, size_t cap);
+
 #endif

@@ -34,10 +34,23 @@
 #include "painsim/report.h"
 
 /* Per-process state of the harness (not of the library): the temporary
- * directory, the input file in it, and /dev/null. */
+ * directory, the input file in it, /dev/null, what the last input gave (for
+ * fuzz_last_outcome) and the fault planted on request. */
 static char tmpdir[64];
 static char inpath[96];
 static FILE *devnull;
+static int last_outcome;
+static char last_message[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+
+/* Faults planted in this harness when PAINSIM_FUZZ_PLANT names one, so that
+ * a test can show that the mutation run (mutate.c) fails on a defect in
+ * painsim's code and counts, without failing, a crash inside libhdf5:
+ *   overflow  read one byte past a heap buffer after every input;
+ *   leak      leave a buffer allocated after every input;
+ *   hdf5      have HDF5 free a pointer it never allocated (a crash inside
+ *             H5free_memory, as HDF5's own defects crash inside the library). */
+typedef enum { PLANT_NONE, PLANT_OVERFLOW, PLANT_LEAK, PLANT_HDF5 } plant_kind;
+static plant_kind plant;
 
 static void cleanup(void)
 {
@@ -67,6 +80,48 @@ static void setup(void)
     }
     atexit(cleanup);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* damaged files are expected: no error stacks */
+    const char *p = getenv("PAINSIM_FUZZ_PLANT");
+    if (p && *p) {
+        if (strcmp(p, "overflow") == 0)
+            plant = PLANT_OVERFLOW;
+        else if (strcmp(p, "leak") == 0)
+            plant = PLANT_LEAK;
+        else if (strcmp(p, "hdf5") == 0)
+            plant = PLANT_HDF5;
+        else {
+            fprintf(stderr, "fuzz_summary: PAINSIM_FUZZ_PLANT=%s: expected overflow, leak or hdf5\n", p);
+            abort();
+        }
+    }
+}
+
+/* The planted fault (see plant_kind); volatile so that the compiler keeps it. */
+static void run_plant(const uint8_t *data, size_t size)
+{
+    if (plant == PLANT_OVERFLOW) {
+        size_t n = size % 64 + 1;
+        char *volatile buf = malloc(n);
+        if (buf) {
+            memset(buf, 1, n);
+            volatile char c = buf[n]; /* one byte past the end */
+            (void)c;
+        }
+        free(buf);
+    } else if (plant == PLANT_LEAK) {
+        char *volatile buf = malloc(64 + size % 64);
+        if (buf)
+            buf[0] = (char)(data && size ? data[0] : 0);
+    } else if (plant == PLANT_HDF5) {
+        static char not_allocated[16];
+        H5free_memory(not_allocated + size % 8);
+    }
+}
+
+int fuzz_last_outcome(char *msg, size_t cap)
+{
+    if (msg && cap)
+        snprintf(msg, cap, "%s", last_outcome == 2 ? last_message : "");
+    return last_outcome;
 }
 
 static void fail(const char *what, const psim_error *err)
@@ -89,6 +144,8 @@ static void check_failure(psim_status st, const psim_error *err)
         fail("a damaged file is not reported as bad input", err);
     if (err->message[0] == '\0')
         fail("an error without a message", err);
+    last_outcome = 2;
+    psim_error_format(err, last_message, sizeof last_message);
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -316,9 +373,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         perror("fuzz_summary: cannot write the input file");
         abort();
     }
+    last_outcome = -1;
+    last_message[0] = '\0';
     if (!hdf5_can_read(data, size))
         return -1; /* skipped: libFuzzer keeps it out of the corpus */
     check_all_closed("the check of the variable-length data");
+    last_outcome = 0;
     /* as `painsim summary` does: a file with /psa is a PSA file */
     int has_psa = psim_psa_file_has_psa(inpath);
     check_all_closed("psim_psa_file_has_psa");
@@ -326,5 +386,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         read_psa();
     else
         read_results();
+    run_plant(data, size);
     return 0;
 }
