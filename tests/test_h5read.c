@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "output/h5read.h"
+#include "painsim/psa.h"
 
 #define NSTR 3
 #define LONG_LEN 3000
@@ -119,4 +120,40 @@ Test(h5read, strings_of_an_undamaged_dataset_are_read_and_freed)
     long grown = (long)after.uordblks - (long)before.uordblks;
     cr_assert_lt(grown, 100 * 1024, "200 reads left %ld bytes allocated", grown);
 #endif
+}
+
+/* A PSA file whose /psa group keeps its links in dense storage, with a run of
+ * zeros written over the B-tree leaf of the link name index (an input of
+ * fuzz_summary's mutation run).  Listing the links in increasing name order
+ * made HDF5 1.10.8 free pointers it never set (SIGSEGV, or ASan's bad free);
+ * the reader lists them in the index's native order and reports the file as
+ * damaged. */
+Test(h5read, damaged_dense_link_storage_is_a_damaged_file)
+{
+    FILE *in = fopen(PAINSIM_SOURCE_DIR "/tests/fuzz/corpus/summary/psa_small.h5", "rb");
+    cr_assert(in);
+    static unsigned char buf[1 << 17];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    cr_assert(n > 18400 && n < sizeof buf);
+    cr_assert(memcmp(buf + 18349, "BTLF", 4) == 0, "the corpus file changed: find the B-tree leaf again");
+    memset(buf + 18360, 0, 23);
+    FILE *out = fopen(path, "wb");
+    cr_assert(out && fwrite(buf, 1, n, out) == n);
+    fclose(out);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* fresh malloc blocks are not zero, as under ASan: the pointers HDF5 never
+     * set are garbage, not NULL */
+    mallopt(M_PERTURB, 0x5a);
+#endif
+    psim_error err;
+    psim_error_clear(&err);
+    psim_psa_sample *smp = NULL;
+    psim_psa_analysis *a = NULL;
+    char name[PSIM_NAME_MAX];
+    psim_status st = psim_psa_read_h5(path, &smp, &a, name, &err);
+    cr_assert_eq(st, PSIM_ERR_INPUT, "status %d: %s", (int)st, err.message);
+    cr_assert(strstr(err.message, "damaged file"), "%s", err.message);
+    cr_assert(!smp && !a);
+    cr_assert_eq(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0, "HDF5 objects left open");
 }
