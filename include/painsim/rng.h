@@ -80,6 +80,8 @@ double psim_rng_normal(psim_rng *rng);
  * tables in sim/core/ziggurat_tables.h): about 99% of draws take one 64-bit output
  * and no transcendental function.  Used for the long noise paths. */
 double psim_rng_normal_zig(psim_rng *rng);
+/* n successive psim_rng_normal_zig draws into z (faster than n calls). */
+void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n);
 
 /* Bernoulli(p): 1 with probability p (uses one uniform). */
 static inline int psim_rng_bernoulli(psim_rng *rng, double p)

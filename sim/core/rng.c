@@ -14,6 +14,7 @@
 #include "core/ziggurat_tables.h"
 
 #include <math.h>
+#include <string.h>
 
 #define PSIM_PCG_MULT 6364136223846793005ULL
 
@@ -168,33 +169,66 @@ double psim_rng_beta(psim_rng *rng, double a, double b)
     return x / sum;
 }
 
+/* The rest of a ziggurat draw whose first 64 bits fell outside its layer's
+ * rectangle: the tail (layer 0) or the wedge test, then new draws until one
+ * is accepted. */
+static double zig_outside(psim_rng *rng, int idx, int negative, double x)
+{
+    if (idx == 0) {
+        /* the tail beyond R (Marsaglia 1964) */
+        for (;;) {
+            double xx = -PSIM_ZIG_INV_R * log1p(-psim_rng_uniform(rng));
+            double yy = -log1p(-psim_rng_uniform(rng));
+            if (yy + yy > xx * xx)
+                return negative ? -(PSIM_ZIG_R + xx) : PSIM_ZIG_R + xx;
+        }
+    }
+    /* the wedge: accept under the density */
+    double u = psim_rng_uniform(rng);
+    if ((psim_zig_fi[idx - 1] - psim_zig_fi[idx]) * u + psim_zig_fi[idx] < exp(-0.5 * x * x))
+        return x;
+    return psim_rng_normal_zig(rng);
+}
+
+/* n draws of psim_rng_normal_zig, the same values.  The common case (a
+ * draw inside its layer's rectangle, about 99% of them) keeps the
+ * generator's state in a register (its address is taken only on the rare
+ * path) and sets the sign by flipping the sign bit, without a branch that
+ * would be mispredicted half of the time; -x and the flipped bit are the
+ * same double. */
+void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n)
+{
+    uint64_t state = rng->state;
+    const uint64_t inc = rng->inc;
+    for (int i = 0; i < n; i++) {
+        /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
+        psim_rng r = {state, inc};
+        uint64_t b = (uint64_t)psim_rng_u32(&r) << 32;
+        b |= psim_rng_u32(&r);
+        state = r.state;
+        const int idx = (int)(b & 0xffu);
+        b >>= 8;
+        const uint64_t negative = b & 1u;
+        const uint64_t rabs = (b >> 1) & 0x000fffffffffffffULL;
+        double x = (double)(int64_t)rabs * psim_zig_wi[idx];
+        uint64_t bits;
+        memcpy(&bits, &x, sizeof bits);
+        bits ^= negative << 63;
+        memcpy(&x, &bits, sizeof x);
+        if (rabs < psim_zig_ki[idx]) {
+            z[i] = x;
+        } else {
+            psim_rng slow = {state, inc};
+            z[i] = zig_outside(&slow, idx, (int)negative, x);
+            state = slow.state;
+        }
+    }
+    rng->state = state;
+}
+
 double psim_rng_normal_zig(psim_rng *rng)
 {
-    for (;;) {
-        /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
-        uint64_t r = (uint64_t)psim_rng_u32(rng) << 32;
-        r |= psim_rng_u32(rng);
-        const int idx = (int)(r & 0xffu);
-        r >>= 8;
-        const int negative = (int)(r & 1u);
-        const uint64_t rabs = (r >> 1) & 0x000fffffffffffffULL;
-        double x = (double)rabs * psim_zig_wi[idx];
-        if (negative)
-            x = -x;
-        if (rabs < psim_zig_ki[idx])
-            return x; /* inside the layer's rectangle */
-        if (idx == 0) {
-            /* the tail beyond R (Marsaglia 1964) */
-            for (;;) {
-                double xx = -PSIM_ZIG_INV_R * log1p(-psim_rng_uniform(rng));
-                double yy = -log1p(-psim_rng_uniform(rng));
-                if (yy + yy > xx * xx)
-                    return negative ? -(PSIM_ZIG_R + xx) : PSIM_ZIG_R + xx;
-            }
-        }
-        /* the wedge: accept under the density */
-        double u = psim_rng_uniform(rng);
-        if ((psim_zig_fi[idx - 1] - psim_zig_fi[idx]) * u + psim_zig_fi[idx] < exp(-0.5 * x * x))
-            return x;
-    }
+    double z;
+    psim_rng_normal_zig_n(rng, &z, 1);
+    return z;
 }

@@ -152,3 +152,97 @@ herr_t psim_h5_write_strs(hid_t loc, const char *name, hsize_t n, const char **v
     H5Tclose(t);
     return rc;
 }
+
+/* ---- Fletcher32 ---------------------------------------------------------
+ *
+ * The filter's definition: with w_i the big-endian 16-bit words, s1 and s2
+ * start at 0; for every group of (up to) 360 words, s1 += w_i and s2 += s1
+ * word by word, then each is folded, s = (s & 0xffff) + (s >> 16); a last
+ * odd byte counts as a word with a zero low byte and is followed by a fold;
+ * finally both are folded once more and the checksum is s2 << 16 | s1.
+ *
+ * For a group of n words, word by word is the same, modulo 2^32, as
+ *   s1' = s1 + sum w_i,  s2' = s2 + n s1 + sum (n - i) w_i  (i = 0 .. n-1),
+ * and unsigned 32-bit arithmetic is arithmetic modulo 2^32, so evaluating the
+ * group sums in any order gives the same bits.  With SSE2 the weighted sums
+ * are multiply-adds of 16-bit lanes (pmaddwd, signed): the high and low bytes
+ * of each word go in separate lanes (0..255) against weights up to 360, so no
+ * product or pair sum overflows, and w = 256 hi + lo is rebuilt at the end. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static void fletcher_group(const uint8_t *d, size_t n, uint32_t *s1, uint32_t *s2)
+{
+    uint32_t a = 0, b = 0; /* sum w_i and sum (n - i) w_i, modulo 2^32 */
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (n == 360) {
+        /* 8 words per step: bytes hi0 lo0 hi1 lo1 ...; lanes of the 16-bit
+         * unpack of 8 bytes are (hi0, lo0, hi1, lo1, ...) */
+        const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+        __m128i acc_hi = zero, acc_lo = zero, sum_hi = zero, sum_lo = zero;
+        /* weights of words i .. i+7: n - i - k, as (w, 0) pairs for the high
+         * bytes and (0, w) pairs for the low bytes */
+        __m128i wt = _mm_setr_epi16(360, 360, 359, 359, 358, 358, 357, 357);
+        const __m128i four = _mm_set1_epi16(4);
+        const __m128i hi_mask = _mm_setr_epi16(-1, 0, -1, 0, -1, 0, -1, 0);
+        for (; i + 8 <= n; i += 8) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + 2 * i));
+            __m128i x0 = _mm_unpacklo_epi8(x, zero); /* words i .. i+3: hi, lo pairs */
+            __m128i x1 = _mm_unpackhi_epi8(x, zero); /* words i+4 .. i+7 */
+            __m128i w0 = wt, w1 = _mm_sub_epi16(wt, four);
+            __m128i h0 = _mm_and_si128(x0, hi_mask), l0 = _mm_andnot_si128(hi_mask, x0);
+            __m128i h1 = _mm_and_si128(x1, hi_mask), l1 = _mm_andnot_si128(hi_mask, x1);
+            acc_hi = _mm_add_epi32(acc_hi, _mm_add_epi32(_mm_madd_epi16(h0, w0), _mm_madd_epi16(h1, w1)));
+            acc_lo = _mm_add_epi32(acc_lo, _mm_add_epi32(_mm_madd_epi16(l0, w0), _mm_madd_epi16(l1, w1)));
+            sum_hi = _mm_add_epi32(sum_hi, _mm_add_epi32(_mm_madd_epi16(h0, ones), _mm_madd_epi16(h1, ones)));
+            sum_lo = _mm_add_epi32(sum_lo, _mm_add_epi32(_mm_madd_epi16(l0, ones), _mm_madd_epi16(l1, ones)));
+            wt = _mm_sub_epi16(wt, _mm_set1_epi16(8));
+        }
+        uint32_t t[4];
+        uint32_t ah = 0, al = 0, sh = 0, sl = 0;
+        _mm_storeu_si128((__m128i *)(void *)t, acc_hi);
+        ah = t[0] + t[1] + t[2] + t[3];
+        _mm_storeu_si128((__m128i *)(void *)t, acc_lo);
+        al = t[0] + t[1] + t[2] + t[3];
+        _mm_storeu_si128((__m128i *)(void *)t, sum_hi);
+        sh = t[0] + t[1] + t[2] + t[3];
+        _mm_storeu_si128((__m128i *)(void *)t, sum_lo);
+        sl = t[0] + t[1] + t[2] + t[3];
+        a = 256u * sh + sl;
+        b = 256u * ah + al;
+    }
+#endif
+    for (; i < n; i++) {
+        uint32_t w = (uint32_t)d[2 * i] << 8 | d[2 * i + 1];
+        a += w;
+        b += (uint32_t)(n - i) * w;
+    }
+    *s2 += (uint32_t)n * *s1 + b;
+    *s1 += a;
+}
+
+uint32_t psim_h5_fletcher32(const void *data, size_t len)
+{
+    const uint8_t *d = data;
+    size_t words = len / 2;
+    uint32_t s1 = 0, s2 = 0;
+    while (words) {
+        size_t n = words > 360 ? 360 : words;
+        fletcher_group(d, n, &s1, &s2);
+        d += 2 * n;
+        words -= n;
+        s1 = (s1 & 0xffffu) + (s1 >> 16);
+        s2 = (s2 & 0xffffu) + (s2 >> 16);
+    }
+    if (len % 2) {
+        s1 += (uint32_t)*d << 8;
+        s2 += s1;
+        s1 = (s1 & 0xffffu) + (s1 >> 16);
+        s2 = (s2 & 0xffffu) + (s2 >> 16);
+    }
+    s1 = (s1 & 0xffffu) + (s1 >> 16);
+    s2 = (s2 & 0xffffu) + (s2 >> 16);
+    return s2 << 16 | s1;
+}

@@ -5,6 +5,8 @@
 #define PAINSIM_H5UTIL_H
 
 #include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "painsim/error.h"
 
@@ -40,5 +42,12 @@ void psim_h5_quiet(void);
  * innermost HDF5 error (the system's message, such as "No space left on
  * device", when there is one); clears the error stack; returns code. */
 psim_status psim_h5_fail(psim_error *err, psim_status code, const char *path, const char *what);
+
+/* The checksum that HDF5's Fletcher32 filter appends to a chunk of `len`
+ * bytes (stored little-endian after the data): sums of the big-endian 16-bit
+ * words, folded to 16 bits after every 360 words, computed with the same
+ * 32-bit wrap-around arithmetic, so the same value for any data; the
+ * writer uses it to write whole chunks directly (H5Dwrite_chunk). */
+uint32_t psim_h5_fletcher32(const void *data, size_t len);
 
 #endif
