@@ -23,9 +23,29 @@ typedef struct strat_ds {
     hid_t group, vas, treated, sessions, antibody, units, session_day, latent, observed, events, cost, qaly;
     hid_t ae[PSIM_MAX_STRATEGY_AE];
     hid_t ev_mem, ev_file;   /* events compound types */
-    hsize_t n_events;
+    hsize_t n_events;        /* rows in the file */
+    /* Serial files: rows not yet written, in the file's packed layout
+     * (ev_file), written a whole chunk at a time */
+    unsigned char *ev_pack;
+    size_t ev_pending, ev_row, ev_off[4];
     int M, n_ae;
 } strat_ds;
+
+/* How a dataset's rows are written in a serial file: whole chunks go
+ * straight to the file (H5Dwrite_chunk, with painsim's own Fletcher32 of the
+ * chunk) when the dataset's only filter is Fletcher32, the memory type is
+ * the file type and the file is a POSIX file; anything else through H5Dwrite. */
+typedef struct ds_direct {
+    hid_t id;
+    int direct;
+    size_t row_bytes;     /* bytes of one row (of the memory type) */
+    hsize_t chunk_rows, rows;
+} ds_direct;
+
+#define N_DS_DIRECT (N_COHORT_DS + PSIM_MAX_STRATEGIES * (11 + PSIM_MAX_STRATEGY_AE))
+
+/* Rows per chunk of the events tables. */
+#define EV_CHUNK 16384
 
 /* Events of one strategy kept by a rank of a parallel file until the end,
  * when every rank knows where its rows go (MPI_Exscan of the counts). */
@@ -53,6 +73,11 @@ struct psim_h5 {
     hid_t day_scale, simday_scale;
     hid_t cohort[N_COHORT_DS];
     strat_ds s[PSIM_MAX_STRATEGIES];
+    ds_direct dd[N_DS_DIRECT];
+    int n_dd;
+    unsigned char *chunk;  /* one chunk and its checksum, for direct writes */
+    size_t chunk_cap;
+    int sec2;              /* the POSIX file driver: -1 not asked yet */
 };
 
 /* ---- errors ----------------------------------------------------------- */
@@ -176,15 +201,95 @@ static herr_t write_rows_x(hid_t d, hid_t dxpl, int collective, hid_t memtype, h
     return rc;
 }
 
-static herr_t write_rows(const psim_h5 *h, hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
+/* Whether the file is written by the POSIX driver (direct chunk writes); an
+ * MPI-IO file writes chunks collectively. */
+static int file_is_sec2(psim_h5 *h)
+{
+    if (h->sec2 < 0) {
+        hid_t fapl = H5Fget_access_plist(h->file);
+        h->sec2 = !h->par && fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2;
+        if (fapl >= 0)
+            H5Pclose(fapl);
+    }
+    return h->sec2;
+}
+
+/* What write_rows needs to know of dataset d, looked up once (datasets of a
+ * fixed size only: an extensible one, such as the events, changes size). */
+static const ds_direct *direct_info(psim_h5 *h, hid_t d, hid_t memtype)
+{
+    for (int i = 0; i < h->n_dd; i++)
+        if (h->dd[i].id == d)
+            return &h->dd[i];
+    if (h->n_dd == N_DS_DIRECT)
+        return NULL;
+    ds_direct *x = &h->dd[h->n_dd++];
+    memset(x, 0, sizeof *x);
+    x->id = d;
+    int sec2 = file_is_sec2(h);
+    hid_t dcpl = H5Dget_create_plist(d), ft = H5Dget_type(d), sp = H5Dget_space(d);
+    hsize_t dims[2] = {0, 1}, maxdims[2] = {0, 1}, chunk[2] = {0, 1};
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    unsigned flags = 0;
+    size_t nelmts = 0;
+    if (sec2 && dcpl >= 0 && ft >= 0 && (rank == 1 || rank == 2) &&
+        H5Sget_simple_extent_dims(sp, dims, maxdims) == rank && maxdims[0] == dims[0] &&
+        H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, rank, chunk) == rank && H5Pget_nfilters(dcpl) == 1 &&
+        H5Pget_filter2(dcpl, 0, &flags, &nelmts, NULL, 0, NULL, NULL) == H5Z_FILTER_FLETCHER32 &&
+        H5Tequal(ft, memtype) > 0 && (rank == 1 || chunk[1] == dims[1])) {
+        x->row_bytes = H5Tget_size(memtype) * (size_t)(rank == 2 ? dims[1] : 1);
+        x->chunk_rows = chunk[0];
+        x->rows = dims[0];
+        x->direct = x->row_bytes > 0 && x->chunk_rows > 0;
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    H5Eclear2(H5E_DEFAULT);
+    return x;
+}
+
+/* Rows [first, first + n) as one whole chunk: the rows, zeros up to the
+ * chunk's size where the dataset ends inside it (as HDF5 pads an edge
+ * chunk), and the Fletcher32 checksum, little-endian: the bytes HDF5's
+ * filter pipeline would store. */
+static herr_t write_chunk(psim_h5 *h, const ds_direct *x, hsize_t first, hsize_t n, const void *buf)
+{
+    size_t bytes = (size_t)x->chunk_rows * x->row_bytes, used = (size_t)n * x->row_bytes;
+    if (bytes + 4 > h->chunk_cap) {
+        unsigned char *p = realloc(h->chunk, bytes + 4);
+        if (!p)
+            return -1;
+        h->chunk = p;
+        h->chunk_cap = bytes + 4;
+    }
+    memcpy(h->chunk, buf, used);
+    memset(h->chunk + used, 0, bytes - used);
+    uint32_t c = psim_h5_fletcher32(h->chunk, bytes);
+    for (int k = 0; k < 4; k++)
+        h->chunk[bytes + (size_t)k] = (unsigned char)(c >> (8 * k));
+    hsize_t offset[2] = {first, 0};
+    return H5Dwrite_chunk(x->id, H5P_DEFAULT, 0, offset, bytes + 4, h->chunk);
+}
+
+static herr_t write_rows(psim_h5 *h, hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
                          const void *buf)
 {
+    if (!h->par && n > 0 && !(rank == 2 && cols == 0)) {
+        const ds_direct *x = direct_info(h, d, memtype);
+        if (x && x->direct && first % x->chunk_rows == 0 &&
+            (n == x->chunk_rows || (n < x->chunk_rows && first + n == x->rows)))
+            return write_chunk(h, x, first, n, buf);
+    }
     return write_rows_x(d, h->dxpl, h->par, memtype, first, n, cols, rank, buf);
 }
 
 /* A whole small dataset; in a parallel file rank 0 writes it (the others
  * take part with nothing selected). */
-static herr_t write_all(const psim_h5 *h, hid_t d, hid_t memtype, const void *buf)
+static herr_t write_all(psim_h5 *h, hid_t d, hid_t memtype, const void *buf)
 {
     if (!h->par)
         return H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
@@ -230,7 +335,12 @@ static void h5_free_extra(psim_h5 *h)
     for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
         free(h->ev[s].v);
         memset(&h->ev[s], 0, sizeof h->ev[s]);
+        free(h->s[s].ev_pack);
+        h->s[s].ev_pack = NULL;
     }
+    free(h->chunk);
+    h->chunk = NULL;
+    h->chunk_cap = 0;
 }
 
 /* /scenario/text and /scenario/resolved (variable-length strings). */
@@ -253,6 +363,7 @@ cleanup:
 static void h5_init_ids(psim_h5 *h)
 {
     h->file = h->day_scale = h->simday_scale = H5I_INVALID_HID;
+    h->sec2 = -1;
     for (int k = 0; k < N_COHORT_DS; k++)
         h->cohort[k] = H5I_INVALID_HID;
     for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
@@ -506,7 +617,7 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
         sd->ev_file = H5Tcopy(sd->ev_mem);
         CHECK(sd->ev_file, "create the event type");
         CHECK(H5Tpack(sd->ev_file), "pack the event type");
-        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16384;
+        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = EV_CHUNK;
         hid_t esp = H5Screate_simple(1, &zero, &unlim);
         hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
         if (esp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
@@ -516,6 +627,13 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
         if (esp >= 0)
             H5Sclose(esp);
         CHECK(sd->events, "create the events table");
+        sd->ev_row = H5Tget_size(sd->ev_file);
+        for (unsigned k = 0; k < 4; k++)
+            sd->ev_off[k] = H5Tget_member_offset(sd->ev_file, k);
+        if (!h->par) {
+            sd->ev_pack = malloc(EV_CHUNK * sd->ev_row + 4);
+            CHECK(sd->ev_pack ? 0 : -1, "allocate the events buffer");
+        }
         CHECK(psim_h5_attr_str(sd->events, "units", "patient: index; day: day; session: 1-based number; kind: enum"),
               "write events attributes");
         CHECK(psim_h5_attr_str(sd->events, "description",
@@ -661,6 +779,34 @@ cleanup:
 
 /* ---- blocks ----------------------------------------------------------- */
 
+/* Append the pending events of a serial file to the table: a whole chunk
+ * straight to the file (with its Fletcher32), the last part of the table
+ * through H5Dwrite.  The rows are already in the file's layout, so HDF5
+ * converts nothing. */
+static herr_t flush_events(psim_h5 *h, strat_ds *sd)
+{
+    if (sd->ev_pending == 0)
+        return 0;
+    hsize_t first = sd->n_events, n = sd->ev_pending, newsize = first + n;
+    if (H5Dset_extent(sd->events, &newsize) < 0)
+        return -1;
+    herr_t rc;
+    if (n == EV_CHUNK && first % EV_CHUNK == 0 && file_is_sec2(h)) {
+        size_t bytes = EV_CHUNK * sd->ev_row;
+        uint32_t c = psim_h5_fletcher32(sd->ev_pack, bytes);
+        for (int k = 0; k < 4; k++)
+            sd->ev_pack[bytes + (size_t)k] = (unsigned char)(c >> (8 * k));
+        rc = H5Dwrite_chunk(sd->events, H5P_DEFAULT, 0, &first, bytes + 4, sd->ev_pack);
+    } else {
+        rc = write_rows(h, sd->events, sd->ev_file, first, n, 1, 1, sd->ev_pack);
+    }
+    if (rc >= 0) {
+        sd->n_events = newsize;
+        sd->ev_pending = 0;
+    }
+    return rc;
+}
+
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
 {
     psim_status st = PSIM_OK;
@@ -722,11 +868,16 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
             memcpy(eb->v + eb->n, sb->events, sb->n_events * sizeof *sb->events);
             eb->n += sb->n_events;
         } else {
-            hsize_t newsize = sd->n_events + sb->n_events;
-            CHECK(H5Dset_extent(sd->events, &newsize), "extend the events table");
-            CHECK(write_rows(h, sd->events, sd->ev_mem, sd->n_events, sb->n_events, 1, 1, sb->events),
-                  "write the events table");
-            sd->n_events = newsize;
+            for (size_t e = 0; e < sb->n_events; e++) {
+                const psim_event *ev = &sb->events[e];
+                unsigned char *row = sd->ev_pack + sd->ev_pending * sd->ev_row;
+                memcpy(row + sd->ev_off[0], &ev->patient, sizeof ev->patient);
+                memcpy(row + sd->ev_off[1], &ev->day, sizeof ev->day);
+                memcpy(row + sd->ev_off[2], &ev->session, sizeof ev->session);
+                memcpy(row + sd->ev_off[3], &ev->kind, sizeof ev->kind);
+                if (++sd->ev_pending == EV_CHUNK)
+                    CHECK(flush_events(h, sd), "write the events table");
+            }
         }
     }
 #undef COL
@@ -787,6 +938,7 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report 
                        "Monte Carlo standard error of observed_response"),
               "write daily summaries");
         close_id(&g);
+        CHECK(flush_events(h, &h->s[s]), "write the events table");
         CHECK(H5Dclose(h->s[s].events), "close the events table");
         h->s[s].events = H5I_INVALID_HID;
     }
