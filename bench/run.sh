@@ -7,6 +7,11 @@
 #
 #   bench/run.sh [PATIENTS] [REPEATS] [THREADS]     defaults: 1000000 5 all cores
 #
+# Then bench/numpy_model.py, a vectorised numpy program of the same per-day
+# work (Debian's python3-numpy), runs once on NUMPY_PATIENTS patients (default
+# 50000), and the ratio of painsim's rate without trajectories to numpy's is
+# printed (numpy writes nothing either).
+#
 # Writes to a temporary directory (BENCH_DIR, default /tmp/painsim-bench),
 # which is removed at the end.  Build first: ./setup.sh run (or cmake --build build).
 set -eu
@@ -48,4 +53,16 @@ for case in trajectories no_trajectories; do
   rate=$(awk -v p="$pdays" -v w="$wall" 'BEGIN {print p / w / 1e6}')
   printf '%-22s %12.2f %14s %16.1f %14s\n' "$case" "$wall" "$pdays" "$rate" "$rss"
   echo "  walls: $(tr '\n' ' ' < "$dir/walls")"
+  [ "$case" = no_trajectories ] && painsim_rate=$rate
 done
+
+# Debian's python3 (with python3-numpy), not another python3 earlier in PATH
+py=/usr/bin/python3
+if [ -x "$py" ] && "$py" -c 'import numpy' 2>/dev/null; then
+  line=$("$py" bench/numpy_model.py "${NUMPY_PATIENTS:-50000}")
+  echo "$line"
+  numpy_rate=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) M patient-days\/s).*/\1/p')
+  awk -v a="$painsim_rate" -v b="$numpy_rate" 'BEGIN {printf "painsim (no trajectories) / numpy: %.1f x\n", a / b}'
+else
+  echo "numpy comparison skipped: install python3-numpy (apt-get install python3-numpy)"
+fi
