@@ -56,6 +56,7 @@ typedef struct event_buf {
 
 struct psim_h5 {
     char path[PSIM_ERROR_FILE_MAX];
+    psim_outfile *o; /* serial files: the file being written, the caller's */
     hid_t file;
     /* Parallel files (psim_h5_create_par): every rank of comm holds the file
      * open and every raw-data write is collective (dxpl); the events wait in
@@ -377,11 +378,42 @@ static void h5_init_ids(psim_h5 *h)
     }
 }
 
-/* comm: NULL for a serial file, else the MPI communicator (MPI_Comm *) of
- * the ranks that create and write the file together. */
-static psim_status h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
-                             const void *comm, psim_h5 **out, psim_error *err)
+/* Close every dataset, type and group of the file (not the file). */
+static void close_objects(psim_h5 *h)
 {
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
+        strat_ds *sd = &h->s[s];
+        hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
+                        &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem, &sd->cost, &sd->qaly,
+                        &sd->ev_file, &sd->group};
+        for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+            close_id(ids[k]);
+        for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
+            close_id(&sd->ae[k]);
+    }
+    for (int k = 0; k < N_COHORT_DS; k++)
+        close_id(&h->cohort[k]);
+    close_id(&h->day_scale);
+    close_id(&h->simday_scale);
+}
+
+/* How the file comes to exist: a serial file is created through the
+ * psim_outfile `o` (psim_outfile_h5_create); a parallel one (comm: the MPI
+ * communicator, MPI_Comm *, of the ranks that create and write it together)
+ * by every rank at h5_name, the partial file rank 0 began. */
+typedef struct h5_origin {
+    psim_outfile *o;
+    int force;
+    psim_notice_fn notice;
+    void *notice_data;
+    const char *h5_name;
+    const void *comm;
+} h5_origin;
+
+static psim_status h5_create(const h5_origin *from, const char *display, const psim_model *m,
+                             const char *command_line, psim_h5 **out, psim_error *err)
+{
+    const void *comm = from->comm;
     psim_status st = PSIM_OK;
     const char *out_path = display;
     *out = NULL;
@@ -396,6 +428,7 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
     h5_init_ids(h);
     h->dxpl = H5P_DEFAULT;
     snprintf(h->path, sizeof h->path, "%s", display);
+    h->o = from->o;
     h->m = m;
     h->scn = psim_model_scenario(m);
     h->H = h->scn->horizon_days;
@@ -409,9 +442,6 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
 
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     CHECK(fapl, "create file access properties");
-    /* HDF5 1.10 file format: fixed-array chunk indices for fixed-size datasets
-     * keep the index small and its memory bounded for large cohorts. */
-    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
     /* Bound the metadata cache: by default it grows towards 32 MiB as the
      * chunk indices of a large cohort grow; a small cache keeps the memory of
      * a run independent of the cohort size (blocks are written once, in order). */
@@ -424,9 +454,6 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
     mdc.min_size = 1024 * 1024;
     mdc.max_size = 4 * 1024 * 1024;
     CHECK(H5Pset_mdc_config(fapl, &mdc), "set the metadata cache size");
-    /* The file was created and locked by psim_outfile_begin; HDF5's own lock
-     * would conflict with that one. */
-    CHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
     char created_at[32];
     iso_now(created_at, sizeof created_at);
     if (comm) {
@@ -449,8 +476,19 @@ static psim_status h5_create(const char *h5_name, const char *display, const psi
         goto cleanup;
 #endif
     }
-    h->file = H5Fcreate(h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    CHECK(h->file, "create the output file");
+    if (comm) {
+        /* the same format and locking as a serial file (outfile.c) */
+        hid_t p = psim_outfile_h5_fapl(fapl);
+        CHECK(p, "set the file access properties");
+        h->file = H5Fcreate(from->h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, p);
+        H5Pclose(p);
+        CHECK(h->file, "create the output file");
+    } else {
+        st = psim_outfile_h5_create(from->o, display, from->force, from->notice, from->notice_data, fapl, &h->file,
+                                    err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
 
     /* root attributes */
     CHECK(psim_h5_attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
@@ -655,17 +693,19 @@ cleanup:
     return st;
 }
 
-psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
-                           psim_h5 **out, psim_error *err)
+psim_status psim_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice, void *notice_data,
+                           const char *command_line, const psim_model *m, psim_h5 **out, psim_error *err)
 {
-    return h5_create(h5_name, display, m, command_line, NULL, out, err);
+    h5_origin from = {.o = o, .force = force, .notice = notice, .notice_data = notice_data};
+    return h5_create(&from, path, m, command_line, out, err);
 }
 
 #ifdef PAINSIM_HAVE_MPI
 psim_status psim_h5_create_par(const char *h5_name, const char *display, const psim_model *m,
                                const char *command_line, MPI_Comm comm, psim_h5 **out, psim_error *err)
 {
-    return h5_create(h5_name, display, m, command_line, &comm, out, err);
+    h5_origin from = {.h5_name = h5_name, .comm = &comm};
+    return h5_create(&from, display, m, command_line, out, err);
 }
 
 psim_status psim_h5_par_close(psim_h5 *h, psim_error *err)
@@ -718,8 +758,8 @@ cleanup:
     return st;
 }
 
-psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, const psim_model *m, psim_h5 **out,
-                                  psim_error *err)
+psim_status psim_h5_reopen_serial(psim_outfile *o, const char *h5_name, const char *display, const psim_model *m,
+                                  psim_h5 **out, psim_error *err)
 {
     psim_status st = PSIM_OK;
     const char *out_path = display;
@@ -732,6 +772,7 @@ psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, cons
     h5_init_ids(h);
     h->dxpl = H5P_DEFAULT;
     snprintf(h->path, sizeof h->path, "%s", display);
+    h->o = o;
     h->m = m;
     h->scn = psim_model_scenario(m);
     h->H = h->scn->horizon_days;
@@ -742,9 +783,12 @@ psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, cons
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     CHECK(fapl, "create file access properties");
     CHECK(H5Pset_fapl_sec2(fapl), "set the file driver");
-    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
-    CHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
-    h->file = H5Fopen(h5_name, H5F_ACC_RDWR, fapl);
+    {
+        hid_t p = psim_outfile_h5_fapl(fapl);
+        CHECK(p, "set the file access properties");
+        h->file = H5Fopen(h5_name, H5F_ACC_RDWR, p);
+        H5Pclose(p);
+    }
     CHECK(h->file, "open the output file");
     g = H5Gopen2(h->file, "scenario", H5P_DEFAULT);
     CHECK(g, "open /scenario");
@@ -945,40 +989,15 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report 
 
     /* /results: the economics and summary tables */
     st = psim_report_write_h5(h->file, rep, err);
-    if (st != PSIM_OK)
-        goto cleanup;
-    CHECK(H5Fflush(h->file, H5F_SCOPE_GLOBAL), "flush the output file");
 
 cleanup:
     close_id(&g);
     free(a);
     free(b);
-    if (st == PSIM_OK) {
-        /* Closing writes the last metadata: a failure here (disk full) is an error. */
-        psim_h5 *hh = h;
-        h = NULL;
-        for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
-            strat_ds *sd = &hh->s[s];
-            hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
-                            &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem, &sd->cost, &sd->qaly,
-                            &sd->ev_file, &sd->group};
-            for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
-                close_id(ids[k]);
-            for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
-                close_id(&sd->ae[k]);
-        }
-        for (int k = 0; k < N_COHORT_DS; k++)
-            close_id(&hh->cohort[k]);
-        close_id(&hh->day_scale);
-        close_id(&hh->simday_scale);
-        if (H5Fclose(hh->file) < 0)
-            st = psim_h5_fail(err, PSIM_ERR_HDF5, hh->path, "close the output file");
-        hh->file = H5I_INVALID_HID;
-        h5_free_extra(hh);
-        free(hh);
-    } else {
-        psim_h5_close(h);
-    }
+    close_objects(h);
+    h5_free_extra(h);
+    st = psim_outfile_h5_finish(h->o, &h->file, st, err);
+    free(h);
     return st;
 }
 
@@ -986,20 +1005,7 @@ void psim_h5_close(psim_h5 *h)
 {
     if (!h)
         return;
-    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
-        strat_ds *sd = &h->s[s];
-        hid_t *ids[] = {&sd->vas, &sd->treated, &sd->sessions, &sd->antibody, &sd->units,
-                        &sd->session_day, &sd->latent, &sd->observed, &sd->events, &sd->ev_mem, &sd->cost, &sd->qaly,
-                        &sd->ev_file, &sd->group};
-        for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
-            close_id(ids[k]);
-        for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
-            close_id(&sd->ae[k]);
-    }
-    for (int k = 0; k < N_COHORT_DS; k++)
-        close_id(&h->cohort[k]);
-    close_id(&h->day_scale);
-    close_id(&h->simday_scale);
+    close_objects(h);
     close_id(&h->file);
     h5_free_extra(h);
     H5Eclear2(H5E_DEFAULT);
@@ -1013,10 +1019,8 @@ static psim_status file_sink_begin(void *data, const psim_model *m, const psim_r
     psim_h5_file_sink *fs = data;
     (void)layout;
     fs->m = m;
-    psim_status st = psim_outfile_begin(&fs->out, fs->path, fs->force, fs->notice, fs->notice_data, err);
-    if (st != PSIM_OK)
-        return st;
-    return psim_h5_create(fs->out.h5_name, fs->path, m, fs->command_line, &fs->h5, err);
+    return psim_h5_create(&fs->out, fs->path, fs->force, fs->notice, fs->notice_data, fs->command_line, m, &fs->h5,
+                          err);
 }
 
 static psim_status file_sink_write_block(void *data, int64_t index, const psim_block *b, const psim_results *partial,
@@ -1035,14 +1039,11 @@ static psim_status file_sink_finish(void *data, const psim_results *r, psim_erro
     psim_status st = psim_report_from_results(r, psim_model_scenario(fs->m), &rep, err);
     if (st != PSIM_OK)
         return st;
+    /* psim_h5_finish closes the file and commits it, or removes it after a
+     * failure; fs->out is released either way */
     st = psim_h5_finish(fs->h5, r, rep, err);
     psim_report_destroy(rep);
-    fs->h5 = NULL; /* psim_h5_finish closes it, whatever the outcome */
-    if (st != PSIM_OK)
-        return st;
-    st = psim_outfile_commit(&fs->out, err);
-    if (st == PSIM_OK)
-        psim_outfile_abort(&fs->out); /* committed: only releases the names */
+    fs->h5 = NULL;
     return st;
 }
 

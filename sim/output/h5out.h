@@ -12,16 +12,19 @@
 
 typedef struct psim_h5 psim_h5;
 
-/* Lay out the file HDF5 opens as `h5_name` (psim_outfile's name for the
- * partial file it created) with every dataset sized for the cohort; errors
- * name `display` (the final file name). */
-psim_status psim_h5_create(const char *h5_name, const char *display, const psim_model *m, const char *command_line,
-                           psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
+/* Begin `path` in `o` (psim_outfile_h5_create with force, notice and
+ * notice_data) and lay it out with every dataset sized for the cohort.  `o`
+ * must outlive the writer; after a failure the caller aborts it. */
+psim_status psim_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice, void *notice_data,
+                           const char *command_line, const psim_model *m, psim_h5 **out,
+                           psim_error *err) PSIM_MUST_CHECK;
 
 /* Write one block (blocks arrive in index order). */
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err) PSIM_MUST_CHECK;
 
-/* Write the per-day summaries and /results (from rep), then close the file. */
+/* Write the per-day summaries and /results (from rep), then close the file
+ * and commit its psim_outfile (psim_outfile_h5_finish); after a failure the
+ * partial file is removed.  h is freed either way. */
 psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report *rep,
                            psim_error *err) PSIM_MUST_CHECK;
 
@@ -45,10 +48,11 @@ void psim_h5_close(psim_h5 *h);
 psim_status psim_h5_create_par(const char *h5_name, const char *display, const psim_model *m,
                                const char *command_line, MPI_Comm comm, psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
 psim_status psim_h5_par_close(psim_h5 *h, psim_error *err) PSIM_MUST_CHECK;
-/* Open the closed parallel file on one process (serial access) and write
- * /scenario/text and /scenario/resolved; psim_h5_finish completes it. */
-psim_status psim_h5_reopen_serial(const char *h5_name, const char *display, const psim_model *m, psim_h5 **out,
-                                  psim_error *err) PSIM_MUST_CHECK;
+/* Open the closed parallel file on one process (serial access, the rank
+ * whose psim_outfile `o` began it) and write /scenario/text and
+ * /scenario/resolved; psim_h5_finish completes and commits it. */
+psim_status psim_h5_reopen_serial(psim_outfile *o, const char *h5_name, const char *display, const psim_model *m,
+                                  psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
 #endif
 
 /* The serial HDF5 file of a run as a sink (painsim/sink.h): created through

@@ -227,19 +227,16 @@ static psim_status sink_finish(void *data, const psim_results *r, psim_error *er
         /* what parallel HDF5 cannot write, rank 0 alone */
         psim_h5 *h = NULL;
         psim_report *rep = NULL;
-        st = psim_h5_reopen_serial(ms->partial, ms->path, ms->m, &h, err);
+        st = psim_h5_reopen_serial(&ms->out, ms->partial, ms->path, ms->m, &h, err);
         if (st == PSIM_OK)
             st = psim_report_from_results(ms->total, psim_model_scenario(ms->m), &rep, err);
         if (st == PSIM_OK) {
+            /* closes the file and commits it, or removes it after a failure */
             st = psim_h5_finish(h, ms->total, rep, err);
-            h = NULL; /* closed by psim_h5_finish */
+            h = NULL;
         }
         psim_h5_close(h);
         psim_report_destroy(rep);
-        if (st == PSIM_OK)
-            st = psim_outfile_commit(&ms->out, err);
-        if (st == PSIM_OK)
-            psim_outfile_abort(&ms->out); /* committed: only releases the names */
     }
     free(counts);
     free(displs);

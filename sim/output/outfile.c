@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "output/h5util.h"
 #include "painsim/run.h"
 
 static const char *kind_of(mode_t mode)
@@ -269,4 +270,68 @@ void psim_outfile_abort(psim_outfile *o)
     free(o->path);
     free(o->partial);
     o->path = o->partial = NULL;
+}
+
+hid_t psim_outfile_h5_fapl(hid_t base)
+{
+    hid_t p = base == H5P_DEFAULT ? H5Pcreate(H5P_FILE_ACCESS) : H5Pcopy(base);
+    if (p < 0)
+        return p;
+    /* HDF5 1.10 file format: fixed-array chunk indices for fixed-size datasets
+     * keep the index small and its memory bounded for large cohorts.  The
+     * file was created and locked by psim_outfile_begin: HDF5's own lock
+     * would conflict with that one. */
+    if (H5Pset_libver_bounds(p, H5F_LIBVER_V110, H5F_LIBVER_V110) < 0 || H5Pset_file_locking(p, 0, 1) < 0) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+psim_status psim_outfile_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice,
+                                   void *notice_data, hid_t fapl, hid_t *file, psim_error *err)
+{
+    *file = H5I_INVALID_HID;
+    psim_status st = psim_outfile_begin(o, path, force, notice, notice_data, err);
+    if (st != PSIM_OK)
+        return st;
+    /* Do not let HDF5 close files again at exit after a failed close (a full
+     * disk): HDF5 1.10 can crash there.  The writers close what they open. */
+    H5dont_atexit();
+    /* The library reports HDF5 failures through psim_error, not on stderr. */
+    psim_h5_quiet();
+    hid_t p = psim_outfile_h5_fapl(fapl);
+    if (p >= 0)
+        *file = H5Fcreate(o->h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, p);
+    const char *what = p < 0 ? "set the file access properties" : "create the output file";
+    if (*file < 0)
+        st = psim_h5_fail(err, PSIM_ERR_HDF5, path, what);
+    if (p >= 0)
+        H5Pclose(p);
+    if (st != PSIM_OK) {
+        psim_outfile_abort(o);
+        H5Eclear2(H5E_DEFAULT);
+    }
+    return st;
+}
+
+psim_status psim_outfile_h5_finish(psim_outfile *o, hid_t *file, psim_status st, psim_error *err)
+{
+    const char *path = o->path ? o->path : "the output file";
+    if (st == PSIM_OK && *file < 0)
+        st = psim_error_set(err, PSIM_ERR_INTERNAL, o->path, 0, 0, "no HDF5 file is open to finish");
+    if (st == PSIM_OK && H5Fflush(*file, H5F_SCOPE_GLOBAL) < 0)
+        st = psim_h5_fail(err, PSIM_ERR_HDF5, path, "flush the output file");
+    if (*file >= 0) {
+        /* Closing writes the last metadata: a failure here (disk full) is an error. */
+        herr_t rc = H5Fclose(*file);
+        *file = H5I_INVALID_HID;
+        if (rc < 0 && st == PSIM_OK)
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, path, "close the output file");
+    }
+    if (st == PSIM_OK)
+        st = psim_outfile_commit(o, err);
+    psim_outfile_abort(o);
+    H5Eclear2(H5E_DEFAULT);
+    return st;
 }

@@ -17,9 +17,18 @@
  *                        force), and fsyncs the directory.
  *   psim_outfile_abort   removes NAME.partial (if it is still the file this
  *                        run created) and releases the lock.
+ *
+ * Every HDF5 file painsim writes goes through the pair
+ *   psim_outfile_h5_create  psim_outfile_begin, then H5Fcreate of the partial
+ *                           file in the HDF5 1.10 format, without HDF5's own
+ *                           file lock (the outfile holds one already);
+ *   psim_outfile_h5_finish  flush, close and commit; or, after any failure,
+ *                           close and remove the partial file.
  */
 #ifndef PAINSIM_OUTFILE_H
 #define PAINSIM_OUTFILE_H
+
+#include <hdf5.h>
 
 #include "painsim/error.h"
 #include "painsim/run.h"
@@ -43,5 +52,29 @@ psim_status psim_outfile_commit(psim_outfile *o, psim_error *err) PSIM_MUST_CHEC
 
 /* Undo an unfinished file; accepts an outfile that never began or is committed. */
 void psim_outfile_abort(psim_outfile *o);
+
+/* File access properties for an output file: a copy of `base` (or new ones
+ * when base is H5P_DEFAULT) in the HDF5 1.10 format and without HDF5's own
+ * file lock.  Close them; H5I_INVALID_HID on failure.  psim_outfile_h5_create
+ * uses them; so do writers that must open the file otherwise (MPI-IO). */
+hid_t psim_outfile_h5_fapl(hid_t base);
+
+/* psim_outfile_begin(o, path, ...), then create NAME.partial as an HDF5 file
+ * in *file.  `fapl` is H5P_DEFAULT or file access properties of the caller's
+ * (a metadata cache size, say), copied before the format bounds and locking
+ * are set.  HDF5 errors are silenced (reported through err) and HDF5 does
+ * not close files again at exit.  On failure *file is H5I_INVALID_HID and
+ * nothing exists that did not before. */
+psim_status psim_outfile_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice,
+                                   void *notice_data, hid_t fapl, hid_t *file, psim_error *err) PSIM_MUST_CHECK;
+
+/* End an HDF5 output file begun by psim_outfile_h5_create.  `st` is the
+ * status of the writing so far: when it is PSIM_OK, flush and close *file and
+ * commit; when it is not, or any of these fails, close *file and abort (the
+ * partial file is removed).  Objects opened in the file must be closed first.
+ * Accepts *file == H5I_INVALID_HID and an outfile that never began; afterwards
+ * *file is H5I_INVALID_HID and o released.  Returns the final status (`st`
+ * itself when it was a failure). */
+psim_status psim_outfile_h5_finish(psim_outfile *o, hid_t *file, psim_status st, psim_error *err) PSIM_MUST_CHECK;
 
 #endif

@@ -203,7 +203,7 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     const char *path = opt->output_path, *command_line = opt->command_line;
     const char *display = path;
     psim_outfile out = {.fd = -1};
-    hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID;
     char *resolved = NULL;
     const char **names = NULL;
     double *buf = NULL;
@@ -228,18 +228,9 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the PSA file");
         goto cleanup;
     }
-    st = psim_outfile_begin(&out, path, opt->force, opt->notice, opt->notice_data, err);
+    st = psim_outfile_h5_create(&out, path, opt->force, opt->notice, opt->notice_data, H5P_DEFAULT, &f, err);
     if (st != PSIM_OK)
         goto cleanup;
-    H5dont_atexit();
-    psim_h5_quiet();
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    WCHECK(fapl, "create file access properties");
-    WCHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
-    /* psim_outfile holds its own lock on the file; HDF5's would conflict */
-    WCHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
-    f = H5Fcreate(out.h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    WCHECK(f, "create the output file");
 
     char created_at[32];
     iso_now(created_at, sizeof created_at);
@@ -415,22 +406,11 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
 
     WCHECK(H5Gclose(g), "close /psa");
     g = H5I_INVALID_HID;
-    WCHECK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush the output file");
-    {
-        herr_t rc = H5Fclose(f);
-        f = H5I_INVALID_HID;
-        WCHECK(rc, "close the output file");
-    }
-    st = psim_outfile_commit(&out, err);
 
 cleanup:
     if (g >= 0)
         H5Gclose(g);
-    if (f >= 0)
-        H5Fclose(f);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    psim_outfile_abort(&out);
+    st = psim_outfile_h5_finish(&out, &f, st, err);
     H5Eclear2(H5E_DEFAULT);
     free(resolved);
     free(names);
@@ -468,76 +448,95 @@ static psim_status damaged(rd_t *r, const char *what)
     return psim_h5_bad(&r->h, "damaged or incomplete PSA file: %s", what);
 }
 
-/* Read /psa/name as doubles; its dimensions must be d0 (x d1 (x d2)). */
-static psim_status rd_f64(rd_t *r, const char *name, int rank, hsize_t d0, hsize_t d1, hsize_t d2, double *out)
+static psim_status bad_ds(rd_t *r, const char *name)
 {
     char what[160];
     snprintf(what, sizeof what, "/psa/%s is missing, unreadable or of the wrong shape", name);
-    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
-        return damaged(r, what);
-    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
-    if (d < 0)
-        return damaged(r, what);
-    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-    hsize_t dims[H5S_MAX_RANK] = {0};
+    return damaged(r, what);
+}
+
+/* Open /psa/name, a dataset of `rank` dimensions (any of 1 to 3 when rank
+ * is 0) whose dimensions are want[0..rank-1] (not checked when want is NULL)
+ * and whose type is of class `cls` (any when H5T_NO_CLASS); its dimensions in
+ * dims.  On success the caller closes *d and *ft (rd_close); on failure the
+ * file is reported damaged (bad_ds). */
+static psim_status rd_open(rd_t *r, const char *name, int rank, const hsize_t *want, H5T_class_t cls, hid_t *d,
+                           hid_t *ft, hsize_t dims[H5S_MAX_RANK])
+{
+    *d = *ft = H5I_INVALID_HID;
+    memset(dims, 0, H5S_MAX_RANK * sizeof *dims);
+    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0 || (*d = H5Dopen2(r->g, name, H5P_DEFAULT)) < 0)
+        return bad_ds(r, name);
+    hid_t sp = H5Dget_space(*d);
+    *ft = H5Dget_type(*d);
     int rk = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    int ok = rk == rank && rk <= 3 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 && dims[0] == d0 &&
-             (rank < 2 || dims[1] == d1) && (rank < 3 || dims[2] == d2) && ft >= 0 &&
-             H5Tget_class(ft) == H5T_FLOAT;
-    hsize_t n = d0 * (rank > 1 ? d1 : 1) * (rank > 2 ? d2 : 1);
-    if (ok && n > 0)
-        ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
-    if (ft >= 0)
-        H5Tclose(ft);
+    int ok = *ft >= 0 && (rank > 0 ? rk == rank : rk >= 1) && rk <= 3 &&
+             H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 && (cls == H5T_NO_CLASS || H5Tget_class(*ft) == cls);
+    for (int k = 0; ok && want && k < rk; k++)
+        ok = dims[k] == want[k];
     if (sp >= 0)
         H5Sclose(sp);
+    if (ok)
+        return PSIM_OK;
+    if (*ft >= 0)
+        H5Tclose(*ft);
+    H5Dclose(*d);
+    *d = *ft = H5I_INVALID_HID;
+    return bad_ds(r, name);
+}
+
+static void rd_close(hid_t d, hid_t ft)
+{
+    H5Tclose(ft);
     H5Dclose(d);
-    return ok ? PSIM_OK : damaged(r, what);
+}
+
+/* Read /psa/name as doubles; its dimensions must be d0 (x d1 (x d2)). */
+static psim_status rd_f64(rd_t *r, const char *name, int rank, hsize_t d0, hsize_t d1, hsize_t d2, double *out)
+{
+    const hsize_t want[3] = {d0, d1, d2};
+    hsize_t dims[H5S_MAX_RANK];
+    hid_t d, ft;
+    psim_status st = rd_open(r, name, rank, want, H5T_FLOAT, &d, &ft, dims);
+    if (st != PSIM_OK)
+        return st;
+    hsize_t n = d0 * (rank > 1 ? d1 : 1) * (rank > 2 ? d2 : 1);
+    int ok = n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    rd_close(d, ft);
+    if (ok)
+        return PSIM_OK;
+    return bad_ds(r, name);
 }
 
 /* Read a 1-D string dataset of n entries into out[k] (each cap bytes). */
 static psim_status rd_strs(rd_t *r, const char *name, hsize_t n, char *out, size_t cap)
 {
-    char what[160];
-    snprintf(what, sizeof what, "/psa/%s is missing, unreadable or of the wrong shape", name);
-    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
-        return damaged(r, what);
-    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
-    if (d < 0)
-        return damaged(r, what);
-    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-    hsize_t dims[H5S_MAX_RANK] = {0};
-    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 &&
-             dims[0] == n && ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
-    int rc = ok ? psim_h5_read_strings(d, ft, n, out, cap, NULL) : -1;
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
+    hsize_t dims[H5S_MAX_RANK];
+    hid_t d, ft;
+    psim_status st = rd_open(r, name, 1, &n, H5T_STRING, &d, &ft, dims);
+    if (st != PSIM_OK)
+        return st;
+    int rc = H5Tis_variable_str(ft) > 0 ? psim_h5_read_strings(d, ft, n, out, cap, NULL) : -1;
+    rd_close(d, ft);
     if (rc == -2)
         return psim_error_set(r->h.err, PSIM_ERR_NOMEM, r->h.path, 0, 0, "out of memory");
-    return rc == 0 ? PSIM_OK : damaged(r, what);
+    if (rc == 0)
+        return PSIM_OK;
+    return bad_ds(r, name);
 }
 
+/* The first dimension of /psa/name, at most max. */
 static psim_status rd_len(rd_t *r, const char *name, int max, int *n)
 {
-    char what[160];
-    snprintf(what, sizeof what, "/psa/%s is missing or of the wrong shape", name);
-    if (H5Lexists(r->g, name, H5P_DEFAULT) <= 0)
-        return damaged(r, what);
-    hid_t d = H5Dopen2(r->g, name, H5P_DEFAULT);
-    if (d < 0)
-        return damaged(r, what);
-    hid_t sp = H5Dget_space(d);
-    hsize_t dims[H5S_MAX_RANK] = {0};
-    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) >= 1 && H5Sget_simple_extent_ndims(sp) <= 3 &&
-             H5Sget_simple_extent_dims(sp, dims, NULL) >= 0 && dims[0] <= (hsize_t)max;
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
-    if (!ok)
-        return damaged(r, what);
+    hsize_t dims[H5S_MAX_RANK];
+    hid_t d, ft;
+    psim_status st = rd_open(r, name, 0, NULL, H5T_NO_CLASS, &d, &ft, dims);
+    if (st != PSIM_OK)
+        return st;
+    rd_close(d, ft);
+    if (dims[0] > (hsize_t)max) {
+        return bad_ds(r, name);
+    }
     *n = (int)dims[0];
     return PSIM_OK;
 }

@@ -58,7 +58,7 @@ psim_status psim_sweep_write_h5(const char *path, int force, const psim_scenario
     psim_status st = psim_output_check(path, force, err);
     if (st != PSIM_OK)
         return st;
-    hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    hid_t f = H5I_INVALID_HID, g = H5I_INVALID_HID;
     psim_outfile out = {.fd = -1};
     char *resolved = NULL;
     const int K = sw->n_points, S = sw->n_strategies, P = sw->n_params, D = sw->n_days;
@@ -70,18 +70,9 @@ psim_status psim_sweep_write_h5(const char *path, int force, const psim_scenario
         st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory writing the sweep file");
         goto cleanup;
     }
-    st = psim_outfile_begin(&out, path, force, NULL, NULL, err);
+    st = psim_outfile_h5_create(&out, path, force, NULL, NULL, H5P_DEFAULT, &f, err);
     if (st != PSIM_OK)
         goto cleanup;
-    H5dont_atexit();
-    psim_h5_quiet();
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    WCHECK(fapl, "create file access properties");
-    WCHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "set file format");
-    /* psim_outfile holds its own lock on the file; HDF5's would conflict */
-    WCHECK(H5Pset_file_locking(fapl, 0, 1), "set file locking");
-    f = H5Fcreate(out.h5_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    WCHECK(f, "create the output file");
 
     char created_at[32];
     time_t now = time(NULL);
@@ -213,22 +204,11 @@ psim_status psim_sweep_write_h5(const char *path, int force, const psim_scenario
            "write /sweep/mean_vas_se");
     WCHECK(H5Gclose(g), "close /sweep");
     g = H5I_INVALID_HID;
-    WCHECK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush the output file");
-    {
-        herr_t rc = H5Fclose(f);
-        f = H5I_INVALID_HID;
-        WCHECK(rc, "close the output file");
-    }
-    st = psim_outfile_commit(&out, err);
 
 cleanup:
     if (g >= 0)
         H5Gclose(g);
-    if (f >= 0)
-        H5Fclose(f);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    psim_outfile_abort(&out);
+    st = psim_outfile_h5_finish(&out, &f, st, err);
     H5Eclear2(H5E_DEFAULT);
     free(resolved);
     free(names);
