@@ -10,8 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "painsim/calibrate.h"
 #include "painsim/run.h"
+
+/* the command name in usage messages (cli_usage) */
+static const char cmd[] = "calibrate";
 
 static const char help[] =
     "usage: painsim calibrate SCENARIO --targets TARGETS.yaml [options]\n"
@@ -53,25 +57,10 @@ static const char help[] =
 
 void painsim_calibrate_print_help(FILE *fp) { fputs(help, fp); }
 
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "painsim calibrate: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\ntry `painsim calibrate --help` for more information\n");
-    return 2;
-}
-
 static int fail(const psim_error *err)
 {
-    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
-    psim_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "painsim: error: %s\n", buf);
-    switch (err->code) {
-    case PSIM_ERR_INPUT:
-    case PSIM_ERR_USAGE:
-    case PSIM_ERR_EXISTS: return 2;
-    default: return 1;
-    }
+    cli_print_error(err);
+    return cli_exit_code(err->code);
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -109,18 +98,18 @@ int painsim_calibrate_command(int argc, char **argv)
                         strcmp(a, "--patients") == 0 || strcmp(a, "--starts") == 0 || strcmp(a, "--threads") == 0;
         if (has_value) {
             if (i + 1 >= argc)
-                return usage("%s needs a value", a);
+                return cli_usage(cmd, "%s needs a value", a);
             const char *v = argv[++i];
             if (strcmp(a, "--targets") == 0)
                 targets = v;
             else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
                 output = v;
             else if (strcmp(a, "--patients") == 0 && !parse_long(v, 1, 100000000, &patients))
-                return usage("--patients: expected a whole number of patients in [1, 100000000], got '%s'", v);
+                return cli_usage(cmd, "--patients: expected a whole number of patients in [1, 100000000], got '%s'", v);
             else if (strcmp(a, "--starts") == 0 && !parse_long(v, 1, 16, &starts))
-                return usage("--starts: expected a number of starts in [1, 16], got '%s'", v);
+                return cli_usage(cmd, "--starts: expected a number of starts in [1, 16], got '%s'", v);
             else if (strcmp(a, "--threads") == 0 && !parse_long(v, 1, 4096, &threads))
-                return usage("--threads: expected a number of threads in [1, 4096], got '%s'", v);
+                return cli_usage(cmd, "--threads: expected a number of threads in [1, 4096], got '%s'", v);
         } else if (strcmp(a, "--force") == 0) {
             force = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -131,17 +120,17 @@ int painsim_calibrate_command(int argc, char **argv)
             evaluate = 1;
             posterior = 0;
         } else if (a[0] == '-' && a[1] != '\0') {
-            return usage("unknown option '%s'", a);
+            return cli_usage(cmd, "unknown option '%s'", a);
         } else if (!scenario) {
             scenario = a;
         } else {
-            return usage("one scenario only, got a second one: '%s'", a);
+            return cli_usage(cmd, "one scenario only, got a second one: '%s'", a);
         }
     }
     if (!scenario)
-        return usage("%s", "missing SCENARIO");
+        return cli_usage(cmd, "%s", "missing SCENARIO");
     if (!targets)
-        return usage("%s", "missing --targets TARGETS.yaml");
+        return cli_usage(cmd, "%s", "missing --targets TARGETS.yaml");
 
     psim_error err;
     psim_error_clear(&err);

@@ -30,9 +30,9 @@ void cli_print_error(const psim_error *err)
 
 int cli_usage(const char *cmd, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "painsim %s: ", cmd);
+    fprintf(stderr, "painsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\ntry `painsim %s --help` for more information\n", cmd);
+    fprintf(stderr, "\ntry `painsim %s%s--help` for more information\n", cmd ? cmd : "", cmd ? " " : "");
     return CLI_INPUT;
 }
 

@@ -14,7 +14,9 @@ int cli_exit_code(psim_status st);
 /* "painsim: error: file:line:column: message" on stderr. */
 void cli_print_error(const psim_error *err);
 
-/* "painsim CMD: <message>" and a pointer to `painsim CMD --help`; returns 2. */
+/* "painsim CMD: <message>" on stderr, where the message is fmt with one %s
+ * (arg), and a pointer to `painsim CMD --help`; returns 2.  Every command's
+ * usage errors go through it (cmd NULL: the top level, `painsim --help`). */
 int cli_usage(const char *cmd, const char *fmt, const char *arg);
 
 /* Whether argv[i] is option `name` (also `--name=value` for long options). */

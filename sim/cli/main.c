@@ -152,50 +152,6 @@ static const char validate_help[] =
     "  --set KEY=VALUE    override a value (see `painsim run --help`); repeatable\n"
     "  -h, --help         show this help\n";
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "painsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\ntry `painsim %s--help` for more information\n", cmd ? (strcmp(cmd, "run") == 0 ? "run " : "validate ") : "");
-    return EXIT_INPUT;
-}
-
-static int exit_code_for(psim_status st)
-{
-    switch (st) {
-    case PSIM_OK: return EXIT_OK;
-    case PSIM_ERR_INPUT:
-    case PSIM_ERR_USAGE:
-    case PSIM_ERR_EXISTS: return EXIT_INPUT;
-    case PSIM_ERR_INTERRUPTED: return EXIT_INTERRUPTED;
-    default: return EXIT_RUNTIME;
-    }
-}
-
-static void print_error(const psim_error *err)
-{
-    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
-    psim_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "painsim: error: %s\n", buf);
-}
-
-/* Strict parse of an unsigned decimal integer. */
-static int parse_u64(const char *s, unsigned long long *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    errno = 0;
-    char *end = NULL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 /* A size in bytes: a number with an optional binary unit K, M, G, T (KiB...). */
 static int parse_size(const char *s, double *out)
 {
@@ -277,28 +233,6 @@ typedef struct cli_args {
     char seed_set[64], patients_set[64], psa_set[64];
 } cli_args;
 
-static int take_value(int argc, char **argv, int *i, const char *cmd, const char **value)
-{
-    const char *arg = argv[*i];
-    const char *eq = strchr(arg, '=');
-    if (arg[0] == '-' && arg[1] == '-' && eq) {
-        *value = eq + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        usage_error(cmd, "option %s needs a value", arg);
-        return 0;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
-static int opt_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || (arg[n] == '=' && name[1] == '-'));
-}
-
 /* Parse the options of `run` or `validate`.  Returns -1 to continue, else an exit code. */
 static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_args *a)
 {
@@ -310,59 +244,59 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(is_run ? run_help : validate_help, stdout);
             return EXIT_OK;
-        } else if (opt_is(arg, "--set")) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+        } else if (cli_opt_is(arg, "--set")) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             int rc = cli_check_set(cmd, v, i + 1 < argc ? argv[i + 1] : NULL);
             if (rc >= 0)
                 return rc;
             if (a->n_set >= PSIM_MAX_SET)
-                return usage_error(cmd, "too many --set options (at most %s)", "64");
+                return cli_usage(cmd, "too many --set options (at most %s)", "64");
             a->set[a->n_set++] = v;
-        } else if (is_run && (opt_is(arg, "-o") || opt_is(arg, "--output"))) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+        } else if (is_run && (cli_opt_is(arg, "-o") || cli_opt_is(arg, "--output"))) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             if (!*v)
-                return usage_error(cmd, "%s needs a file name", arg);
+                return cli_usage(cmd, "%s needs a file name", arg);
             a->output = v;
-        } else if (is_run && opt_is(arg, "--threads")) {
+        } else if (is_run && cli_opt_is(arg, "--threads")) {
             unsigned long long n;
-            if (!take_value(argc, argv, &i, cmd, &v))
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
-            if (!parse_u64(v, &n) || n < 1 || n > 1024)
-                return usage_error(cmd, "--threads expects an integer from 1 to 1024, got '%s'", v);
+            if (!cli_parse_u64(v, &n) || n < 1 || n > 1024)
+                return cli_usage(cmd, "--threads expects an integer from 1 to 1024, got '%s'", v);
             a->threads = (int)n;
-        } else if (is_run && opt_is(arg, "--seed")) {
+        } else if (is_run && cli_opt_is(arg, "--seed")) {
             unsigned long long n;
-            if (!take_value(argc, argv, &i, cmd, &v))
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
-            if (!parse_u64(v, &n))
-                return usage_error(cmd, "--seed expects an unsigned 64-bit integer, got '%s'", v);
+            if (!cli_parse_u64(v, &n))
+                return cli_usage(cmd, "--seed expects an unsigned 64-bit integer, got '%s'", v);
             snprintf(a->seed_set, sizeof a->seed_set, "seed=%llu", n);
-        } else if (is_run && opt_is(arg, "--patients")) {
+        } else if (is_run && cli_opt_is(arg, "--patients")) {
             unsigned long long n;
-            if (!take_value(argc, argv, &i, cmd, &v))
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
-            if (!parse_u64(v, &n) || n < 1 || n > (1ULL << 40))
-                return usage_error(cmd, "--patients expects an integer from 1 to 2^40, got '%s'", v);
+            if (!cli_parse_u64(v, &n) || n < 1 || n > (1ULL << 40))
+                return cli_usage(cmd, "--patients expects an integer from 1 to 2^40, got '%s'", v);
             snprintf(a->patients_set, sizeof a->patients_set, "patients=%llu", n);
-        } else if (is_run && opt_is(arg, "--psa")) {
+        } else if (is_run && cli_opt_is(arg, "--psa")) {
             unsigned long long n;
-            if (!take_value(argc, argv, &i, cmd, &v))
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
-            if (!parse_u64(v, &n) || n > 10000000ULL)
-                return usage_error(cmd, "--psa expects a number of iterations from 0 to 10000000, got '%s'", v);
+            if (!cli_parse_u64(v, &n) || n > 10000000ULL)
+                return cli_usage(cmd, "--psa expects a number of iterations from 0 to 10000000, got '%s'", v);
             snprintf(a->psa_set, sizeof a->psa_set, "psa.iterations=%llu", n);
-        } else if (is_run && opt_is(arg, "--max-memory")) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+        } else if (is_run && cli_opt_is(arg, "--max-memory")) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             if (!parse_size(v, &a->max_memory))
-                return usage_error(cmd,
+                return cli_usage(cmd,
                                    "--max-memory expects a size such as 512M, 8G or 2.5G (binary units: K, M, G, "
                                    "T; no unit: bytes), got '%s'",
                                    v);
-        } else if (is_run && opt_is(arg, "--progress")) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+        } else if (is_run && cli_opt_is(arg, "--progress")) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             if (strcmp(v, "bar") == 0)
                 a->progress = CLI_PROGRESS_BAR;
@@ -373,20 +307,20 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
             else if (strcmp(v, "none") == 0)
                 a->progress = CLI_PROGRESS_NONE;
             else
-                return usage_error(cmd, "--progress expects bar, lines, json or none, got '%s'", v);
-        } else if (is_run && opt_is(arg, "--progress-every")) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+                return cli_usage(cmd, "--progress expects bar, lines, json or none, got '%s'", v);
+        } else if (is_run && cli_opt_is(arg, "--progress-every")) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             char *end = NULL;
             errno = 0;
             double sec = strtod(v, &end);
             if (!*v || !end || *end || errno || !(sec >= 0) || sec > 1e6)
-                return usage_error(cmd, "--progress-every expects seconds from 0 to 1000000, got '%s'", v);
+                return cli_usage(cmd, "--progress-every expects seconds from 0 to 1000000, got '%s'", v);
             a->progress_every = sec;
         } else if (is_run && strcmp(arg, "--dry-run") == 0) {
             a->dry_run = 1;
-        } else if (is_run && (opt_is(arg, "-f") || opt_is(arg, "--format"))) {
-            if (!take_value(argc, argv, &i, cmd, &v))
+        } else if (is_run && (cli_opt_is(arg, "-f") || cli_opt_is(arg, "--format"))) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
             if (strcmp(v, "table") == 0)
                 a->format = PSIM_REPORT_TABLE;
@@ -395,7 +329,7 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
             else if (strcmp(v, "json") == 0)
                 a->format = PSIM_REPORT_JSON;
             else
-                return usage_error(cmd, "--format expects table, csv or json, got '%s'", v);
+                return cli_usage(cmd, "--format expects table, csv or json, got '%s'", v);
         } else if (!is_run && strcmp(arg, "--explain") == 0) {
             a->explain = 1;
         } else if (is_run && strcmp(arg, "--wide") == 0) {
@@ -405,15 +339,15 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
         } else if (is_run && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
             a->quiet = 1;
         } else if (arg[0] == '-' && arg[1] != '\0') {
-            return usage_error(cmd, "unknown option '%s'", arg);
+            return cli_usage(cmd, "unknown option '%s'", arg);
         } else if (!a->scenario) {
             a->scenario = arg;
         } else {
-            return usage_error(cmd, "unexpected argument '%s' (one scenario file per run)", arg);
+            return cli_usage(cmd, "unexpected argument '%s' (one scenario file per run)", arg);
         }
     }
     if (!a->scenario)
-        return usage_error(cmd, "%s", "missing the SCENARIO file");
+        return cli_usage(cmd, "%s", "missing the SCENARIO file");
     if (a->seed_set[0])
         a->set[a->n_set++] = a->seed_set;
     if (a->patients_set[0])
@@ -447,9 +381,9 @@ static int cmd_validate(int argc, char **argv)
     if (st == PSIM_OK && (fflush(stdout) != 0 || ferror(stdout)))
         st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write: %s", strerror(errno));
     if (st != PSIM_OK)
-        print_error(&err);
+        cli_print_error(&err);
     psim_scenario_destroy(scn);
-    return exit_code_for(st);
+    return cli_exit_code(st);
 }
 
 static int ensure_dir(const char *path)
@@ -710,7 +644,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     }
 done:
     if (st != PSIM_OK && mpi_rank == 0)
-        print_error(&err);
+        cli_print_error(&err);
 #ifdef PAINSIM_HAVE_MPI
     psim_mpi_sink_destroy(msink);
 #endif
@@ -718,7 +652,7 @@ done:
     psim_report_destroy(rep);
     psim_results_destroy(res);
     psim_scenario_destroy(scn);
-    return exit_code_for(st);
+    return cli_exit_code(st);
 }
 
 int main(int argc, char **argv)

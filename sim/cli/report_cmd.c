@@ -11,8 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "painsim/error.h"
 #include "painsim/report_html.h"
+
+/* the command name in usage messages (cli_usage) */
+static const char cmd[] = "report";
 
 enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_INPUT = 2 };
 
@@ -60,14 +64,6 @@ static const char report_help[] =
 void painsim_report_print_help(FILE *fp)
 {
     fputs(report_help, fp);
-}
-
-static int usage(const char *fmt, const char *arg)
-{
-    fputs("painsim report: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\ntry `painsim report --help` for more information\n", stderr);
-    return REPORT_INPUT;
 }
 
 /* `limited`: this is the reading child under resource limits, where running
@@ -144,31 +140,31 @@ int painsim_report_command(int argc, char **argv)
             else if (i + 1 < argc)
                 v = argv[++i];
             else
-                return usage("option %s needs a value", arg);
+                return cli_usage(cmd, "option %s needs a value", arg);
             if (strncmp(arg, "--trajectories", 14) == 0) {
                 char *end = NULL;
                 errno = 0;
                 long k = strtol(v, &end, 10);
                 if (!*v || *end || errno || k < 0 || k > 200)
-                    return usage("--trajectories expects a number of patients from 0 to 200, got '%s'", v);
+                    return cli_usage(cmd, "--trajectories expects a number of patients from 0 to 200, got '%s'", v);
                 opt.trajectories = (int)k;
             } else if (!*v) {
-                return usage("%s needs a file name", arg);
+                return cli_usage(cmd, "%s needs a file name", arg);
             } else if (strncmp(arg, "--chartjs", 9) == 0) {
                 opt.chartjs_path = v;
             } else {
                 out = v;
             }
         } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
-            return usage("unknown option '%s'", arg);
+            return cli_usage(cmd, "unknown option '%s'", arg);
         } else if (!path) {
             path = arg;
         } else {
-            return usage("unexpected argument '%s' (one file at a time)", arg);
+            return cli_usage(cmd, "unexpected argument '%s' (one file at a time)", arg);
         }
     }
     if (!path)
-        return usage("%s", "missing the FILE.h5 written by `painsim run`");
+        return cli_usage(cmd, "%s", "missing the FILE.h5 written by `painsim run`");
     char *def = NULL;
     if (!out) {
         def = default_output(path);

@@ -12,6 +12,9 @@
 #include "painsim/report.h"
 #include "cli_util.h"
 
+/* the command name in usage messages (cli_usage) */
+static const char cmd[] = "summary";
+
 enum { SUMMARY_OK = 0, SUMMARY_RUNTIME = 1, SUMMARY_INPUT = 2 };
 
 static const char summary_help[] =
@@ -67,14 +70,6 @@ static const char summary_help[] =
 void painsim_summary_print_help(FILE *fp)
 {
     fputs(summary_help, fp);
-}
-
-static int usage(const char *fmt, const char *arg)
-{
-    fputs("painsim summary: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\ntry `painsim summary --help` for more information\n", stderr);
-    return SUMMARY_INPUT;
 }
 
 /* Output formats: those of psim_report_format, then two for PSA files only. */
@@ -180,22 +175,22 @@ int painsim_summary_command(int argc, char **argv)
             only_files = 1;
         } else if (!only_files && (strcmp(arg, "-f") == 0 || strcmp(arg, "--format") == 0)) {
             if (i + 1 >= argc)
-                return usage("option %s needs a value: table, csv, csv-long, json or samples", arg);
+                return cli_usage(cmd, "option %s needs a value: table, csv, csv-long, json or samples", arg);
             if (!parse_format(argv[++i], &fmt))
-                return usage("--format expects table, csv, csv-long, json or samples, got '%s'", argv[i]);
+                return cli_usage(cmd, "--format expects table, csv, csv-long, json or samples, got '%s'", argv[i]);
         } else if (!only_files && strncmp(arg, "--format=", 9) == 0) {
             if (!parse_format(arg + 9, &fmt))
-                return usage("--format expects table, csv, csv-long, json or samples, got '%s'", arg + 9);
+                return cli_usage(cmd, "--format expects table, csv, csv-long, json or samples, got '%s'", arg + 9);
         } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
-            return usage("unknown option '%s'", arg);
+            return cli_usage(cmd, "unknown option '%s'", arg);
         } else if (!path) {
             path = arg;
         } else {
-            return usage("unexpected argument '%s' (one file at a time)", arg);
+            return cli_usage(cmd, "unexpected argument '%s' (one file at a time)", arg);
         }
     }
     if (!path)
-        return usage("%s", "missing the FILE.h5 written by `painsim run`");
+        return cli_usage(cmd, "%s", "missing the FILE.h5 written by `painsim run`");
 
     /* the table fits the terminal (or $COLUMNS) unless --wide */
     summary_job job = {path, fmt, wide ? 0 : cli_columns(STDOUT_FILENO)};
