@@ -390,8 +390,10 @@ static void emit_price(sbuf *b, const psim_scenario *scn, int level, const psim_
     static const char *const active[] = {
         "no drug cost (session_cost covers everything); per_unit, packages and vials are not used",
         "per_unit x the dose; packages and vials are not used",
-        "the cheapest cover of each dose by the packages, with single units at per_unit (so per_unit alone "
-        "changes only what single units cost; change a package with --set ...price.packages[1].price=...)",
+        /* one string split over two lines (the parentheses say so to clang's
+         * -Wstring-concatenation) */
+        ("the cheapest cover of each dose by the packages, with single units at per_unit (so per_unit alone "
+         "changes only what single units cost; change a package with --set ...price.packages[1].price=...)"),
         "whole vials of vial_units at vial_price, opened vials wasted; per_unit and packages are not used"};
     indent(b, level + 1);
     sb_printf(b, "# price model %s: %s\n", price_model_name(p->model),
