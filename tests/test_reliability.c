@@ -382,6 +382,13 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
               out);
     free(out);
     cr_assert(!tu_exists("dry.h5") && !tu_exists("dry.h5.partial"));
+    /* without -o the file would go to output/, which a dry run does not create */
+    cr_assert(!tu_exists("output"));
+    cr_assert_eq(painsim("run small.yaml --dry-run --threads 2", &out), 0, "%s", out);
+    cr_assert(strstr(out, "output/small.h5 (would be written, in the directory output/ that a real run creates)"),
+              "%s", out);
+    free(out);
+    cr_assert(!tu_exists("output"), "a dry run created the output directory");
     /* before the fix, threads and block_size grew memory unchecked (1.1 GB at
      * block_size 262144); now the run is refused before it allocates */
     double seconds = 0;

@@ -223,6 +223,7 @@ typedef struct cli_args {
     const char *output;
     int threads;
     int force, quiet, dry_run;
+    int creates_output_dir;   /* the default output/ does not exist yet: a real run creates it */
     double max_memory; /* bytes; 0: half of the physical memory */
     int format, wide;         /* run: psim_report_format of the printed summary; one table however wide */
     int explain;              /* validate: a comment with unit, range and source beside each value */
@@ -469,8 +470,10 @@ static psim_status check_memory(const psim_scenario *scn, const cli_args *a, psi
                a->max_memory > 0 ? "--max-memory" : "half of this machine's physical memory; set with --max-memory");
         psim_error out_err;
         psim_error_clear(&out_err);
-        psim_status ost = psim_output_check(a->output, a->force, &out_err);
-        if (ost == PSIM_OK) {
+        psim_status ost = a->creates_output_dir ? PSIM_OK : psim_output_check(a->output, a->force, &out_err);
+        if (ost == PSIM_OK && a->creates_output_dir) {
+            printf("  output:   %s (would be written, in the directory output/ that a real run creates)\n", a->output);
+        } else if (ost == PSIM_OK) {
             printf("  output:   %s (would be written)\n", a->output);
         } else {
             char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
@@ -532,7 +535,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         goto done;
     if (!a.output) {
         snprintf(default_out, sizeof default_out, "output/%s.h5", scn->name);
-        if (!ensure_dir("output")) {
+        struct stat sb;
+        if (a.dry_run && stat("output", &sb) != 0 && errno == ENOENT) {
+            /* a dry run writes nothing, not even the directory */
+            a.creates_output_dir = 1;
+        } else if (!ensure_dir("output")) {
             st = psim_error_set(&err, PSIM_ERR_IO, "output", 0, 0, "cannot create the output directory: %s",
                                 strerror(errno));
             goto done;
