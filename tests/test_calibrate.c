@@ -196,7 +196,7 @@ Test(calibrate, command_prints_the_fit_and_writes_draws, .timeout = 600)
     tu_dir_make("calibcli");
     psim_calib_destroy(synthetic_problem());
     char *out = NULL;
-    int rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --starts 1 --patients 800"
+    int rc = tu_painsim("calibrate trial.yaml --targets targets.yaml --starts 1 --patients 800"
                       " -o draws.csv --threads 2", &out);
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(strstr(out, "Fitted parameters"), "%s", out);
@@ -227,27 +227,27 @@ Test(calibrate, command_prints_the_fit_and_writes_draws, .timeout = 600)
                   "    duration: {median_days: {dist: empirical, file: draws.csv, column: median}}\n"
                   "strategies:\n  - {name: arm, treatment: bx, schedule: {days: [0]}}\n"
                   "  - {name: sc, treatment: none}\nreference: sc\n");
-    rc = tu_shell("'" PAINSIM_BIN "' run trial_psa.yaml -o psa.h5 -q", &out);
+    rc = tu_painsim("run trial_psa.yaml -o psa.h5 -q", &out);
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(tu_exists("psa.h5"));
     free(out);
     /* --evaluate: the table at the starts, no fit */
-    rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --evaluate --patients 500", &out);
+    rc = tu_painsim("calibrate trial.yaml --targets targets.yaml --evaluate --patients 500", &out);
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(strstr(out, "evaluated at their starts, no fit") && strstr(out, "model at the starts") &&
                   !strstr(out, "Approximate posterior"),
               "%s", out);
     free(out);
     /* an existing file is not overwritten without --force; bad input is status 2 */
-    rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets targets.yaml --starts 1 -o draws.csv", &out);
+    rc = tu_painsim("calibrate trial.yaml --targets targets.yaml --starts 1 -o draws.csv", &out);
     cr_assert_eq(rc, 2, "%s", out);
     free(out);
     tu_write_file("bad.yaml", "parameters: 3\n");
-    rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml --targets bad.yaml", &out);
+    rc = tu_painsim("calibrate trial.yaml --targets bad.yaml", &out);
     cr_assert_eq(rc, 2, "%s", out);
     cr_assert(strstr(out, "bad.yaml:1:"), "%s", out);
     free(out);
-    rc = tu_shell("'" PAINSIM_BIN "' calibrate trial.yaml", &out);
+    rc = tu_painsim("calibrate trial.yaml", &out);
     cr_assert_eq(rc, 2);
     cr_assert(strstr(out, "missing --targets"), "%s", out);
     free(out);

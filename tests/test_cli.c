@@ -2,23 +2,9 @@
  * nothing written on bad input, the output file and its units. */
 #include "testutil.h"
 
-static void setup_dir(void)
-{
-    tu_dir_make("cli");
-}
-
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
+TU_SCRATCH_DIR("cli")
 
 /* Run painsim with args in the scratch directory; stdout+stderr into *out. */
-static int painsim(const char *args, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
-    return tu_shell(cmd, out);
-}
 
 #define write_file tu_write_file
 #define exists tu_exists
@@ -35,27 +21,27 @@ static const char *const small =
     "  - name: care\n"
     "    treatment: none\n";
 
-TestSuite(cli, .init = setup_dir, .fini = teardown_dir);
+TestSuite(cli, .init = tu_dir_init, .fini = tu_dir_fini);
 
 Test(cli, help_and_version)
 {
     char *out;
-    cr_assert_eq(painsim("--version", &out), 0);
+    cr_assert_eq(tu_painsim("--version", &out), 0);
     cr_assert(strstr(out, "painsim "), "%s", out);
     free(out);
-    cr_assert_eq(painsim("--help", &out), 0);
+    cr_assert_eq(tu_painsim("--help", &out), 0);
     cr_assert(strstr(out, "run SCENARIO") && strstr(out, "validate SCENARIO"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("run --help", &out), 0);
+    cr_assert_eq(tu_painsim("run --help", &out), 0);
     cr_assert(strstr(out, "--threads") && strstr(out, "--set") && strstr(out, "exit status"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("validate --help", &out), 0);
+    cr_assert_eq(tu_painsim("validate --help", &out), 0);
     free(out);
-    cr_assert_eq(painsim("frobnicate", &out), 2);
+    cr_assert_eq(tu_painsim("frobnicate", &out), 2);
     free(out);
-    cr_assert_eq(painsim("run", &out), 2, "missing scenario is a usage error");
+    cr_assert_eq(tu_painsim("run", &out), 2, "missing scenario is a usage error");
     free(out);
-    cr_assert_eq(painsim("run x.yaml --threads zero", &out), 2);
+    cr_assert_eq(tu_painsim("run x.yaml --threads zero", &out), 2);
     cr_assert(strstr(out, "--threads"), "%s", out);
     free(out);
 }
@@ -64,7 +50,7 @@ Test(cli, run_writes_the_file_and_prints_the_table)
 {
     write_file("small.yaml", small);
     char *out;
-    int rc = painsim("run small.yaml -o small.h5 --quiet", &out);
+    int rc = tu_painsim("run small.yaml -o small.h5 --quiet", &out);
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(strstr(out, "first-session response"), "%s", out);
     cr_assert(strstr(out, "mean VAS, 1 mo (day 30) (cm)"), "%s", out);
@@ -119,13 +105,13 @@ Test(cli, run_writes_the_file_and_prints_the_table)
     /* an existing file is never overwritten without --force */
     struct stat before, after;
     stat(path, &before);
-    cr_assert_eq(painsim("run small.yaml -o small.h5 --quiet", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o small.h5 --quiet", &out), 2);
     cr_assert(strstr(out, "--force"), "%s", out);
     free(out);
     stat(path, &after);
     cr_assert_eq(before.st_mtime, after.st_mtime);
     cr_assert_eq(before.st_size, after.st_size);
-    cr_assert_eq(painsim("run small.yaml -o small.h5 --quiet --force --seed 7", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o small.h5 --quiet --force --seed 7", &out), 0, "%s", out);
     free(out);
 }
 
@@ -133,7 +119,7 @@ Test(cli, default_output_goes_to_output_dir)
 {
     write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml --quiet --patients 100", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml --quiet --patients 100", &out), 0, "%s", out);
     free(out);
     cr_assert(exists("output/small.h5"));
 }
@@ -143,7 +129,7 @@ Test(cli, bad_input_exits_2_and_writes_nothing)
     write_file("bad.yaml", "name: bad\npatients: 100\nstrategies:\n  - name: x\n    treatment: botox\n"
                            "    schedule: {days: [0, 30]}\n");
     char *out;
-    cr_assert_eq(painsim("run bad.yaml -o bad.h5", &out), 2);
+    cr_assert_eq(tu_painsim("run bad.yaml -o bad.h5", &out), 2);
     cr_assert(strstr(out, "bad.yaml:6:"), "error names file and line: %s", out);
     cr_assert(strstr(out, "minimum interval"), "%s", out);
     free(out);
@@ -152,23 +138,23 @@ Test(cli, bad_input_exits_2_and_writes_nothing)
     cr_assert(!exists("output"));
 
     write_file("typo.yaml", "name: typo\npatinets: 100\nstrategies: [{name: none, treatment: none}]\n");
-    cr_assert_eq(painsim("validate typo.yaml", &out), 2);
+    cr_assert_eq(tu_painsim("validate typo.yaml", &out), 2);
     cr_assert(strstr(out, "typo.yaml:2:1:"), "%s", out);
     cr_assert(strstr(out, "patients"), "did you mean: %s", out);
     free(out);
 
     write_file("empty.yaml", "");
-    cr_assert_eq(painsim("run empty.yaml -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("run empty.yaml -o e.h5", &out), 2);
     cr_assert(strstr(out, "empty.yaml"), "%s", out);
     free(out);
     cr_assert(!exists("e.h5"));
 
-    cr_assert_eq(painsim("run missing.yaml -o m.h5", &out), 2);
+    cr_assert_eq(tu_painsim("run missing.yaml -o m.h5", &out), 2);
     cr_assert(strstr(out, "missing.yaml"), "%s", out);
     free(out);
 
     write_file("small.yaml", small);
-    cr_assert_eq(painsim("run small.yaml -o s.h5 --set patients=-5", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 --set patients=-5", &out), 2);
     cr_assert(strstr(out, "--set patients=-5"), "%s", out);
     free(out);
     cr_assert(!exists("s.h5"));
@@ -178,7 +164,7 @@ Test(cli, missing_output_directory_exits_2_without_partial_file)
 {
     write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o no/such/dir/x.h5 --quiet", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o no/such/dir/x.h5 --quiet", &out), 2);
     cr_assert(strstr(out, "no/such/dir/x.h5"), "message names the file: %s", out);
     free(out);
     cr_assert(!exists("no/such/dir/x.h5.partial"));
@@ -188,23 +174,23 @@ Test(cli, summary_reads_a_finished_file)
 {
     write_file("small.yaml", small);
     char *run_out, *out;
-    cr_assert_eq(painsim("run small.yaml -o small.h5 --quiet", &run_out), 0, "%s", run_out);
+    cr_assert_eq(tu_painsim("run small.yaml -o small.h5 --quiet", &run_out), 0, "%s", run_out);
     /* the same table as at the end of the run */
-    cr_assert_eq(painsim("summary small.h5", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("summary small.h5", &out), 0, "%s", out);
     cr_assert_str_eq(out, run_out);
     cr_assert(strstr(out, "ICER vs reference (RUB/QALY)"), "%s", out);
     free(out);
     free(run_out);
-    cr_assert_eq(painsim("summary small.h5 --format json", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("summary small.h5 --format json", &out), 0, "%s", out);
     cr_assert(strstr(out, "\"reference\": \"care\"") || strstr(out, "\"reference\":\"care\""), "%s", out);
     cr_assert(strstr(out, "\"incremental\""), "%s", out);
     free(out);
-    cr_assert_eq(painsim("summary small.h5 --format csv", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("summary small.h5 --format csv", &out), 0, "%s", out);
     cr_assert(strstr(out, "strategy,treatment"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("summary small.yaml", &out), 2, "a YAML file is not a painsim file: %s", out);
+    cr_assert_eq(tu_painsim("summary small.yaml", &out), 2, "a YAML file is not a painsim file: %s", out);
     free(out);
-    cr_assert_eq(painsim("summary small.h5 --format xml", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("summary small.h5 --format xml", &out), 2, "%s", out);
     free(out);
 }
 
@@ -212,22 +198,22 @@ Test(cli, validate_output_is_accepted_back_unchanged)
 {
     write_file("small.yaml", small);
     char *first, *second;
-    cr_assert_eq(painsim("validate small.yaml", &first), 0, "%s", first);
+    cr_assert_eq(tu_painsim("validate small.yaml", &first), 0, "%s", first);
     write_file("resolved.yaml", first);
-    cr_assert_eq(painsim("validate resolved.yaml", &second), 0, "%s", second);
+    cr_assert_eq(tu_painsim("validate resolved.yaml", &second), 0, "%s", second);
     cr_assert_str_eq(first, second);
     cr_assert(strstr(first, "p_first:") && strstr(first, "horizon_days: 120"), "%s", first);
     free(first);
     free(second);
     char *out;
-    cr_assert_eq(painsim("run resolved.yaml -o r.h5 --quiet", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run resolved.yaml -o r.h5 --quiet", &out), 0, "%s", out);
     free(out);
     /* the shipped scenarios validate */
     const char *shipped[] = {"default", "foster2001", "jabbari2006", "ney2006", "porta2000"};
     for (size_t k = 0; k < sizeof shipped / sizeof shipped[0]; k++) {
         char args[1024];
         snprintf(args, sizeof args, "validate '%s/scenarios/%s.yaml'", PAINSIM_SOURCE_DIR, shipped[k]);
-        cr_assert_eq(painsim(args, &out), 0, "%s: %s", shipped[k], out);
+        cr_assert_eq(tu_painsim(args, &out), 0, "%s: %s", shipped[k], out);
         free(out);
     }
 }
@@ -270,7 +256,7 @@ Test(cli, summary_table_fits_the_terminal_in_panels)
 {
     write_file("seven.yaml", seven);
     char *out, *wide;
-    cr_assert_eq(painsim("run seven.yaml -o seven.h5 --quiet --wide", &wide), 0, "%s", wide);
+    cr_assert_eq(tu_painsim("run seven.yaml -o seven.h5 --quiet --wide", &wide), 0, "%s", wide);
     cr_assert_gt(longest_line(wide), 120, "one table: %s", wide);
     cr_assert_null(strstr(wide, "strategies 1-"), "%s", wide);
     /* a narrow terminal (COLUMNS when stdout is not one): panels of strategies, every line fits */
@@ -336,7 +322,7 @@ Test(cli, day_labels_and_report_days)
 {
     write_file("seven.yaml", seven);
     char *out, *json;
-    cr_assert_eq(painsim("run seven.yaml -o seven.h5 --quiet --wide", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run seven.yaml -o seven.h5 --quiet --wide", &out), 0, "%s", out);
     /* a 200-day horizon: the last day is named as such, never "14 mo" */
     cr_assert(strstr(out, "mean VAS, last day (day 199) (cm)"), "%s", out);
     cr_assert_null(strstr(out, "14 mo"), "%s", out);
@@ -344,16 +330,16 @@ Test(cli, day_labels_and_report_days)
     /* output.report_days */
     cr_assert(strstr(out, "\nmean VAS, day 45 (cm)") && strstr(out, "\nobserved response, day 100 (%)"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("summary seven.h5 --format json", &json), 0, "%s", json);
+    cr_assert_eq(tu_painsim("summary seven.h5 --format json", &json), 0, "%s", json);
     cr_assert(strstr(json, "\"45\": ") && strstr(json, "\"100\": "), "%s", json);
     free(json);
-    cr_assert_eq(painsim("validate seven.yaml", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("validate seven.yaml", &out), 0, "%s", out);
     cr_assert(strstr(out, "  report_days: [45, 100]\n"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("validate seven.yaml --set 'output.report_days=[100, 45]'", &out), 2);
+    cr_assert_eq(tu_painsim("validate seven.yaml --set 'output.report_days=[100, 45]'", &out), 2);
     cr_assert(strstr(out, "output.report_days[1]") && strstr(out, "increasing"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("validate seven.yaml --set 'output.report_days=[200]'", &out), 2);
+    cr_assert_eq(tu_painsim("validate seven.yaml --set 'output.report_days=[200]'", &out), 2);
     cr_assert(strstr(out, "--set output.report_days=[200]:1:"), "%s", out);
     free(out);
 }
@@ -366,15 +352,15 @@ Test(cli, run_format_prints_what_summary_prints)
         char args[256];
         char *run_out, *sum_out;
         snprintf(args, sizeof args, "run small.yaml -o s%zu.h5 --quiet --format %s", k, fmts[k]);
-        cr_assert_eq(painsim(args, &run_out), 0, "%s", run_out);
+        cr_assert_eq(tu_painsim(args, &run_out), 0, "%s", run_out);
         snprintf(args, sizeof args, "summary s%zu.h5 --format %s", k, fmts[k]);
-        cr_assert_eq(painsim(args, &sum_out), 0, "%s", sum_out);
+        cr_assert_eq(tu_painsim(args, &sum_out), 0, "%s", sum_out);
         cr_assert_str_eq(run_out, sum_out);
         free(run_out);
         free(sum_out);
     }
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o s.h5 --format xml", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 --format xml", &out), 2);
     cr_assert(strstr(out, "table, csv or json"), "%s", out);
     free(out);
     cr_assert(!exists("s.h5"));
@@ -383,23 +369,23 @@ Test(cli, run_format_prints_what_summary_prints)
 Test(cli, help_topics_and_set_without_equals)
 {
     char *out;
-    cr_assert_eq(painsim("help frobnicate", &out), 2);
+    cr_assert_eq(tu_painsim("help frobnicate", &out), 2);
     cr_assert(strstr(out, "no help on 'frobnicate'") && strstr(out, "summary"), "%s", out);
     free(out);
     const char *topics[] = {"run", "validate", "summary", "explain", "sweep", "tornado", "calibrate", "report"};
     for (size_t k = 0; k < 8; k++) {
         char args[64];
         snprintf(args, sizeof args, "help %s", topics[k]);
-        cr_assert_eq(painsim(args, &out), 0, "%s", out);
+        cr_assert_eq(tu_painsim(args, &out), 0, "%s", out);
         cr_assert(strstr(out, "usage: painsim"), "%s", out);
         free(out);
     }
     write_file("small.yaml", small);
-    cr_assert_eq(painsim("run small.yaml -o s.h5 --set patients 100", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 --set patients 100", &out), 2);
     cr_assert(strstr(out, "write `--set patients=100`"), "%s", out);
     free(out);
     cr_assert(!exists("s.h5"));
-    cr_assert_eq(painsim("validate small.yaml --set treatments.botox.p_first", &out), 2);
+    cr_assert_eq(tu_painsim("validate small.yaml --set treatments.botox.p_first", &out), 2);
     cr_assert(strstr(out, "KEY=VALUE"), "%s", out);
     free(out);
 }
@@ -409,7 +395,7 @@ Test(cli, price_model_is_explained_and_a_package_addressed)
     write_file("small.yaml", small);
     char *out;
     /* the built-in's packages are not in the file: say how to give them */
-    cr_assert_eq(painsim("validate small.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 2);
+    cr_assert_eq(tu_painsim("validate small.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 2);
     cr_assert(strstr(out, "`treatments.botox.price.packages` is not in the scenario file") &&
                   strstr(out, "--set 'treatments.botox.price.packages=[...]'"),
               "%s", out);
@@ -418,16 +404,16 @@ Test(cli, price_model_is_explained_and_a_package_addressed)
     snprintf(text, sizeof text, "%s%s", small,
              "treatments:\n  botox:\n    price: {packages: [{units: 50, price: 14900}, {units: 100, price: 19900}]}\n");
     write_file("priced.yaml", text);
-    cr_assert_eq(painsim("validate priced.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 0,
+    cr_assert_eq(tu_painsim("validate priced.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 0,
                  "%s", out);
     cr_assert(strstr(out, "- {units: 100, price: 20500}"), "%s", out);
     cr_assert(strstr(out, "# price model packages: the cheapest cover of each dose by the packages"), "%s", out);
     free(out);
     /* per_unit under the packages model prices single units only: said beside it */
-    cr_assert_eq(painsim("validate small.yaml --set treatments.botox.price.model=per_unit", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("validate small.yaml --set treatments.botox.price.model=per_unit", &out), 0, "%s", out);
     cr_assert(strstr(out, "# price model per_unit: per_unit x the dose"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("validate priced.yaml --set 'treatments.botox.price.packages[x].price=1'", &out), 2);
+    cr_assert_eq(tu_painsim("validate priced.yaml --set 'treatments.botox.price.packages[x].price=1'", &out), 2);
     cr_assert(strstr(out, "[index]"), "%s", out);
     free(out);
 }
@@ -437,7 +423,7 @@ Test(cli, validate_explain_gives_unit_range_and_source)
     char *out, *plain, *back;
     char args[1024];
     snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml' --explain", PAINSIM_SOURCE_DIR);
-    cr_assert_eq(painsim(args, &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim(args, &out), 0, "%s", out);
     cr_assert(strstr(out, "\nhorizon_days: 426  # days, 1 to 36525; [src: Jabbari 2006"), "%s", out);
     cr_assert(strstr(out, "    p_first: 0.55  # probability, [0, 1]: P(R_1 = 1), response to the first session; "
                           "[calibrated to src: Jabbari 2006, 53% at 3 wk]"),
@@ -467,9 +453,9 @@ Test(cli, validate_explain_gives_unit_range_and_source)
     }
     /* the text loads back to the same scenario */
     write_file("explained.yaml", out);
-    cr_assert_eq(painsim("validate explained.yaml", &back), 0, "%s", back);
+    cr_assert_eq(tu_painsim("validate explained.yaml", &back), 0, "%s", back);
     snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml'", PAINSIM_SOURCE_DIR);
-    cr_assert_eq(painsim(args, &plain), 0, "%s", plain);
+    cr_assert_eq(tu_painsim(args, &plain), 0, "%s", plain);
     cr_assert_str_eq(back, plain);
     free(out);
     free(back);
@@ -477,7 +463,7 @@ Test(cli, validate_explain_gives_unit_range_and_source)
     /* a value changed from the built-in default is marked as such */
     snprintf(args, sizeof args, "validate '%s/scenarios/default.yaml' --explain --set treatments.botox.p_first=0.7",
              PAINSIM_SOURCE_DIR);
-    cr_assert_eq(painsim(args, &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim(args, &out), 0, "%s", out);
     cr_assert(strstr(out, "    p_first: 0.7  # probability, [0, 1]: P(R_1 = 1), response to the first session; "
                           "[set in this scenario]"),
               "%s", out);
@@ -511,12 +497,12 @@ Test(cli, progress_lines_and_json_for_batch_logs)
     write_file("small.yaml", small);
     char *out;
     /* the default off a terminal: lines at most every 60 s, so none in a short run */
-    cr_assert_eq(painsim("run small.yaml -o quiet.h5 > /dev/null", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o quiet.h5 > /dev/null", &out), 0, "%s", out);
     cr_assert(!strstr(out, "progress"), "%s", out);
     cr_assert(strstr(out, "painsim: wrote"), "%s", out);
     free(out);
     /* lines after every batch of blocks: the last one at 100% */
-    cr_assert_eq(painsim("run small.yaml -o lines.h5 --patients 3000 --threads 1 --progress lines "
+    cr_assert_eq(tu_painsim("run small.yaml -o lines.h5 --patients 3000 --threads 1 --progress lines "
                          "--progress-every 0 > /dev/null",
                          &out),
                  0, "%s", out);
@@ -525,7 +511,7 @@ Test(cli, progress_lines_and_json_for_batch_logs)
     cr_assert(!strchr(out, '\r'), "no carriage returns in a log: %s", out);
     free(out);
     /* JSON lines: every one parses, done grows to the total, the keys are there */
-    cr_assert_eq(painsim("run small.yaml -o json.h5 --patients 3000 --threads 1 --progress=json "
+    cr_assert_eq(tu_painsim("run small.yaml -o json.h5 --patients 3000 --threads 1 --progress=json "
                          "--progress-every 0 > /dev/null 2> prog.jsonl",
                          &out),
                  0, "%s", out);
@@ -542,7 +528,7 @@ Test(cli, progress_lines_and_json_for_batch_logs)
     cr_assert_eq(tu_shell(check, &out), 0, "%s", out);
     free(out);
     /* a PSA run counts iterations */
-    cr_assert_eq(painsim("run small.yaml -o psa.h5 --patients 200 --psa 5 --threads 1 --progress json "
+    cr_assert_eq(tu_painsim("run small.yaml -o psa.h5 --patients 200 --psa 5 --threads 1 --progress json "
                          "--set 'treatments.botox.p_first={dist: beta, alpha: 40, beta: 35}' "
                          "--progress-every 0 > /dev/null 2> psa.jsonl",
                          &out),
@@ -555,14 +541,14 @@ Test(cli, progress_lines_and_json_for_batch_logs)
                  0, "%s", out);
     free(out);
     /* none, and quiet, print nothing */
-    cr_assert_eq(painsim("run small.yaml -o none.h5 --progress none --progress-every 0 -q > /dev/null", &out), 0);
+    cr_assert_eq(tu_painsim("run small.yaml -o none.h5 --progress none --progress-every 0 -q > /dev/null", &out), 0);
     cr_assert_eq(out[0], '\0', "%s", out);
     free(out);
     /* bad values are usage errors */
-    cr_assert_eq(painsim("run small.yaml -o bad.h5 --progress fancy", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o bad.h5 --progress fancy", &out), 2);
     cr_assert(strstr(out, "--progress expects bar, lines, json or none"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("run small.yaml -o bad.h5 --progress-every -1", &out), 2);
+    cr_assert_eq(tu_painsim("run small.yaml -o bad.h5 --progress-every -1", &out), 2);
     cr_assert(strstr(out, "--progress-every expects seconds"), "%s", out);
     free(out);
     cr_assert(!exists("bad.h5"));

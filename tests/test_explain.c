@@ -2,22 +2,7 @@
  * a full run writes (the same keyed streams), and the command's usage errors. */
 #include "testutil.h"
 
-static void setup_dir(void)
-{
-    tu_dir_make("explain");
-}
-
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
-
-static int painsim(const char *args, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
-    return tu_shell(cmd, out);
-}
+TU_SCRATCH_DIR("explain")
 
 /* Every kind of story: sessions on relapse with adverse events frequent
  * enough to happen, a fallback for the ineligible, a baseline shift, a
@@ -196,7 +181,7 @@ static void check_story(const run_file *rf, char *line, char **p, int *n_session
     cr_assert(line, "story of patient %lld ends early", patient);
 }
 
-TestSuite(explain, .init = setup_dir, .fini = teardown_dir);
+TestSuite(explain, .init = tu_dir_init, .fini = tu_dir_fini);
 
 Test(explain, equals_what_a_full_run_wrote_for_that_patient)
 {
@@ -204,7 +189,7 @@ Test(explain, equals_what_a_full_run_wrote_for_that_patient)
     tu_write_file("flatten.py", flatten_py);
     char *out;
     /* two threads: the story does not depend on how the run was scheduled */
-    cr_assert_eq(painsim("run stories.yaml -o stories.h5 --quiet --threads 2", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run stories.yaml -o stories.h5 --quiet --threads 2", &out), 0, "%s", out);
     free(out);
     /* patients at both ends, inside blocks and at a block boundary */
     const int patients[] = {0, 1, 2, 5, 13, 63, 64, 150, 233, 299};
@@ -246,14 +231,14 @@ Test(explain, text_tells_the_story_with_units)
 {
     tu_write_file("stories.yaml", scenario);
     char *out;
-    cr_assert_eq(painsim("explain stories.yaml --patient 3 --strategy relapse", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 3 --strategy relapse", &out), 0, "%s", out);
     cr_assert(strstr(out, "Patient 3 of scenario `stories`"), "%s", out);
     cr_assert(strstr(out, "baseline pain B") && strstr(out, "cm on the 0-10 cm VAS"), "%s", out);
     cr_assert(strstr(out, "Eligibility"), "%s", out);
     cr_assert(strstr(out, "(U)") && strstr(out, "(days)") && strstr(out, "RUB"), "%s", out);
     cr_assert(strstr(out, "QALY"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 3 --strategy guided --days 0,50,199", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 3 --strategy guided --days 0,50,199", &out), 0, "%s", out);
     cr_assert(strstr(out, "baseline_shift +0.50 cm"), "%s", out);
     cr_assert(strstr(out, "\n    199 "), "%s", out);
     free(out);
@@ -263,27 +248,27 @@ Test(explain, usage_errors_exit_2)
 {
     tu_write_file("stories.yaml", scenario);
     char *out;
-    cr_assert_eq(painsim("explain stories.yaml", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml", &out), 2);
     cr_assert(strstr(out, "--patient"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 300", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 300", &out), 2);
     cr_assert(strstr(out, "0 to 299"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 1 --strategy nosuch", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 1 --strategy nosuch", &out), 2);
     cr_assert(strstr(out, "relapse, guided, physio, care"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 1 --days 0,200", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 1 --days 0,200", &out), 2);
     cr_assert(strstr(out, "--days"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 1 --format xml", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 1 --format xml", &out), 2);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 1 --set patients 5", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 1 --set patients 5", &out), 2);
     cr_assert(strstr(out, "--set patients=5"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("explain stories.yaml --patient 1 --set cohort.myofascial=2", &out), 2);
+    cr_assert_eq(tu_painsim("explain stories.yaml --patient 1 --set cohort.myofascial=2", &out), 2);
     cr_assert(strstr(out, "--set cohort.myofascial=2:1:"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("help explain", &out), 0);
+    cr_assert_eq(tu_painsim("help explain", &out), 0);
     cr_assert(strstr(out, "--patient N"), "%s", out);
     free(out);
 }

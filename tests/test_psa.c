@@ -309,15 +309,7 @@ Test(psa, invalid_draw_is_an_input_error)
 
 /* ---- the command line ---------------------------------------------------- */
 
-static void setup_dir(void)
-{
-    tu_dir_make("psa");
-}
-
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
+TU_SCRATCH_DIR("psa")
 
 /* Run a command made from cmd_fmt with one %s argument, in the scratch directory. */
 static int sh(const char *cmd_fmt, const char *arg, char **out)
@@ -329,7 +321,7 @@ static int sh(const char *cmd_fmt, const char *arg, char **out)
 
 #define write_file tu_write_file
 
-Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
+Test(psa_cli, run_then_summary, .init = tu_dir_init, .fini = tu_dir_fini)
 {
     write_file("small.yaml", small_yaml);
     char *out = NULL;
@@ -386,7 +378,7 @@ Test(psa_cli, run_then_summary, .init = setup_dir, .fini = teardown_dir)
 }
 
 /* EVPPI against R's mgcv on the sample of a real PSA run. */
-Test(psa_cli, evppi_matches_mgcv, .init = setup_dir, .fini = teardown_dir, .timeout = 600)
+Test(psa_cli, evppi_matches_mgcv, .init = tu_dir_init, .fini = tu_dir_fini, .timeout = 600)
 {
     const char *yaml = "name: mgcv\n"
                        "seed: 99\n"

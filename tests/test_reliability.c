@@ -7,24 +7,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static void setup_dir(void)
-{
-    tu_dir_make("rel");
-}
+TU_SCRATCH_DIR("rel")
 
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
-
-TestSuite(rel, .init = setup_dir, .fini = teardown_dir, .timeout = 600);
-
-static int painsim(const char *args, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
-    return tu_shell(cmd, out);
-}
+TestSuite(rel, .init = tu_dir_init, .fini = tu_dir_fini, .timeout = 600);
 
 static const char *const small =
     "name: small\n"
@@ -66,19 +51,6 @@ static const char *const long_run =
     "  - name: care\n"
     "    treatment: none\n";
 
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp, "cannot open %s", path);
-    char *buf = calloc(1, 1 << 16);
-    size_t n = fread(buf, 1, (1 << 16) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 /* Start the long run writing sig.h5 in the background, wait for sig.h5.partial,
  * then run `then` (a shell fragment that may use $pid); prints rc=<status>. */
 static int during_long_run(const char *extra_args, const char *then, char **out)
@@ -101,32 +73,32 @@ Test(rel, force_never_writes_through_a_symlink_at_the_partial_name)
     tu_write_file("victim.txt", "precious\n");
     char *out;
     cr_assert_eq(tu_shell("mkdir d && ln -s ../victim.txt d/out.h5.partial", NULL), 0);
-    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
     cr_assert(strstr(out, "d/out.h5.partial") && strstr(out, "symbolic link"), "%s", out);
     free(out);
-    char *victim = slurp("victim.txt");
+    char *victim = tu_read_file("victim.txt");
     cr_assert_str_eq(victim, "precious\n", "the link's target was written");
     free(victim);
     cr_assert(!tu_exists("d/out.h5"));
     /* a dangling link is refused too, and a link at the output name itself */
     cr_assert_eq(tu_shell("rm d/out.h5.partial && ln -s ../nothing d/out.h5.partial", NULL), 0);
-    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
     free(out);
     cr_assert(!tu_exists("nothing"));
     cr_assert_eq(tu_shell("rm d/out.h5.partial && ln -s ../victim.txt d/out.h5", NULL), 0);
-    cr_assert_eq(painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o d/out.h5 --force -q", &out), 2, "%s", out);
     cr_assert(strstr(out, "symbolic link"), "%s", out);
     free(out);
-    victim = slurp("victim.txt");
+    victim = tu_read_file("victim.txt");
     cr_assert_str_eq(victim, "precious\n");
     free(victim);
     /* the same for the PSA file writer */
     tu_write_file("psa.yaml", small_psa);
     cr_assert_eq(tu_shell("rm d/out.h5 && ln -s ../victim.txt d/psa.h5.partial", NULL), 0);
-    cr_assert_eq(painsim("run psa.yaml -o d/psa.h5 --force -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run psa.yaml -o d/psa.h5 --force -q", &out), 2, "%s", out);
     cr_assert(strstr(out, "symbolic link"), "%s", out);
     free(out);
-    victim = slurp("victim.txt");
+    victim = tu_read_file("victim.txt");
     cr_assert_str_eq(victim, "precious\n");
     free(victim);
 }
@@ -159,7 +131,7 @@ Test(rel, a_stale_partial_file_of_a_killed_run_is_replaced_with_a_message)
     free(out);
     cr_assert(tu_exists("sig.h5.partial"), "SIGKILL cannot clean up: the partial file stays");
     tu_write_file("small.yaml", small);
-    cr_assert_eq(painsim("run small.yaml -o sig.h5 -q", &out), 0, "no --force needed: %s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o sig.h5 -q", &out), 0, "no --force needed: %s", out);
     cr_assert(strstr(out, "removed sig.h5.partial") && strstr(out, "no longer exists"), "%s", out);
     free(out);
     cr_assert(tu_exists("sig.h5") && !tu_exists("sig.h5.partial"));
@@ -197,7 +169,7 @@ Test(rel, a_file_created_during_the_run_is_not_replaced_without_force)
     cr_assert(strstr(out, "rc=2"), "%s", out);
     cr_assert(strstr(out, "was created by someone else while this run was writing it"), "%s", out);
     free(out);
-    char *kept = slurp("sig.h5");
+    char *kept = tu_read_file("sig.h5");
     cr_assert_str_eq(kept, "someone-else\n");
     free(kept);
     cr_assert(!tu_exists("sig.h5.partial"));
@@ -207,11 +179,11 @@ Test(rel, output_into_a_missing_directory_is_bad_input_naming_it)
 {
     tu_write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
     cr_assert(strstr(out, "no/such/dir: the output directory does not exist"), "%s", out);
     free(out);
     tu_write_file("psa.yaml", small_psa);
-    cr_assert_eq(painsim("run psa.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run psa.yaml -o no/such/dir/x.h5 -q", &out), 2, "%s", out);
     free(out);
     cr_assert(!tu_exists("no"));
 }
@@ -287,7 +259,7 @@ Test(rel, a_damaged_string_length_is_a_damaged_file_quickly_and_in_little_memory
 {
     tu_write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
     free(out);
     /* the first string of /results/strategy claims 4 GiB: before the fix
      * summary allocated and zeroed 8.4 GB for 16+ s and exited 0 */
@@ -329,7 +301,7 @@ Test(rel, altered_bytes_in_the_results_are_detected_by_their_checksum)
 {
     tu_write_file("small.yaml", small);
     char *out;
-    cr_assert_eq(painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 -q", &out), 0, "%s", out);
     free(out);
     char path[512];
     snprintf(path, sizeof path, "%s/s.h5", tu_dir);
@@ -364,7 +336,7 @@ Test(rel, altered_bytes_in_the_results_are_detected_by_their_checksum)
         fseek(fp, (long)off, SEEK_SET);
         fwrite(&byte, 1, 1, fp);
         fclose(fp);
-        int rc = painsim("summary d.h5", &out);
+        int rc = tu_painsim("summary d.h5", &out);
         cr_assert_eq(rc, 2, "%s altered: summary exit %d: %s", v->names[k], rc, out);
         cr_assert(strstr(out, "checksum does not match"), "%s: %s", v->names[k], out);
         free(out);
@@ -377,14 +349,14 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
     tu_write_file("small.yaml", small);
     char *out;
     /* --dry-run: the plan and the estimate, nothing written */
-    cr_assert_eq(painsim("run small.yaml -o dry.h5 --dry-run --threads 2", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o dry.h5 --dry-run --threads 2", &out), 0, "%s", out);
     cr_assert(strstr(out, "estimated peak") && strstr(out, "MiB") && strstr(out, "dry.h5 (would be written)"), "%s",
               out);
     free(out);
     cr_assert(!tu_exists("dry.h5") && !tu_exists("dry.h5.partial"));
     /* without -o the file would go to output/, which a dry run does not create */
     cr_assert(!tu_exists("output"));
-    cr_assert_eq(painsim("run small.yaml --dry-run --threads 2", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml --dry-run --threads 2", &out), 0, "%s", out);
     cr_assert(strstr(out, "output/small.h5 (would be written, in the directory output/ that a real run creates)"),
               "%s", out);
     free(out);
@@ -404,7 +376,7 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
     free(err);
     cr_assert_lt(kib, 128 * 1024, "refused run peaked at %ld KiB", kib);
     cr_assert(!tu_exists("big.h5") && !tu_exists("big.h5.partial"));
-    cr_assert_eq(painsim("run small.yaml --max-memory 12parsecs", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml --max-memory 12parsecs", &out), 2, "%s", out);
     cr_assert(strstr(out, "--max-memory expects a size"), "%s", out);
     free(out);
 
@@ -413,7 +385,7 @@ Test(rel, memory_is_estimated_before_the_run_and_a_run_above_the_limit_is_refuse
     tu_write_file("wide.yaml", "name: wide\npatients: 100000\nhorizon_days: 426\nblock_size: 8192\n"
                                "strategies:\n  - {name: botox, treatment: botox, schedule: {every_days: 120, sessions: 4}}\n"
                                "  - {name: care, treatment: none}\n");
-    cr_assert_eq(painsim("run wide.yaml -o w.h5 --dry-run --threads 2", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run wide.yaml -o w.h5 --dry-run --threads 2", &out), 0, "%s", out);
     const char *p = strstr(out, "estimated peak ");
     cr_assert(p, "%s", out);
     double est_mib = atof(p + strlen("estimated peak "));

@@ -10,41 +10,9 @@
 /* where the screenshots go: the tests' build directory */
 static const char build_dir[] = PAINSIM_SCREENSHOT_DIR;
 
-static void setup_dir(void)
-{
-    tu_dir_make("report");
-}
+TU_SCRATCH_DIR("report")
 
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
-
-TestSuite(report, .init = setup_dir, .fini = teardown_dir, .timeout = 600);
-
-static int painsim(const char *args, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
-    return tu_shell(cmd, out);
-}
-
-static char *read_file(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
+TestSuite(report, .init = tu_dir_init, .fini = tu_dir_fini, .timeout = 600);
 
 static int count(const char *hay, const char *needle)
 {
@@ -71,7 +39,7 @@ static void chromium(const char *html, const char *png, char **dom, char **log)
              "rc=$?; cat chromium.log; exit $rc",
              flags, tu_dir, html);
     cr_assert_eq(tu_shell(cmd, log), 0, "chromium --dump-dom failed:\n%s", *log);
-    *dom = read_file("dom.html");
+    *dom = tu_read_file("dom.html");
     snprintf(cmd, sizeof cmd, "chromium %s --screenshot='%s/%s' 'file://%s/%s' && test -s '%s/%s'", flags, build_dir,
              png, tu_dir, html, build_dir, png);
     char *out = NULL;
@@ -148,14 +116,14 @@ Test(report, cohort_page_renders_in_chromium)
 {
     tu_write_file("small.yaml", cohort_yaml);
     char *out = NULL;
-    cr_assert_eq(painsim("run small.yaml -o small.h5 -q", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o small.h5 -q", &out), 0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report small.h5", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report small.h5", &out), 0, "%s", out);
     cr_assert(strstr(out, "wrote small.html"), "%s", out);
     free(out);
     cr_assert(tu_exists("small.html") && !tu_exists("small.html.partial"));
 
-    char *html = read_file("small.html");
+    char *html = tu_read_file("small.html");
     /* three script elements (Chart.js, the data, the page's code), each
      * closed once: nothing from the file ended one early */
     cr_assert_eq(count(html, "<script"), 3, "%d", count(html, "<script"));
@@ -234,11 +202,11 @@ Test(report, psa_page_renders_in_chromium)
 {
     tu_write_file("psa.yaml", psa_yaml);
     char *out = NULL;
-    cr_assert_eq(painsim("run psa.yaml -o psa.h5 -q", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run psa.yaml -o psa.h5 -q", &out), 0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report psa.h5 -o psa_report.html", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report psa.h5 -o psa_report.html", &out), 0, "%s", out);
     free(out);
-    char *html = read_file("psa_report.html");
+    char *html = tu_read_file("psa_report.html");
     extract_json(html, "psa.json");
     cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"psa.json\")); p = d[\"psa\"]; "
                           "print(d[\"kind\"], p[\"iterations\"], len(p[\"cloud\"][\"botox\"][\"dq\"]), len(p[\"evppi\"]), "
@@ -262,9 +230,9 @@ Test(report, file_without_trajectories)
 {
     tu_write_file("small.yaml", cohort_yaml);
     char *out = NULL;
-    cr_assert_eq(painsim("run small.yaml -o nt.h5 -q --set output.trajectories=false", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o nt.h5 -q --set output.trajectories=false", &out), 0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report nt.h5 --trajectories 3", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report nt.h5 --trajectories 3", &out), 0, "%s", out);
     free(out);
     char *dom = NULL, *log = NULL;
     chromium("nt.html", "report-no-trajectories.png", &dom, &log);
@@ -278,50 +246,50 @@ Test(report, file_without_trajectories)
 Test(report, errors_and_help)
 {
     char *out = NULL;
-    cr_assert_eq(painsim("help report", &out), 0);
+    cr_assert_eq(tu_painsim("help report", &out), 0);
     cr_assert(strstr(out, "usage: painsim report FILE.h5") && strstr(out, "libjs-chart.js") && strstr(out, "CHEERS"),
               "%s", out);
     free(out);
-    cr_assert_eq(painsim("--help", &out), 0);
+    cr_assert_eq(tu_painsim("--help", &out), 0);
     cr_assert(strstr(out, "report FILE.h5"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("report", &out), 2);
+    cr_assert_eq(tu_painsim("report", &out), 2);
     cr_assert(strstr(out, "missing the FILE.h5"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("report a.h5 --trajectories lots", &out), 2);
+    cr_assert_eq(tu_painsim("report a.h5 --trajectories lots", &out), 2);
     cr_assert(strstr(out, "--trajectories expects"), "%s", out);
     free(out);
 
     /* not a painsim file: exit 2, nothing written */
     tu_write_file("junk.h5", "not hdf5\n");
-    cr_assert_eq(painsim("report junk.h5", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("report junk.h5", &out), 2, "%s", out);
     cr_assert(strstr(out, "junk.h5"), "%s", out);
     free(out);
     cr_assert(!tu_exists("junk.html") && !tu_exists("junk.html.partial"));
-    cr_assert_eq(painsim("report missing.h5", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("report missing.h5", &out), 2, "%s", out);
     free(out);
 
     tu_write_file("small.yaml", cohort_yaml);
-    cr_assert_eq(painsim("run small.yaml -o s.h5 -q --patients 200", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("run small.yaml -o s.h5 -q --patients 200", &out), 0, "%s", out);
     free(out);
     /* Chart.js missing: exit 1, the message names the Debian package, nothing written */
-    cr_assert_eq(painsim("report s.h5 --chartjs /nonexistent/chart.min.js", &out), 1, "%s", out);
+    cr_assert_eq(tu_painsim("report s.h5 --chartjs /nonexistent/chart.min.js", &out), 1, "%s", out);
     cr_assert(strstr(out, "/nonexistent/chart.min.js") && strstr(out, "libjs-chart.js"), "%s", out);
     free(out);
     cr_assert(!tu_exists("s.html") && !tu_exists("s.html.partial"));
     /* a file that is not Chart.js */
     tu_write_file("empty.js", "");
-    cr_assert_eq(painsim("report s.h5 --chartjs empty.js", &out), 1, "%s", out);
+    cr_assert_eq(tu_painsim("report s.h5 --chartjs empty.js", &out), 1, "%s", out);
     free(out);
     cr_assert(!tu_exists("s.html"));
 
     /* an existing page is kept without --force */
-    cr_assert_eq(painsim("report s.h5", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report s.h5", &out), 0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report s.h5", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("report s.h5", &out), 2, "%s", out);
     cr_assert(strstr(out, "--force"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("report s.h5 --force", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report s.h5 --force", &out), 0, "%s", out);
     free(out);
 }
 
@@ -333,11 +301,11 @@ Test(report, tornado_page_renders_in_chromium)
 {
     tu_write_file("psa.yaml", psa_yaml);
     char *out = NULL;
-    cr_assert_eq(painsim("tornado psa.yaml -o tornado.h5 -q --patients 300", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("tornado psa.yaml -o tornado.h5 -q --patients 300", &out), 0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report tornado.h5", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report tornado.h5", &out), 0, "%s", out);
     free(out);
-    char *html = read_file("tornado.html");
+    char *html = tu_read_file("tornado.html");
     extract_json(html, "tornado.json");
     cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"tornado.json\")); q = d[\"sweep\"]; "
                           "print(d[\"kind\"], q[\"kind\"], len(q[\"point_value\"]), \" \".join(q[\"parameters\"]))'",
@@ -359,12 +327,12 @@ Test(report, sweep_page_renders_in_chromium)
 {
     tu_write_file("small.yaml", cohort_yaml);
     char *out = NULL;
-    cr_assert_eq(painsim("sweep small.yaml --param treatments.botox.p_first --values 0.3,0.55,0.8 -o sweep.h5 -q "
+    cr_assert_eq(tu_painsim("sweep small.yaml --param treatments.botox.p_first --values 0.3,0.55,0.8 -o sweep.h5 -q "
                          "--patients 400",
                          &out),
                  0, "%s", out);
     free(out);
-    cr_assert_eq(painsim("report sweep.h5", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("report sweep.h5", &out), 0, "%s", out);
     free(out);
     char *dom = NULL, *log = NULL;
     chromium("sweep.html", "report-sweep.png", &dom, &log);
@@ -383,7 +351,7 @@ Test(report, sweep_page_renders_in_chromium)
     double z[2] = {0, 0};
     cr_assert(psim_h5_write_ds(f, "/sweep/qaly", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &two, z, "", "") >= 0);
     H5Fclose(f);
-    cr_assert_eq(painsim("report sweep.h5 -o bad.html", &out), 2, "%s", out);
+    cr_assert_eq(tu_painsim("report sweep.h5 -o bad.html", &out), 2, "%s", out);
     cr_assert(strstr(out, "/sweep/qaly"), "%s", out);
     free(out);
     cr_assert(!tu_exists("bad.html") && !tu_exists("bad.html.partial"));

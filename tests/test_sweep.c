@@ -7,22 +7,7 @@
 #include "painsim/report.h"
 #include "painsim/sweep.h"
 
-static void setup_dir(void)
-{
-    tu_dir_make("sweep");
-}
-
-static void teardown_dir(void)
-{
-    tu_dir_remove();
-}
-
-static int painsim(const char *args, char **out)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s", PAINSIM_BIN, args);
-    return tu_shell(cmd, out);
-}
+TU_SCRATCH_DIR("sweep")
 
 static const char *const scenario =
     "name: sw\n"
@@ -68,7 +53,7 @@ static psim_sweep *run_sweep(psim_sweep_kind kind, const char *param, const doub
     return sw;
 }
 
-TestSuite(sweep, .init = setup_dir, .fini = teardown_dir);
+TestSuite(sweep, .init = tu_dir_init, .fini = tu_dir_fini);
 
 /* An inert parameter (the pain history is drawn but drives nothing): with
  * common random numbers every point gives the same bits. */
@@ -303,7 +288,7 @@ Test(sweep, cli_writes_the_file_and_prints)
 {
     tu_write_file("sw.yaml", scenario);
     char *out;
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_first --range 0.3:0.7:3 --patients 300 -o s.h5 "
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_first --range 0.3:0.7:3 --patients 300 -o s.h5 "
                          "--quiet --days 0,60,239",
                          &out),
                  0, "%s", out);
@@ -342,15 +327,16 @@ Test(sweep, cli_writes_the_file_and_prints)
     free(v);
     H5Fclose(f);
 
-    cr_assert_eq(painsim("tornado sw.yaml --patients 300 --quiet --format csv --strategy botox", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("tornado sw.yaml --patients 300 --quiet --format csv --strategy botox", &out), 0, "%s",
+                 out);
     cr_assert(strncmp(out, "parameter,level,value,strategy,cost_RUB,", 40) == 0, "%s", out);
     cr_assert(strstr(out, "\ntreatments.botox.p_first,low,"), "%s", out);
     cr_assert(strstr(out, "\n,base,,botox,"), "%s", out);
     free(out);
     cr_assert(tu_exists("output/sw-tornado.h5"));
-    cr_assert_eq(painsim("tornado sw.yaml --patients 300 --quiet", &out), 2, "exists without --force: %s", out);
+    cr_assert_eq(tu_painsim("tornado sw.yaml --patients 300 --quiet", &out), 2, "exists without --force: %s", out);
     free(out);
-    cr_assert_eq(painsim("tornado sw.yaml --patients 300 --quiet --force", &out), 0, "%s", out);
+    cr_assert_eq(tu_painsim("tornado sw.yaml --patients 300 --quiet --force", &out), 0, "%s", out);
     cr_assert(strstr(out, "Tornado of scenario `sw`: incremental NMB of botox against care"), "%s", out);
     cr_assert(strstr(out, "not varied") && strstr(out, "cohort.lumbar_levels"), "%s", out);
     free(out);
@@ -360,30 +346,30 @@ Test(sweep, cli_errors_exit_2_and_write_nothing)
 {
     tu_write_file("sw.yaml", scenario);
     char *out;
-    cr_assert_eq(painsim("sweep sw.yaml --values 1,2 -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --values 1,2 -o e.h5", &out), 2);
     cr_assert(strstr(out, "--param"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_first -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_first -o e.h5", &out), 2);
     cr_assert(strstr(out, "--values") && strstr(out, "--range"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_first --values 0.1,x -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_first --values 0.1,x -o e.h5", &out), 2);
     free(out);
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_first --range 0.7:0.3:3 -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_first --range 0.7:0.3:3 -o e.h5", &out), 2);
     free(out);
     /* a value the loader refuses: located in the override */
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_first --values 0.5,1.5 -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_first --values 0.5,1.5 -o e.h5", &out), 2);
     cr_assert(strstr(out, "--set treatments.botox.p_first=1.5:1:"), "%s", out);
     free(out);
-    cr_assert_eq(painsim("sweep sw.yaml --param treatments.botox.p_frist --values 0.5 -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("sweep sw.yaml --param treatments.botox.p_frist --values 0.5 -o e.h5", &out), 2);
     cr_assert(strstr(out, "p_first"), "did you mean: %s", out);
     free(out);
     cr_assert(!tu_exists("e.h5") && !tu_exists("e.h5.partial"));
     tu_write_file("certain.yaml", "name: c\nstrategies: [{name: c, treatment: none}]\n");
-    cr_assert_eq(painsim("tornado certain.yaml -o e.h5", &out), 2);
+    cr_assert_eq(tu_painsim("tornado certain.yaml -o e.h5", &out), 2);
     cr_assert(strstr(out, "no uncertain parameter"), "%s", out);
     free(out);
     cr_assert(!tu_exists("e.h5"));
-    cr_assert_eq(painsim("help tornado", &out), 0);
+    cr_assert_eq(tu_painsim("help tornado", &out), 0);
     cr_assert(strstr(out, "97.5%"), "%s", out);
     free(out);
 }

@@ -217,6 +217,19 @@ static inline void tu_dir_remove(void)
     cr_assert_eq(system(cmd), 0);
 }
 
+/* A suite whose every test runs in a fresh scratch directory tu_dir:
+ *   TU_SCRATCH_DIR("cli")
+ *   TestSuite(cli, .init = tu_dir_init, .fini = tu_dir_fini);  */
+#define TU_SCRATCH_DIR(tag)                                                                                        \
+    static void tu_dir_init(void)                                                                                  \
+    {                                                                                                              \
+        tu_dir_make(tag);                                                                                          \
+    }                                                                                                              \
+    static void tu_dir_fini(void)                                                                                  \
+    {                                                                                                              \
+        tu_dir_remove();                                                                                           \
+    }
+
 /* Run a shell command in tu_dir; its stdout and stderr go to *out (allocated,
  * up to 4 MiB; may be NULL).  Returns the exit status (-1 on a signal). */
 static inline int tu_shell(const char *command, char **out)
@@ -242,6 +255,21 @@ static inline int tu_shell(const char *command, char **out)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+#ifdef PAINSIM_BIN
+/* Run the painsim program built with the tests: `painsim ARGS` (ARGS a shell
+ * fragment, redirections and pipes allowed) in tu_dir, as tu_shell does. */
+static inline int tu_painsim(const char *args, char **out)
+{
+    size_t len = strlen(args) + sizeof PAINSIM_BIN + 8;
+    char *cmd = malloc(len);
+    cr_assert(cmd);
+    snprintf(cmd, len, "'%s' %s", PAINSIM_BIN, args);
+    int rc = tu_shell(cmd, out);
+    free(cmd);
+    return rc;
+}
+#endif
+
 /* Write text to tu_dir/name. */
 static inline void tu_write_file(const char *name, const char *text)
 {
@@ -251,6 +279,24 @@ static inline void tu_write_file(const char *name, const char *text)
     cr_assert(fp);
     fputs(text, fp);
     fclose(fp);
+}
+
+/* The whole of tu_dir/name as a string (allocated). */
+static inline char *tu_read_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+    FILE *fp = fopen(path, "rb");
+    cr_assert(fp, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
 }
 
 static inline int tu_exists(const char *name)
