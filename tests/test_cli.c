@@ -394,10 +394,30 @@ Test(cli, price_model_is_explained_and_a_package_addressed)
 {
     write_file("small.yaml", small);
     char *out;
-    /* the built-in's packages are not in the file: say how to give them */
-    cr_assert_eq(tu_painsim("validate small.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 2);
-    cr_assert(strstr(out, "`treatments.botox.price.packages` is not in the scenario file") &&
-                  strstr(out, "--set 'treatments.botox.price.packages=[...]'"),
+    /* the built-in's packages are not in the file: they are written out and
+     * the one addressed changed, the others kept */
+    cr_assert_eq(tu_painsim("validate small.yaml --set 'treatments.botox.price.packages[1].price=20500'", &out), 0,
+                 "%s", out);
+    cr_assert(strstr(out, "- {units: 50, price: 14900}\n") && strstr(out, "- {units: 100, price: 20500}\n") &&
+                  strstr(out, "- {units: 150, price: 29900}\n") && !strstr(out, "price: 19900"),
+              "%s", out);
+    free(out);
+    /* a treatment based on a built-in has the built-in's packages */
+    write_file("based.yaml", "name: based\npatients: 100\nhorizon_days: 120\n"
+                             "treatments: {cheap: {base: botox, p_first: 0.5}}\n"
+                             "strategies: [{name: c, treatment: cheap, schedule: {days: [0]}}]\n");
+    cr_assert_eq(tu_painsim("validate based.yaml --set 'treatments.cheap.price.packages[2].units=200'", &out), 0,
+                 "%s", out);
+    cr_assert(strstr(out, "- {units: 200, price: 29900}\n") && strstr(out, "- {units: 50, price: 14900}\n"), "%s",
+              out);
+    free(out);
+    /* an index past the built-in's list, and a built-in without packages */
+    cr_assert_eq(tu_painsim("validate small.yaml --set 'treatments.botox.price.packages[7].price=1'", &out), 2);
+    cr_assert(strstr(out, "packages"), "%s", out);
+    free(out);
+    cr_assert_eq(tu_painsim("validate small.yaml --set 'treatments.physio.price.packages[0].price=1'", &out), 2);
+    cr_assert(strstr(out, "`treatments.physio.price.packages` is not in the scenario file") &&
+                  strstr(out, "--set 'treatments.physio.price.packages=[...]'"),
               "%s", out);
     free(out);
     char text[1024];

@@ -2482,10 +2482,62 @@ static int is_index_span(const char *s, size_t start, size_t end)
     return is_digits_span(s, start, end) && (s[start] != '0' || end - start == 1);
 }
 
+static int span_is_text(const char *arg, segment sg, const char *text)
+{
+    size_t n = strlen(text);
+    return sg.end - sg.start == n && memcmp(arg + sg.start, text, n) == 0;
+}
+
 static int span_is(const yd_node *n, const char *arg, size_t start, size_t end)
 {
     return n && n->kind == YD_SCALAR && n->len == end - start &&
            memcmp(n->text, arg + start, end - start) == 0;
+}
+
+/* The mapping item `key` of map, or NULL. */
+static yd_node *map_get(const yd_node *map, const char *key)
+{
+    if (!map || map->kind != YD_MAPPING)
+        return NULL;
+    for (size_t k = 0; k < map->n; k++)
+        if (yd_scalar_is(map->keys[k], key))
+            return map->items[k];
+    return NULL;
+}
+
+/* Segment i of a --set key is `packages` in `treatments.NAME.price.packages`,
+ * and the file lists no packages: the treatment's price comes from a built-in
+ * (NAME itself, or its `base:`).  *list is then that built-in's packages as a
+ * YAML list, for an item of it to be changed; NULL when there is none. */
+static psim_status builtin_packages(const yd_node *root, const char *arg, const segment *seg, size_t i,
+                                    const char *origin, yd_node **list, psim_error *err)
+{
+    *list = NULL;
+    if (i != 3 || !span_is_text(arg, seg[0], "treatments") || !span_is_text(arg, seg[2], "price") ||
+        !span_is_text(arg, seg[3], "packages"))
+        return PSIM_OK;
+    char name[PSIM_NAME_MAX];
+    size_t nlen = seg[1].end - seg[1].start;
+    if (nlen >= sizeof name)
+        return PSIM_OK;
+    memcpy(name, arg + seg[1].start, nlen);
+    name[nlen] = '\0';
+    const yd_node *base = map_get(map_get(map_get(root, "treatments"), name), "base");
+    if (base && base->kind == YD_SCALAR && base->len < sizeof name && strlen(base->text) == base->len)
+        snprintf(name, sizeof name, "%s", base->text);
+    psim_treatment t;
+    memset(&t, 0, sizeof t);
+    if (!psim_treatment_builtin(name, &t) || t.price.n_packages <= 0)
+        return PSIM_OK;
+    char text[64 * PSIM_MAX_PACKAGES + 8];
+    size_t o = (size_t)snprintf(text, sizeof text, "[");
+    for (int k = 0; k < t.price.n_packages && k < PSIM_MAX_PACKAGES && o < sizeof text; k++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s{units: %d, price: %.17g}", k ? ", " : "",
+                              t.price.package_units[k], t.price.package_price[k]);
+    if (o + 2 > sizeof text)
+        return PSIM_OK;
+    snprintf(text + o, sizeof text - o, "]");
+    return yd_parse(text, strlen(text), origin, 0, YD_PARSE_VALUE, list, err);
 }
 
 /* Apply one "dotted.key=value" to the tree. */
@@ -2580,6 +2632,25 @@ static psim_status apply_set(yd_node *root, const char *arg, const char *origin,
                 for (size_t k = 0; k < cur->n && found < 0; k++)
                     if (span_is(cur->keys[k], arg, s0, seg[j].end))
                         found = (long)k;
+            }
+            if (found < 0 && i + 1 < nseg && is_index_span(arg, seg[i + 1].start, seg[i + 1].end)) {
+                /* `treatments.NAME.price.packages[i]` of a treatment whose
+                 * packages come from its built-in: the list, written out */
+                yd_node *list = NULL;
+                st = builtin_packages(root, arg, seg, i, origin, &list, err);
+                if (st != PSIM_OK)
+                    goto cleanup;
+                if (list) {
+                    yd_node *key = yd_new_scalar(arg + s0, seg[i].end - s0, 1, origin, 1, (int)s0 + 1);
+                    if (!key || yd_map_append(cur, key, list) != PSIM_OK) {
+                        yd_free(key);
+                        yd_free(list);
+                        st = psim_error_set(err, PSIM_ERR_NOMEM, origin, 0, 0, "out of memory");
+                        goto cleanup;
+                    }
+                    found = (long)cur->n - 1;
+                    j = i;
+                }
             }
             if (found < 0) {
                 j = i;
