@@ -338,6 +338,44 @@ Test(psa_cli, run_then_summary, .init = tu_dir_init, .fini = tu_dir_fini)
     cr_assert_eq(rc, 0, "%s", sum);
     cr_assert_str_eq(sum, out, "summary differs from run");
     free(sum);
+    /* a narrow terminal: the tables split into panels and the long lines
+     * wrapped, no line over 80 columns, every strategy in every table that
+     * lists them; --wide keeps the one wide table printed without a width */
+    rc = sh("COLUMNS=80 '%s' summary small.h5", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    int longest = 0;
+    for (const char *p = sum; *p;) {
+        int n = (int)strcspn(p, "\n");
+        longest = n > longest ? n : longest;
+        p += n + (p[n] == '\n');
+    }
+    cr_assert_leq(longest, 80, "a line of %d columns at COLUMNS=80:\n%s", longest, sum);
+    const char *strategies[] = {"botox", "steroid", "usual"};
+    for (int k = 0; k < 3; k++) {
+        /* in the CEAC table and the NMB table, each split into panels */
+        char row[64];
+        snprintf(row, sizeof row, "\n  %s ", strategies[k]);
+        int seen = 0;
+        for (const char *p = strstr(sum, row); p; p = strstr(p + 1, row))
+            seen++;
+        cr_assert_geq(seen, 2, "%s: %d rows\n%s", strategies[k], seen, sum);
+    }
+    free(sum);
+    char *wide = NULL;
+    rc = sh("COLUMNS=80 '%s' summary small.h5 --wide", PAINSIM_BIN, &wide);
+    cr_assert_eq(rc, 0, "%s", wide);
+    rc = sh("env -u COLUMNS '%s' summary small.h5", PAINSIM_BIN, &sum);
+    cr_assert_eq(rc, 0, "%s", sum);
+    cr_assert_str_eq(wide, sum, "--wide is not the table printed without a width");
+    longest = 0;
+    for (const char *p = wide; *p;) {
+        int n = (int)strcspn(p, "\n");
+        longest = n > longest ? n : longest;
+        p += n + (p[n] == '\n');
+    }
+    cr_assert_gt(longest, 80, "--wide: one table, however wide:\n%s", wide);
+    free(wide);
+    free(sum);
     /* JSON parses and carries SEs beside the estimates */
     rc = sh("'%s' summary small.h5 --format json > s.json && python3 -c \"import json; d = json.load(open('s.json')); "
             "b = d['by_wtp'][1]; assert d['mode'] == 'psa' and d['iterations'] == 60; "

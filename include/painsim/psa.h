@@ -154,6 +154,12 @@ typedef enum {
 psim_status psim_psa_print(const char *scenario_name, const psim_psa_sample *smp, const psim_psa_analysis *a,
                            psim_psa_format fmt, FILE *fp, psim_error *err) PSIM_MUST_CHECK;
 
+/* The same with the tables fitted to `width` columns (0: as psim_psa_print,
+ * one table however wide): columns that do not fit beside the row labels go
+ * to further panels, long lines are wrapped.  Only the table format uses it. */
+psim_status psim_psa_print_width(const char *scenario_name, const psim_psa_sample *smp, const psim_psa_analysis *a,
+                                 psim_psa_format fmt, int width, FILE *fp, psim_error *err) PSIM_MUST_CHECK;
+
 #ifdef __cplusplus
 }
 #endif

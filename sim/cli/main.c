@@ -415,11 +415,11 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     if (st == PSIM_OK)
         st = psim_psa_write_h5(scn, opt, smp, an, err);
     if (st == PSIM_OK)
-        st = psim_psa_print(scn->name, smp, an,
-                            a->format == PSIM_REPORT_CSV    ? PSIM_PSA_CSV
-                            : a->format == PSIM_REPORT_JSON ? PSIM_PSA_JSON
-                                                            : PSIM_PSA_TABLE,
-                            stdout, err);
+        st = psim_psa_print_width(scn->name, smp, an,
+                                  a->format == PSIM_REPORT_CSV    ? PSIM_PSA_CSV
+                                  : a->format == PSIM_REPORT_JSON ? PSIM_PSA_JSON
+                                                                  : PSIM_PSA_TABLE,
+                                  a->wide ? 0 : cli_columns(STDOUT_FILENO), stdout, err);
     if (st == PSIM_OK && !a->quiet) {
         double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies * smp->iterations;
         struct rusage ru;

@@ -44,7 +44,8 @@ static const char summary_help[] =
     "                       the drawn parameters, then cost:<strategy> and\n"
     "                       qaly:<strategy> (the reference first), for R or Python\n"
     "  --wide             one table however wide (by default the table is split into\n"
-    "                     panels of strategies that fit the terminal, or $COLUMNS)\n"
+    "                     panels of strategies that fit the terminal, or $COLUMNS;\n"
+    "                     the PSA tables into panels of their columns)\n"
     "  -h, --help         show this help\n"
     "\n"
     "A PSA file (written by `painsim run` with psa.iterations > 0 or --psa N) is\n"
@@ -92,7 +93,7 @@ static int parse_format(const char *v, int *fmt)
     return 1;
 }
 
-static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
+static psim_status summarise_psa(const char *path, int fmt, int width, psim_error *err)
 {
     psim_psa_sample *smp = NULL;
     psim_psa_analysis *a = NULL;
@@ -104,7 +105,7 @@ static psim_status summarise_psa(const char *path, int fmt, psim_error *err)
                              : fmt == FMT_CSV_LONG     ? PSIM_PSA_CSV_LONG
                              : fmt == FMT_SAMPLES      ? PSIM_PSA_SAMPLES
                                                        : PSIM_PSA_TABLE;
-        st = psim_psa_print(name, smp, a, pf, stdout, err);
+        st = psim_psa_print_width(name, smp, a, pf, width, stdout, err);
     }
     psim_psa_sample_destroy(smp);
     psim_psa_analysis_destroy(a);
@@ -121,7 +122,7 @@ static int summarise(const char *path, int fmt, int width, int limited)
     psim_report *rep = NULL;
     psim_status st;
     if (psim_psa_file_has_psa(path) == 1)
-        st = summarise_psa(path, fmt, &err);
+        st = summarise_psa(path, fmt, width, &err);
     else if (fmt == FMT_CSV_LONG || fmt == FMT_SAMPLES)
         st = psim_error_set(&err, PSIM_ERR_USAGE, path, 0, 0,
                             "--format %s is for PSA files (runs with psa.iterations > 0); this file has no /psa",

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/textout.h"
 #include "painsim/psa.h"
 #include "painsim/report.h"
 
@@ -166,109 +167,161 @@ static void frontier_of(const psim_psa_sample *smp, psa_frontier *f)
     }
 }
 
-static void print_table(const char *scenario, const psim_psa_sample *smp, const psim_psa_analysis *a, FILE *fp)
+#define TCOL(sep, w, left) ((psim_text_col){sep, w, left})
+
+static void print_table(const char *scenario, const psim_psa_sample *smp, const psim_psa_analysis *a, int width,
+                        FILE *fp)
 {
     const int S = smp->n_strategies, W = a->n_wtp, C = smp->n_cols;
     const char *cur = a->currency;
     double *tmp = malloc((size_t)smp->iterations * sizeof *tmp);
+    psim_text_table *t;
+    char line[1024];
     fprintf(fp, "Probabilistic sensitivity analysis: %s\n", scenario);
-    fprintf(fp, "%d iterations x %lld patients (%s), %d strategies, reference %s\n", smp->iterations,
-            (long long)smp->patients, smp->common_patients ? "the same patients in every iteration" : "fresh patients per iteration",
-            S, smp->strategy[smp->reference]);
-    fprintf(fp, "Costs in %s per patient and QALYs per patient, both discounted; WTP in %s/QALY.\n\n", cur, cur);
+    snprintf(line, sizeof line, "%d iterations x %lld patients (%s), %d strategies, reference %s", smp->iterations,
+             (long long)smp->patients,
+             smp->common_patients ? "the same patients in every iteration" : "fresh patients per iteration", S,
+             smp->strategy[smp->reference]);
+    psim_text_wrapped(fp, line, width);
+    snprintf(line, sizeof line, "Costs in %s per patient and QALYs per patient, both discounted; WTP in %s/QALY.",
+             cur, cur);
+    psim_text_wrapped(fp, line, width);
+    fputc('\n', fp);
 
     if (tmp) {
         fprintf(fp, "Uncertain parameters (%d)\n", C);
-        fprintf(fp, "  %-46s %-26s %-22s %12s %12s %12s\n", "parameter", "distribution", "unit", "mean", "2.5%", "97.5%");
+        psim_text_col pc[] = {TCOL("  ", 46, 1), TCOL(" ", 26, 1), TCOL(" ", 22, 1),
+                              TCOL(" ", 12, 0),  TCOL(" ", 12, 0), TCOL(" ", 12, 0)};
+        t = psim_text_table_new(1, C, 5, pc);
+        const char *head[] = {"parameter", "distribution", "unit", "mean", "2.5%", "97.5%"};
+        for (int k = 0; k < 6; k++)
+            psim_text_table_set(t, -1, k, "%s", head[k]);
         for (int c = 0; c < C; c++) {
             double m, lo, hi;
             col_stats(smp, c, tmp, &m, &lo, &hi);
-            fprintf(fp, "  %-46s %-26s %-22s %12.5g %12.5g %12.5g\n", smp->col_name[c], smp->col_dist[c],
-                    smp->col_unit[c], m, lo, hi);
+            psim_text_table_set(t, c, 0, "%s", smp->col_name[c]);
+            psim_text_table_set(t, c, 1, "%s", smp->col_dist[c]);
+            psim_text_table_set(t, c, 2, "%s", smp->col_unit[c]);
+            psim_text_table_set(t, c, 3, "%.5g", m);
+            psim_text_table_set(t, c, 4, "%.5g", lo);
+            psim_text_table_set(t, c, 5, "%.5g", hi);
         }
+        psim_text_table_print(t, width, fp);
         fputc('\n', fp);
     }
 
-    fprintf(fp, "Probability that each strategy is cost-effective (CEAC), by WTP (%s/QALY)\n", cur);
-    fprintf(fp, "  %-28s", "strategy");
-    for (int w = 0; w < W; w++)
-        fprintf(fp, " %9.0f", a->wtp[w]);
-    fputc('\n', fp);
-    for (int s = 0; s < S; s++) {
-        fprintf(fp, "  %-28s", smp->strategy[s]);
+    snprintf(line, sizeof line, "Probability that each strategy is cost-effective (CEAC), by WTP (%s/QALY)", cur);
+    psim_text_wrapped(fp, line, width);
+    {
+        psim_text_col *cc = malloc((size_t)(W + 1) * sizeof *cc);
+        t = NULL;
+        if (cc) {
+            cc[0] = TCOL("  ", 28, 1);
+            for (int w = 0; w < W; w++)
+                cc[w + 1] = TCOL(" ", 9, 0);
+            t = psim_text_table_new(1, S, W, cc);
+            free(cc);
+        }
+        psim_text_table_set(t, -1, 0, "strategy");
         for (int w = 0; w < W; w++)
-            fprintf(fp, " %9.3f", a->ceac[(size_t)w * S + s]);
-        fputc('\n', fp);
+            psim_text_table_set(t, -1, w + 1, "%.0f", a->wtp[w]);
+        for (int s = 0; s < S; s++) {
+            psim_text_table_set(t, s, 0, "%s", smp->strategy[s]);
+            for (int w = 0; w < W; w++)
+                psim_text_table_set(t, s, w + 1, "%.3f", a->ceac[(size_t)w * S + s]);
+        }
+        psim_text_table_print(t, width, fp);
     }
     fputc('\n', fp);
 
     fprintf(fp, "Decision and value of information by WTP\n");
-    fprintf(fp, "  %12s  %-26s %8s  %-26s %-26s %s\n", "WTP", "optimal (max expected NMB)", "P(CE)",
-            "EVPI per patient (SE)", "EVPI noise-corrected (SE)", a->population > 0 ? "EVPI population" : "");
-    fprintf(fp, "  %12s  %-26s %8s  %-26s %-26s %s\n", "(/QALY)", "", "", cur, cur, a->population > 0 ? cur : "");
-    for (int w = 0; w < W; w++) {
-        char e1[64], e2[64];
-        snprintf(e1, sizeof e1, "%.1f (%.1f)", a->evpi[w], a->evpi_se[w]);
-        snprintf(e2, sizeof e2, "%.1f (%.1f)", a->evpi_corrected[w], a->evpi_corrected_se[w]);
-        fprintf(fp, "  %12.0f  %-26s %8.3f  %-26s %-26s", a->wtp[w], smp->strategy[a->ceaf_strategy[w]], a->ceaf[w], e1,
-                e2);
-        if (a->population > 0)
-            fprintf(fp, " %.0f", a->evpi[w] * a->population_factor);
-        fputc('\n', fp);
+    {
+        psim_text_col dc[] = {TCOL("  ", 12, 0), TCOL("  ", 26, 1), TCOL(" ", 8, 0),
+                              TCOL("  ", 26, 1), TCOL(" ", 26, 1),  TCOL(" ", 0, 1)};
+        const int pop = a->population > 0;
+        t = psim_text_table_new(2, W, pop ? 5 : 4, dc);
+        const char *h1[] = {"WTP", "optimal (max expected NMB)", "P(CE)", "EVPI per patient (SE)",
+                            "EVPI noise-corrected (SE)", "EVPI population"};
+        const char *h2[] = {"(/QALY)", "", "", cur, cur, cur};
+        for (int k = 0; k < (pop ? 6 : 5); k++) {
+            psim_text_table_set(t, -2, k, "%s", h1[k]);
+            psim_text_table_set(t, -1, k, "%s", h2[k]);
+        }
+        for (int w = 0; w < W; w++) {
+            psim_text_table_set(t, w, 0, "%.0f", a->wtp[w]);
+            psim_text_table_set(t, w, 1, "%s", smp->strategy[a->ceaf_strategy[w]]);
+            psim_text_table_set(t, w, 2, "%.3f", a->ceaf[w]);
+            psim_text_table_set(t, w, 3, "%.1f (%.1f)", a->evpi[w], a->evpi_se[w]);
+            psim_text_table_set(t, w, 4, "%.1f (%.1f)", a->evpi_corrected[w], a->evpi_corrected_se[w]);
+            if (pop)
+                psim_text_table_set(t, w, 5, "%.0f", a->evpi[w] * a->population_factor);
+        }
+        psim_text_table_print(t, width, fp);
     }
     if (a->population > 0)
-        fprintf(fp, "  Population EVPI: %.0f patients a year over %.4g years, discounted (factor %.6g patients).\n",
-                a->population, a->horizon_years, a->population_factor);
+        snprintf(line, sizeof line,
+                 "  Population EVPI: %.0f patients a year over %.4g years, discounted (factor %.6g patients).",
+                 a->population, a->horizon_years, a->population_factor);
     else
-        fprintf(fp, "  (Population EVPI: set economics.population, patients a year, and economics.horizon_years.)\n");
+        snprintf(line, sizeof line,
+                 "  (Population EVPI: set economics.population, patients a year, and economics.horizon_years.)");
+    psim_text_wrapped(fp, line, width);
     fputc('\n', fp);
 
     int wc[3];
     int nw = table_wtps(a, wc);
-    fprintf(fp, "Expected NMB per patient (%s), mean over iterations (Monte Carlo SE)\n", cur);
-    fprintf(fp, "  %-28s", "strategy");
-    for (int k = 0; k < nw; k++) {
-        char h[48];
-        snprintf(h, sizeof h, "WTP %.0f", a->wtp[wc[k]]);
-        fprintf(fp, " %24s", h);
-    }
-    fputc('\n', fp);
-    for (int s = 0; s < S; s++) {
-        fprintf(fp, "  %-28s", smp->strategy[s]);
-        for (int k = 0; k < nw; k++) {
-            char e[48];
-            snprintf(e, sizeof e, "%.0f (%.0f)", a->enmb[(size_t)wc[k] * S + s], a->enmb_se[(size_t)wc[k] * S + s]);
-            fprintf(fp, " %24s", e);
+    snprintf(line, sizeof line, "Expected NMB per patient (%s), mean over iterations (Monte Carlo SE)", cur);
+    psim_text_wrapped(fp, line, width);
+    {
+        psim_text_col nc[] = {TCOL("  ", 28, 1), TCOL(" ", 24, 0), TCOL(" ", 24, 0), TCOL(" ", 24, 0)};
+        t = psim_text_table_new(1, S, nw, nc);
+        psim_text_table_set(t, -1, 0, "strategy");
+        for (int k = 0; k < nw; k++)
+            psim_text_table_set(t, -1, k + 1, "WTP %.0f", a->wtp[wc[k]]);
+        for (int s = 0; s < S; s++) {
+            psim_text_table_set(t, s, 0, "%s", smp->strategy[s]);
+            for (int k = 0; k < nw; k++)
+                psim_text_table_set(t, s, k + 1, "%.0f (%.0f)", a->enmb[(size_t)wc[k] * S + s],
+                                    a->enmb_se[(size_t)wc[k] * S + s]);
         }
-        fputc('\n', fp);
+        psim_text_table_print(t, width, fp);
     }
     fputc('\n', fp);
 
     {
         psa_frontier f;
         frontier_of(smp, &f);
-        fprintf(fp, "Efficient frontier of the expected cost and QALYs over the iterations (sequential ICERs;\n"
-                    "SEs over iterations, paired by parameter set)\n");
+        psim_text_para(fp,
+                        "Efficient frontier of the expected cost and QALYs over the iterations (sequential ICERs;\n"
+                        "SEs over iterations, paired by parameter set)",
+                        width);
         for (int k = 0; k < f.n; k++) {
             int s = f.idx[k];
-            if (k == 0) {
-                fprintf(fp, "  %-22s first on the frontier: cost %.0f %s, %.4f QALY\n", smp->strategy[s], f.cost[s], cur,
-                        f.qaly[s]);
-                continue;
-            }
-            fprintf(fp, "  %-22s vs %-22s dCost %9.0f %s (SE %.0f)  dQALY %.4f (SE %.4f)  ICER %.0f %s/QALY\n",
-                    smp->strategy[s], smp->strategy[f.idx[k - 1]], f.dc[k], cur, f.dc_se[k], f.dq[k], f.dq_se[k],
-                    f.dq[k] != 0 ? f.dc[k] / f.dq[k] : NAN, cur);
+            if (k == 0)
+                snprintf(line, sizeof line, "  %-22s first on the frontier: cost %.0f %s, %.4f QALY",
+                         smp->strategy[s], f.cost[s], cur, f.qaly[s]);
+            else
+                snprintf(line, sizeof line,
+                         "  %-22s vs %-22s dCost %9.0f %s (SE %.0f)  dQALY %.4f (SE %.4f)  ICER %.0f %s/QALY",
+                         smp->strategy[s], smp->strategy[f.idx[k - 1]], f.dc[k], cur, f.dc_se[k], f.dq[k],
+                         f.dq_se[k], f.dq[k] != 0 ? f.dc[k] / f.dq[k] : NAN, cur);
+            psim_text_wrapped(fp, line, width);
         }
-        int first = 1;
-        for (int s = 0; s < S; s++) {
+        size_t o = 0;
+        line[0] = '\0';
+        for (int s = 0; s < S && o < sizeof line; s++) {
             if (f.dom[s] == PSIM_DOMINANCE_NONE)
                 continue;
-            fprintf(fp, "%s%s (%s)", first ? "  dominated, not on the frontier: " : ", ", smp->strategy[s],
-                    f.dom[s] == PSIM_DOMINANCE_STRONG ? "strongly" : "extendedly");
-            first = 0;
+            o += (size_t)snprintf(line + o, sizeof line - o, "%s%s (%s)",
+                                  o == 0 ? "  dominated, not on the frontier: " : ", ", smp->strategy[s],
+                                  f.dom[s] == PSIM_DOMINANCE_STRONG ? "strongly" : "extendedly");
         }
-        fputs(first ? "\n" : "\n\n", fp);
+        if (o > 0) {
+            psim_text_wrapped(fp, line, width);
+            fputc('\n', fp);
+        } else {
+            fputc('\n', fp);
+        }
     }
 
     if (a->n_evppi > 0 || a->n_groups > 0) {
@@ -294,61 +347,76 @@ static void print_table(const char *scenario, const psim_psa_sample *smp, const 
                 }
                 order[j + 1] = x;
             }
-            fprintf(fp, "EVPPI per patient (%s, SE), ranked at WTP %.0f %s/QALY (where EVPI peaks)\n", cur, a->wtp[rw],
-                    cur);
-            fprintf(fp, "  %-46s", "parameter or group");
-            for (int k = 0; k < nw; k++) {
-                char h[48];
-                snprintf(h, sizeof h, "WTP %.0f", a->wtp[wc[k]]);
-                fprintf(fp, " %22s", h);
-            }
-            fprintf(fp, " %8s\n", "% EVPI");
+            snprintf(line, sizeof line, "EVPPI per patient (%s, SE), ranked at WTP %.0f %s/QALY (where EVPI peaks)",
+                     cur, a->wtp[rw], cur);
+            psim_text_wrapped(fp, line, width);
+            psim_text_col ec[] = {TCOL("  ", 46, 1), TCOL(" ", 22, 0), TCOL(" ", 22, 0), TCOL(" ", 22, 0),
+                                  TCOL(" ", 8, 0)};
+            ec[nw + 1] = TCOL(" ", 8, 0);
+            t = psim_text_table_new(1, n, nw + 1, ec);
+            psim_text_table_set(t, -1, 0, "parameter or group");
+            for (int k = 0; k < nw; k++)
+                psim_text_table_set(t, -1, k + 1, "WTP %.0f", a->wtp[wc[k]]);
+            psim_text_table_set(t, -1, nw + 1, "%% EVPI");
             for (int q = 0; q < n; q++) {
                 int x = order[q];
-                char label[PSIM_PARAM_NAME_MAX + PSIM_NAME_MAX];
                 const double *v, *se;
                 if (x < a->n_evppi) {
-                    snprintf(label, sizeof label, "%s", smp->param_name[x]);
+                    psim_text_table_set(t, q, 0, "%s", smp->param_name[x]);
                     v = a->evppi + (size_t)x * W;
                     se = a->evppi_se + (size_t)x * W;
                 } else {
                     int g = x - a->n_evppi;
-                    snprintf(label, sizeof label, "group %s", a->group_name[g]);
+                    psim_text_table_set(t, q, 0, "group %s", a->group_name[g]);
                     v = a->group_evppi + (size_t)g * W;
                     se = a->group_evppi_se + (size_t)g * W;
                 }
-                fprintf(fp, "  %-46s", label);
-                for (int k = 0; k < nw; k++) {
-                    char e[48];
-                    snprintf(e, sizeof e, "%.1f (%.1f)", v[wc[k]], se[wc[k]]);
-                    fprintf(fp, " %22s", e);
-                }
+                for (int k = 0; k < nw; k++)
+                    psim_text_table_set(t, q, k + 1, "%.1f (%.1f)", v[wc[k]], se[wc[k]]);
                 if (a->evpi[rw] > 0)
-                    fprintf(fp, " %7.1f%%\n", 100.0 * v[rw] / a->evpi[rw]);
+                    psim_text_table_set(t, q, nw + 1, "%.1f%%", 100.0 * v[rw] / a->evpi[rw]);
                 else
-                    fprintf(fp, " %8s\n", "-");
+                    psim_text_table_set(t, q, nw + 1, "-");
             }
-            for (int g = 0; g < a->n_groups; g++)
-                fprintf(fp, "  group %s = %s\n", a->group_name[g], a->group_members[g]);
+            psim_text_table_print(t, width, fp);
+            for (int g = 0; g < a->n_groups; g++) {
+                snprintf(line, sizeof line, "  group %s = %s", a->group_name[g], a->group_members[g]);
+                psim_text_wrapped(fp, line, width);
+            }
             free(order);
             fputc('\n', fp);
         }
     }
 
-    fprintf(fp, "Variance of the per-iteration incremental NMB of the decision (optimal strategy, or runner-up,\n"
-                "against %s): parameter uncertainty vs patient noise (O'Hagan, Stevenson & Madan 2007)\n",
-            smp->strategy[smp->reference]);
-    char u2[32];
-    snprintf(u2, sizeof u2, "(%s^2)", cur);
-    fprintf(fp, "  %12s %16s %16s %12s %26s\n", "WTP", "parameters", "patient noise", "noise share",
-            "patients needed (<5%)");
-    fprintf(fp, "  %12s %16s %16s %12s %26s\n", "(/QALY)", u2, u2, "", "(per iteration)");
-    for (int w = 0; w < W; w++) {
-        const psim_var_partition *p = &a->var_inmb_opt[w];
-        fprintf(fp, "  %12.0f %16.5g %16.5g %11.1f%% %26.0f\n", a->wtp[w], p->parameter, p->noise, 100.0 * p->noise_share,
-                p->patients_needed);
+    snprintf(line, sizeof line,
+             "Variance of the per-iteration incremental NMB of the decision (optimal strategy, or runner-up,\n"
+             "against %s): parameter uncertainty vs patient noise (O'Hagan, Stevenson & Madan 2007)",
+             smp->strategy[smp->reference]);
+    psim_text_para(fp, line, width);
+    {
+        psim_text_col vc[] = {TCOL("  ", 12, 0), TCOL(" ", 16, 0), TCOL(" ", 16, 0), TCOL(" ", 12, 0),
+                              TCOL(" ", 26, 0)};
+        t = psim_text_table_new(2, W, 4, vc);
+        const char *h1[] = {"WTP", "parameters", "patient noise", "noise share", "patients needed (<5%)"};
+        for (int k = 0; k < 5; k++)
+            psim_text_table_set(t, -2, k, "%s", h1[k]);
+        psim_text_table_set(t, -1, 0, "(/QALY)");
+        psim_text_table_set(t, -1, 1, "(%s^2)", cur);
+        psim_text_table_set(t, -1, 2, "(%s^2)", cur);
+        psim_text_table_set(t, -1, 4, "(per iteration)");
+        for (int w = 0; w < W; w++) {
+            const psim_var_partition *p = &a->var_inmb_opt[w];
+            psim_text_table_set(t, w, 0, "%.0f", a->wtp[w]);
+            psim_text_table_set(t, w, 1, "%.5g", p->parameter);
+            psim_text_table_set(t, w, 2, "%.5g", p->noise);
+            psim_text_table_set(t, w, 3, "%.1f%%", 100.0 * p->noise_share);
+            psim_text_table_set(t, w, 4, "%.0f", p->patients_needed);
+        }
+        psim_text_table_print(t, width, fp);
     }
-    fprintf(fp, "  (%lld patients per iteration in this run.)\n\n", (long long)smp->patients);
+    snprintf(line, sizeof line, "  (%lld patients per iteration in this run.)", (long long)smp->patients);
+    psim_text_wrapped(fp, line, width);
+    fputc('\n', fp);
     free(tmp);
 }
 
@@ -589,8 +657,14 @@ static void print_json(const char *scn, const psim_psa_sample *smp, const psim_p
 psim_status psim_psa_print(const char *scenario_name, const psim_psa_sample *smp, const psim_psa_analysis *a,
                            psim_psa_format fmt, FILE *fp, psim_error *err)
 {
+    return psim_psa_print_width(scenario_name, smp, a, fmt, 0, fp, err);
+}
+
+psim_status psim_psa_print_width(const char *scenario_name, const psim_psa_sample *smp, const psim_psa_analysis *a,
+                                 psim_psa_format fmt, int width, FILE *fp, psim_error *err)
+{
     switch (fmt) {
-    case PSIM_PSA_TABLE: print_table(scenario_name, smp, a, fp); break;
+    case PSIM_PSA_TABLE: print_table(scenario_name, smp, a, width, fp); break;
     case PSIM_PSA_CSV: print_csv(smp, a, fp); break;
     case PSIM_PSA_CSV_LONG: print_csv_long(scenario_name, smp, a, fp); break;
     case PSIM_PSA_JSON: print_json(scenario_name, smp, a, fp); break;
