@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "painsim/error.h"
+#include "painsim/merge.h"
 #include "painsim/psa.h"
 #include "painsim/run.h"
 #include "painsim/scenario.h"
@@ -60,6 +61,9 @@ static const char main_help[] =
     "                     sensitivity analysis over the parameters given as\n"
     "                     distributions\n"
     "  validate SCENARIO  check SCENARIO and print it with every default filled in\n"
+    "  merge OUT.h5 SHARD...\n"
+    "                     merge the shards of `run --shard i/K` into one file\n"
+    "                     identical to a run in one process (docs/cluster.md)\n"
     "  summary FILE.h5    print the results of a finished run (table, csv or json)\n"
     "  report FILE.h5     write a finished run as one HTML page with tables and charts\n"
     "  explain SCENARIO --patient N [--strategy S]\n"
@@ -125,6 +129,10 @@ static const char run_help[] =
     "                     is above SIZE (K, M, G, T: binary units; default: half of\n"
     "                     this machine's physical memory).  Memory grows with\n"
     "                     --threads and block_size, not with the cohort size\n"
+    "  --shard i/K        simulate only shard i of K (1 <= i <= K): a contiguous range\n"
+    "                     of the cohort's blocks, written with the blocks' partial\n"
+    "                     sums to output/<name>.shard-i-of-K.h5 (or -o); combine\n"
+    "                     the K shards with `painsim merge` (docs/cluster.md)\n"
     "  --progress MODE    progress on stderr: bar (redrawn in place), lines (plain\n"
     "                     lines for logs), json (one JSON object per line: patients\n"
     "                     or iterations done and total, rate, patient-days/s, ETA in\n"
@@ -137,6 +145,39 @@ static const char run_help[] =
     "exit status: 0 success, 1 failure while running (such as a full disk or an\n"
     "unwritable path; no partial file is left), 2 bad input or usage (nothing is\n"
     "written), 130 interrupted.\n";
+
+static const char merge_help[] =
+    "usage: painsim merge OUT.h5 SHARD.h5... [options]\n"
+    "\n"
+    "Merge the K shard files written by `painsim run SCENARIO --shard i/K` (i = 1..K,\n"
+    "given in any order) into OUT.h5, and print its summary table.  The shards must\n"
+    "be complete (all K), disjoint (each once) and from the same scenario text,\n"
+    "seed, cohort size and painsim version (their scenario_sha256 and\n"
+    "painsim_version attributes), and undamaged (every checksum is read).  OUT.h5's\n"
+    "summaries and /results are recomputed from the shards' per-block partial sums\n"
+    "added in block order, so they and the per-patient datasets are identical to\n"
+    "those of a run of the whole cohort in one process.\n"
+    "\n"
+    "By default the per-patient datasets of OUT.h5 are HDF5 virtual datasets over\n"
+    "the shards, which stay where they are: the file names are stored relative to\n"
+    "OUT.h5's directory, so move OUT.h5 and the shards together.  `painsim summary`\n"
+    "and `painsim report` refuse (exit 2) a merged file whose shards are missing;\n"
+    "other HDF5 readers (h5py) would read fill values instead: see docs/cluster.md.\n"
+    "\n"
+    "options:\n"
+    "  --copy             copy the shards' data into OUT.h5: one self-contained file\n"
+    "  --force            overwrite OUT.h5 if it exists\n"
+    "  -f, --format FMT   the summary on stdout: table (default), csv or json\n"
+    "  -q, --quiet        no messages on stderr\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "example:\n"
+    "  for i in 1 2 3; do painsim run scenarios/default.yaml --shard $i/3; done\n"
+    "  painsim merge output/default.h5 output/default.shard-*-of-3.h5\n"
+    "\n"
+    "exit status: 0 success, 1 failure while writing, 2 bad usage or shards that are\n"
+    "missing, duplicated, mismatched or damaged (the message names the file;\n"
+    "nothing is written).\n";
 
 static const char validate_help[] =
     "usage: painsim validate SCENARIO [--explain] [--set KEY=VALUE]...\n"
@@ -227,6 +268,7 @@ typedef struct cli_args {
     double max_memory; /* bytes; 0: half of the physical memory */
     int format, wide;         /* run: psim_report_format of the printed summary; one table however wide */
     int explain;              /* validate: a comment with unit, range and source beside each value */
+    int shard_index, shard_count; /* run --shard i/K: 1-based i; K = 0: no shards */
     int progress;             /* cli_progress_mode */
     double progress_every;    /* seconds */
     const char *set[PSIM_MAX_SET + 3];
@@ -296,6 +338,19 @@ static int parse_args(int argc, char **argv, const char *cmd, int is_run, cli_ar
                                    "--max-memory expects a size such as 512M, 8G or 2.5G (binary units: K, M, G, "
                                    "T; no unit: bytes), got '%s'",
                                    v);
+        } else if (is_run && cli_opt_is(arg, "--shard")) {
+            if (!cli_take_value(argc, argv, &i, cmd, &v))
+                return EXIT_INPUT;
+            unsigned long long si = 0, sk = 0;
+            const char *slash = strchr(v, '/');
+            char num[32];
+            if (!slash || slash == v || (size_t)(slash - v) >= sizeof num)
+                return cli_usage(cmd, "--shard expects i/K (shard i of K, 1 <= i <= K), got '%s'", v);
+            snprintf(num, sizeof num, "%.*s", (int)(slash - v), v);
+            if (!cli_parse_u64(num, &si) || !cli_parse_u64(slash + 1, &sk) || sk < 1 || sk > 1000000 || si < 1 || si > sk)
+                return cli_usage(cmd, "--shard expects i/K (shard i of K, 1 <= i <= K <= 1000000), got '%s'", v);
+            a->shard_index = (int)si;
+            a->shard_count = (int)sk;
         } else if (is_run && cli_opt_is(arg, "--progress")) {
             if (!cli_take_value(argc, argv, &i, cmd, &v))
                 return EXIT_INPUT;
@@ -523,7 +578,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_results *res = NULL;
     psim_report *rep = NULL;
     char *cmdline = NULL;
-    char default_out[PSIM_NAME_MAX + 16];
+    char default_out[PSIM_NAME_MAX + 64];
     int mpi_rank = 0;
 #ifdef PAINSIM_HAVE_MPI
     int mpi_size = 1;
@@ -533,8 +588,24 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     psim_status st = load_scenario(&a, &scn, &err);
     if (st != PSIM_OK)
         goto done;
+    int64_t first_block = 0, n_blocks = 0;
+    if (a.shard_count > 0) {
+        if (scn->psa.iterations > 0) {
+            st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
+                                "--shard splits the patients of a cohort run; a PSA run (psa.iterations > 0) "
+                                "cannot be split into shards");
+            goto done;
+        }
+        st = psim_run_shard_range(scn, a.shard_index - 1, a.shard_count, &first_block, &n_blocks, &err);
+        if (st != PSIM_OK)
+            goto done;
+    }
     if (!a.output) {
-        snprintf(default_out, sizeof default_out, "output/%s.h5", scn->name);
+        if (a.shard_count > 0)
+            snprintf(default_out, sizeof default_out, "output/%s.shard-%d-of-%d.h5", scn->name, a.shard_index,
+                     a.shard_count);
+        else
+            snprintf(default_out, sizeof default_out, "output/%s.h5", scn->name);
         struct stat sb;
         if (a.dry_run && stat("output", &sb) != 0 && errno == ENOENT) {
             /* a dry run writes nothing, not even the directory */
@@ -566,6 +637,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                          .patients = scn->patients,
                          .columns = cli_columns(STDERR_FILENO)};
     cli_progress_setup(&prog, a.progress, a.quiet, isatty(STDERR_FILENO));
+    prog.shard_index = a.shard_index;
+    prog.shard_count = a.shard_count;
     psim_run_options opt = psim_run_options_default();
     opt.threads = a.threads;
     opt.output_path = a.output;
@@ -575,6 +648,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     opt.progress_data = &prog;
     opt.cancel = &interrupted;
     opt.notice = on_notice;
+    opt.first_block = first_block;
+    opt.n_blocks = n_blocks;
+    opt.shard_index = a.shard_index - 1;
+    opt.shard_count = a.shard_count;
     /* The first Ctrl-C stops the run cleanly (no partial file); a second one,
      * with the default action restored, ends the program at once.  A closed
      * terminal (SIGHUP), Ctrl-\ (SIGQUIT) and a reader of stdout that went
@@ -594,7 +671,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                             "a PSA run is not split over MPI ranks: run it with one rank (mpirun -n 1) or without mpirun");
         goto done;
     }
-    if (scn->psa.iterations == 0) {
+    if (a.shard_count > 0 && mpi_size > 1) {
+        st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
+                            "--shard and MPI ranks are two ways of splitting a run: use one of them");
+        goto done;
+    }
+    if (scn->psa.iterations == 0 && a.shard_count == 0) {
         st = psim_run_shard_range(scn, mpi_rank, mpi_size, &opt.first_block, &opt.n_blocks, &err);
         if (st == PSIM_ERR_USAGE)
             snprintf(err.message, sizeof err.message,
@@ -619,6 +701,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cli_progress_finish(&prog);
     if (st != PSIM_OK)
         goto done;
+    if (a.shard_count > 0) {
+        /* a shard's figures alone would mislead: `painsim merge` gives them */
+        if (!a.quiet) {
+            double pd = (double)res->patients * scn->horizon_days * scn->n_strategies;
+            fprintf(stderr,
+                    "painsim: wrote %s: shard %d of %d, patients %lld to %lld (blocks %lld to %lld of %lld) x %d "
+                    "strategies x %d days = %.0f patient-days in %.2f s; merge all %d shards with `painsim merge`\n",
+                    a.output, a.shard_index, a.shard_count, (long long)(first_block * scn->block_size),
+                    (long long)(first_block * scn->block_size + res->patients - 1), (long long)first_block,
+                    (long long)(first_block + n_blocks - 1), (long long)psim_run_n_blocks(scn), scn->n_strategies,
+                    scn->horizon_days, pd, res->elapsed_seconds, a.shard_count);
+        }
+        goto done;
+    }
     if (mpi_rank != 0)
         goto done; /* rank 0 prints the results of every rank */
     const psim_results *shown = res;
@@ -662,6 +758,85 @@ done:
     return cli_exit_code(st);
 }
 
+static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
+{
+    const char *outp = NULL;
+    const char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    int n = 0, copy = 0, force = 0, quiet = 0, format = PSIM_REPORT_TABLE;
+    if (!shards)
+        return EXIT_RUNTIME;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(merge_help, stdout);
+            free(shards);
+            return EXIT_OK;
+        } else if (strcmp(arg, "--copy") == 0) {
+            copy = 1;
+        } else if (strcmp(arg, "--force") == 0) {
+            force = 1;
+        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            quiet = 1;
+        } else if (cli_opt_is(arg, "-f") || cli_opt_is(arg, "--format")) {
+            const char *v = NULL;
+            if (!cli_take_value(argc, argv, &i, "merge", &v)) {
+                free(shards);
+                return EXIT_INPUT;
+            }
+            if (strcmp(v, "table") == 0)
+                format = PSIM_REPORT_TABLE;
+            else if (strcmp(v, "csv") == 0)
+                format = PSIM_REPORT_CSV;
+            else if (strcmp(v, "json") == 0)
+                format = PSIM_REPORT_JSON;
+            else {
+                free(shards);
+                return cli_usage("merge", "--format expects table, csv or json, got '%s'", v);
+            }
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            free(shards);
+            return cli_usage("merge", "unknown option '%s'", arg);
+        } else if (!outp) {
+            outp = arg;
+        } else {
+            shards[n++] = arg;
+        }
+    }
+    if (!outp || n == 0) {
+        free(shards);
+        return cli_usage("merge", "%s", "expected OUT.h5 and at least one SHARD.h5");
+    }
+    psim_error err;
+    psim_error_clear(&err);
+    char *cmdline = join_args(full_argc, full_argv);
+    psim_merge_options mo = psim_merge_options_default();
+    mo.output_path = outp;
+    mo.force = force;
+    mo.copy = copy;
+    mo.command_line = cmdline;
+    mo.notice = quiet ? NULL : on_notice;
+    psim_results *res = NULL;
+    psim_report *rep = NULL;
+    psim_status st = psim_merge(shards, n, &mo, &res, &err);
+    if (st == PSIM_OK)
+        st = psim_report_read_h5(outp, &rep, &err);
+    if (st == PSIM_OK)
+        st = psim_report_print_width(rep, (psim_report_format)format, cli_columns(STDOUT_FILENO), stdout, &err);
+    if (st == PSIM_OK && (fflush(stdout) != 0 || ferror(stdout)))
+        st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write the summary: %s",
+                            strerror(errno));
+    if (st == PSIM_OK && !quiet)
+        fprintf(stderr, "painsim: wrote %s: %d shards, %lld patients, %s\n", outp, n, (long long)res->patients,
+                copy ? "one self-contained file (--copy)" : "per-patient datasets virtual over the shards");
+    if (st != PSIM_OK)
+        cli_print_error(&err);
+    psim_report_destroy(rep);
+    psim_results_destroy(res);
+    free(cmdline);
+    free(shards);
+    return cli_exit_code(st);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -682,6 +857,8 @@ int main(int argc, char **argv)
             fputs(run_help, stdout);
         else if (argc > 2 && strcmp(argv[2], "validate") == 0)
             fputs(validate_help, stdout);
+        else if (argc > 2 && strcmp(argv[2], "merge") == 0)
+            fputs(merge_help, stdout);
         else if (argc > 2 && strcmp(argv[2], "summary") == 0)
             painsim_summary_print_help(stdout);
         else if (argc > 2 && strcmp(argv[2], "explain") == 0)
@@ -693,7 +870,7 @@ int main(int argc, char **argv)
         else if (argc > 2 && strcmp(argv[2], "report") == 0)
             painsim_report_print_help(stdout);
         else if (argc > 2 && strcmp(argv[2], "help") != 0) {
-            fprintf(stderr, "painsim help: no help on '%s' (topics: run, validate, summary, explain, sweep, "
+            fprintf(stderr, "painsim help: no help on '%s' (topics: run, merge, validate, summary, explain, sweep, "
                             "tornado, calibrate, report)\n", argv[2]);
             return EXIT_INPUT;
         } else
@@ -721,6 +898,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2, argc, argv);
 #endif
     }
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 2, argv + 2, argc, argv);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "summary") == 0)
@@ -733,6 +912,6 @@ int main(int argc, char **argv)
         return painsim_explain_command(argc - 2, argv + 2);
     if (strcmp(cmd, "sweep") == 0 || strcmp(cmd, "tornado") == 0)
         return painsim_sweep_command(argc - 2, argv + 2, strcmp(cmd, "tornado") == 0, argc, argv);
-    fprintf(stderr, "painsim: unknown command '%s' (commands: run, validate, summary, report, explain, sweep, tornado, calibrate, help)\n", cmd);
+    fprintf(stderr, "painsim: unknown command '%s' (commands: run, merge, validate, summary, report, explain, sweep, tornado, calibrate, help)\n", cmd);
     return EXIT_INPUT;
 }

@@ -13,6 +13,7 @@
 
 #include "cli_util.h"
 #include "painsim/error.h"
+#include "painsim/merge.h"
 #include "painsim/report_html.h"
 
 /* the command name in usage messages (cli_usage) */
@@ -72,7 +73,10 @@ static int write_report(const char *path, const char *out, const psim_html_optio
 {
     psim_error err;
     psim_error_clear(&err);
-    psim_status st = psim_report_html_write(path, out, opt, &err);
+    /* a shard, or a merged file whose shards are gone, would read as fill values */
+    psim_status st = psim_file_check_sources(path, &err);
+    if (st == PSIM_OK)
+        st = psim_report_html_write(path, out, opt, &err);
     if (st == PSIM_OK) {
         fprintf(stderr, "painsim: wrote %s\n", out);
         return REPORT_OK;

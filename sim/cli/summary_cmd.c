@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "painsim/error.h"
+#include "painsim/merge.h"
 #include "painsim/psa.h"
 #include "painsim/report.h"
 #include "cli_util.h"
@@ -120,8 +121,11 @@ static int summarise(const char *path, int fmt, int width, int limited)
     psim_error err;
     psim_error_clear(&err);
     psim_report *rep = NULL;
-    psim_status st;
-    if (psim_psa_file_has_psa(path) == 1)
+    /* a shard, or a merged file whose shards are gone, would read as fill values */
+    psim_status st = psim_file_check_sources(path, &err);
+    if (st != PSIM_OK)
+        ;
+    else if (psim_psa_file_has_psa(path) == 1)
         st = summarise_psa(path, fmt, width, &err);
     else if (fmt == FMT_CSV_LONG || fmt == FMT_SAMPLES)
         st = psim_error_set(&err, PSIM_ERR_USAGE, path, 0, 0,

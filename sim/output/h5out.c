@@ -54,10 +54,18 @@ typedef struct event_buf {
     size_t n, cap;
 } event_buf;
 
+#define N_PARTIAL_DS 6
+
 struct psim_h5 {
     char path[PSIM_ERROR_FILE_MAX];
     psim_outfile *o; /* serial files: the file being written, the caller's */
     hid_t file;
+    const psim_h5_vds *vds;   /* merged file: per-patient datasets are virtual over the shards */
+    int shard;                /* a shard: rows [first, first + N) of the cohort, and the blocks' partial sums */
+    hsize_t first;
+    hsize_t partial_row;
+    hid_t partial_index;
+    hid_t partial[PSIM_MAX_STRATEGIES][N_PARTIAL_DS];
     /* Parallel files (psim_h5_create_par): every rank of comm holds the file
      * open and every raw-data write is collective (dxpl); the events wait in
      * ev until psim_h5_par_close.  Serial files: dxpl is H5P_DEFAULT. */
@@ -163,6 +171,45 @@ done:
         H5Pclose(dcpl);
     if (sp >= 0)
         H5Sclose(sp);
+    return d;
+}
+
+/* A dataset whose rows are the cohort's patients: stored, or in a merged
+ * file without --copy a virtual dataset whose rows [first_k, first_k + n_k)
+ * map the same dataset of shard k (its file name relative to the merged file). */
+static hid_t make_pp(const psim_h5 *h, hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                     hsize_t rows_per_chunk, int gzip, const char *units, const char *description)
+{
+    int empty = 0;
+    for (int k = 0; k < rank; k++)
+        empty |= dims[k] == 0;
+    if (!h->vds || h->vds->copy || empty)
+        return make_ds(loc, name, type, rank, dims, rows_per_chunk, gzip, units, description);
+    char path[1024];
+    ssize_t len = H5Iget_name(loc, path, sizeof path);
+    if (len <= 0 || (size_t)len + strlen(name) + 2 > sizeof path)
+        return H5I_INVALID_HID;
+    snprintf(path + len, sizeof path - (size_t)len, "/%s", name);
+    hid_t vs = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = H5I_INVALID_HID;
+    int ok = vs >= 0 && dcpl >= 0;
+    for (int k = 0; ok && k < h->vds->n; k++) {
+        hsize_t start[2] = {(hsize_t)h->vds->first[k], 0}, count[2] = {(hsize_t)h->vds->patients[k], rank > 1 ? dims[1] : 1};
+        hid_t ss = H5Screate_simple(rank, count, NULL);
+        ok = ss >= 0 && H5Sselect_hyperslab(vs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+             H5Pset_virtual(dcpl, vs, h->vds->names[k], path, ss) >= 0;
+        if (ss >= 0)
+            H5Sclose(ss);
+    }
+    if (ok && H5Sselect_all(vs) >= 0)
+        d = H5Dcreate2(loc, name, type, vs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d >= 0 && (psim_h5_attr_str(d, "units", units) < 0 || psim_h5_attr_str(d, "description", description) < 0)) {
+        H5Dclose(d);
+        d = H5I_INVALID_HID;
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (vs >= 0)
+        H5Sclose(vs);
     return d;
 }
 
@@ -361,9 +408,157 @@ cleanup:
     return st;
 }
 
+/* ---- the blocks' partial sums of a shard -------------------------------- */
+
+/* /partial_sums/<strategy>/: one row per block of the shard, in block order. */
+enum { P_COUNTS, P_SUMS, P_PAIR, P_VAS, P_RESP, P_AE };
+#define N_COUNTS 10
+#define N_SUMS 14
+
+static void partial_widths(const psim_h5 *h, int s, hsize_t w[N_PARTIAL_DS])
+{
+    w[P_COUNTS] = N_COUNTS;
+    w[P_SUMS] = N_SUMS;
+    w[P_PAIR] = 5 * (hsize_t)h->scn->n_strategies;
+    w[P_VAS] = 4 * (hsize_t)h->H;
+    w[P_RESP] = (hsize_t)h->H;
+    w[P_AE] = (hsize_t)psim_model_n_ae(h->m, s);
+}
+
+/* One strategy's sums of one block as the rows of the six datasets. */
+static void partial_pack(const psim_strategy_summary *ss, int S, int H, int64_t *counts, double *sums, double *pair,
+                         double *vas, int64_t *resp, int64_t *ae)
+{
+    const int64_t c[N_COUNTS] = {ss->patients,    ss->eligible,    ss->treated,     ss->with_session,
+                                 ss->first_responders, ss->persist_den, ss->persist_num, ss->recover_den,
+                                 ss->recover_num, ss->antibody};
+    const double d[N_SUMS] = {ss->sessions_sum, ss->sessions_sumsq, ss->units_sum,   ss->units_sumsq,
+                              ss->cost_sum,     ss->cost_sumsq,     ss->qaly_sum,    ss->qaly_sumsq,
+                              ss->cost_qaly_sum, ss->dcost_sum,     ss->dcost_sumsq, ss->dqaly_sum,
+                              ss->dqaly_sumsq,  ss->dcost_dqaly_sum};
+    memcpy(counts, c, sizeof c);
+    memcpy(sums, d, sizeof d);
+    for (int j = 0; j < S; j++) {
+        pair[5 * j] = ss->pair[j].dcost_sum;
+        pair[5 * j + 1] = ss->pair[j].dcost_sumsq;
+        pair[5 * j + 2] = ss->pair[j].dqaly_sum;
+        pair[5 * j + 3] = ss->pair[j].dqaly_sumsq;
+        pair[5 * j + 4] = ss->pair[j].dcost_dqaly_sum;
+    }
+    for (int t = 0; t < H; t++) {
+        vas[t] = ss->vas_sum[t];
+        vas[H + t] = ss->vas_sumsq[t];
+        vas[2 * H + t] = ss->vas_treated_sum[t];
+        vas[3 * H + t] = ss->vas_treated_sumsq[t];
+        resp[t] = ss->responders[t];
+    }
+    for (int k = 0; k < ss->n_ae; k++)
+        ae[k] = ss->ae_count[k];
+}
+
+static void partial_unpack(psim_strategy_summary *ss, int S, int H, const int64_t *c, const double *d,
+                           const double *pair, const double *vas, const int64_t *resp, const int64_t *ae)
+{
+    ss->patients = c[0];
+    ss->eligible = c[1];
+    ss->treated = c[2];
+    ss->with_session = c[3];
+    ss->first_responders = c[4];
+    ss->persist_den = c[5];
+    ss->persist_num = c[6];
+    ss->recover_den = c[7];
+    ss->recover_num = c[8];
+    ss->antibody = c[9];
+    ss->sessions_sum = d[0];
+    ss->sessions_sumsq = d[1];
+    ss->units_sum = d[2];
+    ss->units_sumsq = d[3];
+    ss->cost_sum = d[4];
+    ss->cost_sumsq = d[5];
+    ss->qaly_sum = d[6];
+    ss->qaly_sumsq = d[7];
+    ss->cost_qaly_sum = d[8];
+    ss->dcost_sum = d[9];
+    ss->dcost_sumsq = d[10];
+    ss->dqaly_sum = d[11];
+    ss->dqaly_sumsq = d[12];
+    ss->dcost_dqaly_sum = d[13];
+    for (int j = 0; j < S; j++) {
+        ss->pair[j].dcost_sum = pair[5 * j];
+        ss->pair[j].dcost_sumsq = pair[5 * j + 1];
+        ss->pair[j].dqaly_sum = pair[5 * j + 2];
+        ss->pair[j].dqaly_sumsq = pair[5 * j + 3];
+        ss->pair[j].dcost_dqaly_sum = pair[5 * j + 4];
+    }
+    for (int t = 0; t < H; t++) {
+        ss->vas_sum[t] = vas[t];
+        ss->vas_sumsq[t] = vas[H + t];
+        ss->vas_treated_sum[t] = vas[2 * H + t];
+        ss->vas_treated_sumsq[t] = vas[3 * H + t];
+        ss->responders[t] = resp[t];
+    }
+    for (int k = 0; k < ss->n_ae; k++)
+        ss->ae_count[k] = ae[k];
+}
+
+static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                     hsize_t rows_per_chunk, int gzip, const char *units, const char *description);
+
+static psim_status partial_create(psim_h5 *h, const psim_run_layout *l, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = h->path;
+    hid_t g = H5Gcreate2(h->file, "partial_sums", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), sg = H5I_INVALID_HID;
+    CHECK(g, "create /partial_sums");
+    CHECK(psim_h5_attr_str(g, "description",
+                           "each block's partial sums, one row per block in block order: painsim merge adds "
+                           "them in that order to recompute /results exactly"),
+          "write /partial_sums attributes");
+    hsize_t nb = (hsize_t)l->n_blocks;
+    h->partial_index = make_ds(g, "block_index", H5T_STD_I64LE, 1, &nb, 1024, 0, "index",
+                               "the cohort's block of each row (patients index x block_size ...)");
+    CHECK(h->partial_index, "create /partial_sums/block_index");
+    static const char *const names[N_PARTIAL_DS] = {"counts", "sums", "pair_sums", "vas_sums", "responders",
+                                                    "adverse_events"};
+    static const char *const units[N_PARTIAL_DS] = {"count", "mixed: see description", "mixed: see description",
+                                                    "cm, cm^2", "count", "count"};
+    static const char *const desc[N_PARTIAL_DS] = {
+        "patients, eligible, treated, with_session, first_responders, persist_den, persist_num, recover_den, "
+        "recover_num, antibody",
+        "sessions_sum (count), sessions_sumsq, units_sum (U), units_sumsq, cost_sum (currency), cost_sumsq, "
+        "qaly_sum (QALY), qaly_sumsq, cost_qaly_sum, dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum",
+        "for each strategy j: dcost_sum, dcost_sumsq, dqaly_sum, dqaly_sumsq, dcost_dqaly_sum of this strategy minus j",
+        "per day: sum of VAS over all patients, its squares, the same over the treated (4 x horizon_days)",
+        "per day: treated patients with VAS <= B/2",
+        "adverse events of each kind of the strategy"};
+    for (int s = 0; s < h->scn->n_strategies; s++) {
+        sg = H5Gcreate2(g, h->scn->strategies[s].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        CHECK(sg, "create a /partial_sums group");
+        hsize_t w[N_PARTIAL_DS];
+        partial_widths(h, s, w);
+        for (int k = 0; k < N_PARTIAL_DS; k++) {
+            if (w[k] == 0)
+                continue;
+            hsize_t dims[2] = {nb, w[k]};
+            hid_t type = k == P_COUNTS || k == P_RESP || k == P_AE ? H5T_STD_I64LE : H5T_IEEE_F64LE;
+            h->partial[s][k] = make_ds(sg, names[k], type, 2, dims, 1, 0, units[k], desc[k]);
+            CHECK(h->partial[s][k], "create a /partial_sums dataset");
+        }
+        close_id(&sg);
+    }
+cleanup:
+    close_id(&sg);
+    close_id(&g);
+    return st;
+}
+
 static void h5_init_ids(psim_h5 *h)
 {
     h->file = h->day_scale = h->simday_scale = H5I_INVALID_HID;
+    h->partial_index = H5I_INVALID_HID;
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++)
+        for (int k = 0; k < N_PARTIAL_DS; k++)
+            h->partial[s][k] = H5I_INVALID_HID;
     h->sec2 = -1;
     for (int k = 0; k < N_COHORT_DS; k++)
         h->cohort[k] = H5I_INVALID_HID;
@@ -395,6 +590,10 @@ static void close_objects(psim_h5 *h)
         close_id(&h->cohort[k]);
     close_id(&h->day_scale);
     close_id(&h->simday_scale);
+    close_id(&h->partial_index);
+    for (int s = 0; s < PSIM_MAX_STRATEGIES; s++)
+        for (int k = 0; k < N_PARTIAL_DS; k++)
+            close_id(&h->partial[s][k]);
 }
 
 /* How the file comes to exist: a serial file is created through the
@@ -408,12 +607,16 @@ typedef struct h5_origin {
     void *notice_data;
     const char *h5_name;
     const void *comm;
+    const psim_run_layout *layout; /* may be NULL: the whole cohort */
+    const psim_h5_vds *vds;        /* a merged file */
 } h5_origin;
 
 static psim_status h5_create(const h5_origin *from, const char *display, const psim_model *m,
                              const char *command_line, psim_h5 **out, psim_error *err)
 {
     const void *comm = from->comm;
+    const psim_run_layout *layout = from->layout;
+    const psim_h5_vds *vds = from->vds;
     psim_status st = PSIM_OK;
     const char *out_path = display;
     *out = NULL;
@@ -434,6 +637,12 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
     h->H = h->scn->horizon_days;
     h->R = psim_model_n_recorded(m);
     h->N = (hsize_t)h->scn->patients;
+    h->vds = vds;
+    if (layout && layout->shard_count > 0 && !vds) {
+        h->shard = 1;
+        h->first = (hsize_t)layout->first_patient;
+        h->N = (hsize_t)layout->patients;
+    }
     const psim_scenario *scn = h->scn;
     const hsize_t bs = (hsize_t)scn->block_size;
     hid_t g = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
@@ -504,6 +713,12 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
           "write attributes");
     CHECK(psim_h5_attr_num(h->file, "block_size", H5T_NATIVE_INT, &scn->block_size), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "reference", scn->reference), "write attributes");
+    CHECK(psim_h5_write_provenance(h->file, scn, vds ? "merged" : h->shard ? "shard" : "run", layout),
+          "write the provenance attributes");
+    if (vds) {
+        CHECK(psim_h5_attr_num(h->file, "merged_shards", H5T_NATIVE_INT, &vds->n), "write attributes");
+        CHECK(psim_h5_attr_str(h->file, "merged_layout", vds->copy ? "copy" : "virtual"), "write attributes");
+    }
 
     /* the scenario, as given and as resolved */
     g = H5Gcreate2(h->file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -548,22 +763,22 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
     /* cohort */
     g = H5Gcreate2(h->file, "cohort", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     CHECK(g, "create /cohort");
-    h->cohort[0] = make_ds(g, "baseline_vas", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "cm",
+    h->cohort[0] = make_pp(h, g, "baseline_vas", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "cm",
                            "baseline pain B on the 0-10 cm visual analogue scale");
-    h->cohort[1] = make_ds(g, "pain_duration_months", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "month",
+    h->cohort[1] = make_pp(h, g, "pain_duration_months", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "month",
                            "duration of pain before the start");
-    h->cohort[2] = make_ds(g, "lumbar_levels", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
+    h->cohort[2] = make_pp(h, g, "lumbar_levels", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
                            "affected lumbar levels (1-5); sets the dose");
-    h->cohort[3] = make_ds(g, "myofascial", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+    h->cohort[3] = make_pp(h, g, "myofascial", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
                            "myofascial pain syndrome (trigger points) present");
-    h->cohort[4] = make_ds(g, "aspirin_recent", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+    h->cohort[4] = make_pp(h, g, "aspirin_recent", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
                            "aspirin within the last days: the first session is delayed");
-    h->cohort[5] = make_ds(g, "eligible", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+    h->cohort[5] = make_pp(h, g, "eligible", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
                            "eligible for injection treatments: myofascial and no contraindication");
     for (int k = 0; k < PSIM_N_CONTRA; k++) {
         char desc[128];
         snprintf(desc, sizeof desc, "contraindication to injections: %s", psim_contra_names[k]);
-        h->cohort[6 + k] = make_ds(g, psim_contra_names[k], H5T_STD_U8LE, 1, &h->N, bs, 0,
+        h->cohort[6 + k] = make_pp(h, g, psim_contra_names[k], H5T_STD_U8LE, 1, &h->N, bs, 0,
                                    "1 (boolean)", desc);
     }
     for (int k = 0; k < N_COHORT_DS; k++)
@@ -585,30 +800,30 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
         CHECK(psim_h5_attr_str(sd->group, "fallback", stg->fallback), "write strategy attributes");
         if (scn->output.trajectories) {
             hsize_t dims[2] = {h->N, (hsize_t)h->R};
-            sd->vas = make_ds(sd->group, "vas_mm", H5T_STD_U8LE, 2, dims, bs, scn->output.compression,
+            sd->vas = make_pp(h, sd->group, "vas_mm", H5T_STD_U8LE, 2, dims, bs, scn->output.compression,
                               "mm", "VAS(t) in millimetres (0-100), patients x recorded days");
             CHECK(sd->vas, "create vas_mm");
             CHECK(H5DSattach_scale(sd->vas, h->day_scale, 1), "attach /time/day to vas_mm");
         }
-        sd->treated = make_ds(sd->group, "treated", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
+        sd->treated = make_pp(h, sd->group, "treated", H5T_STD_U8LE, 1, &h->N, bs, 0, "1 (boolean)",
                               "received the strategy's own treatment (else the fallback)");
-        sd->sessions = make_ds(sd->group, "sessions", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
+        sd->sessions = make_pp(h, sd->group, "sessions", H5T_STD_U8LE, 1, &h->N, bs, 0, "count",
                                "sessions given over the horizon");
-        sd->units = make_ds(sd->group, "units", H5T_STD_U32LE, 1, &h->N, bs, 0, "U",
+        sd->units = make_pp(h, sd->group, "units", H5T_STD_U32LE, 1, &h->N, bs, 0, "U",
                             "total dose over the horizon, units of botulinum toxin (0 for other treatments)");
-        sd->antibody = make_ds(sd->group, "antibody_positive", H5T_STD_U8LE, 1, &h->N, bs, 0,
+        sd->antibody = make_pp(h, sd->group, "antibody_positive", H5T_STD_U8LE, 1, &h->N, bs, 0,
                                "1 (boolean)", "turned antibody-positive (secondary non-response)");
         hsize_t dims2[2] = {h->N, (hsize_t)sd->M};
-        sd->session_day = make_ds(sd->group, "session_day", H5T_STD_I32LE, 2, dims2, bs, 0, "day",
+        sd->session_day = make_pp(h, sd->group, "session_day", H5T_STD_I32LE, 2, dims2, bs, 0, "day",
                                   "day of session j (columns), -1 where no session");
-        sd->latent = make_ds(sd->group, "latent_response", H5T_STD_I8LE, 2, dims2, bs, 0,
+        sd->latent = make_pp(h, sd->group, "latent_response", H5T_STD_I8LE, 2, dims2, bs, 0,
                              "1 (boolean)", "latent response R_j of session j, -1 where no session");
-        sd->observed = make_ds(sd->group, "observed_response", H5T_STD_I8LE, 2, dims2, bs, 0,
+        sd->observed = make_pp(h, sd->group, "observed_response", H5T_STD_I8LE, 2, dims2, bs, 0,
                                "1 (boolean)",
                                "VAS <= B/2 assess_after_days after session j, -1 where not assessed");
-        sd->cost = make_ds(sd->group, "cost", H5T_IEEE_F64LE, 1, &h->N, bs, 0, scn->economics.currency,
+        sd->cost = make_pp(h, sd->group, "cost", H5T_IEEE_F64LE, 1, &h->N, bs, 0, scn->economics.currency,
                            "discounted cost over the horizon: drug, sessions, adverse events");
-        sd->qaly = make_ds(sd->group, "qaly", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "QALY",
+        sd->qaly = make_pp(h, sd->group, "qaly", H5T_IEEE_F64LE, 1, &h->N, bs, 0, "QALY",
                            "discounted quality-adjusted life years over the horizon");
         CHECK(sd->cost, "create a strategy dataset");
         CHECK(sd->qaly, "create a strategy dataset");
@@ -622,7 +837,7 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
         hid_t aeg = H5Gcreate2(sd->group, "adverse_events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         CHECK(aeg, "create adverse_events");
         for (int k = 0; k < sd->n_ae && aeg >= 0; k++) {
-            sd->ae[k] = make_ds(aeg, psim_model_ae_name(m, s, k), H5T_STD_U16LE, 1, &h->N, bs, 0, "count",
+            sd->ae[k] = make_pp(h, aeg, psim_model_ae_name(m, s, k), H5T_STD_U16LE, 1, &h->N, bs, 0, "count",
                                 "adverse events of this kind over the horizon");
         }
         H5Gclose(aeg);
@@ -655,15 +870,39 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
         sd->ev_file = H5Tcopy(sd->ev_mem);
         CHECK(sd->ev_file, "create the event type");
         CHECK(H5Tpack(sd->ev_file), "pack the event type");
-        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = EV_CHUNK;
-        hid_t esp = H5Screate_simple(1, &zero, &unlim);
+        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = EV_CHUNK, total_events = 0;
+        for (int k = 0; vds && !vds->copy && k < vds->n; k++)
+            total_events += (hsize_t)vds->events[(size_t)k * (size_t)scn->n_strategies + (size_t)s];
+        hid_t esp = total_events > 0 ? H5Screate_simple(1, &total_events, NULL) : H5Screate_simple(1, &zero, &unlim);
         hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (esp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
+        int ok = esp >= 0 && dcpl >= 0;
+        if (total_events > 0) {
+            /* a merged file: shard k's table fills rows [offset_k, offset_k + rows_k) */
+            char path[1024];
+            snprintf(path, sizeof path, "/strategies/%s/events", stg->name);
+            hsize_t off = 0;
+            for (int k = 0; ok && k < vds->n; k++) {
+                hsize_t rows = (hsize_t)vds->events[(size_t)k * (size_t)scn->n_strategies + (size_t)s];
+                if (rows == 0)
+                    continue;
+                hid_t ss = H5Screate_simple(1, &rows, NULL);
+                ok = ss >= 0 && H5Sselect_hyperslab(esp, H5S_SELECT_SET, &off, NULL, &rows, NULL) >= 0 &&
+                     H5Pset_virtual(dcpl, esp, vds->names[k], path, ss) >= 0;
+                if (ss >= 0)
+                    H5Sclose(ss);
+                off += rows;
+            }
+            if (ok && H5Sselect_all(esp) >= 0)
+                sd->events = H5Dcreate2(sd->group, "events", sd->ev_file, esp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            sd->n_events = total_events;
+        } else if (ok && H5Pset_chunk(dcpl, 1, &chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0) {
             sd->events = H5Dcreate2(sd->group, "events", sd->ev_file, esp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        }
         if (dcpl >= 0)
             H5Pclose(dcpl);
         if (esp >= 0)
             H5Sclose(esp);
+
         CHECK(sd->events, "create the events table");
         sd->ev_row = H5Tget_size(sd->ev_file);
         for (unsigned k = 0; k < 4; k++)
@@ -679,6 +918,11 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
               "write events attributes");
     }
     close_id(&g);
+    if (h->shard) {
+        st = partial_create(h, layout, err);
+        if (st != PSIM_OK)
+            goto cleanup;
+    }
     *out = h;
     h = NULL;
 
@@ -694,9 +938,10 @@ cleanup:
 }
 
 psim_status psim_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice, void *notice_data,
-                           const char *command_line, const psim_model *m, psim_h5 **out, psim_error *err)
+                           const char *command_line, const psim_model *m, const psim_run_layout *layout,
+                           const psim_h5_vds *vds, psim_h5 **out, psim_error *err)
 {
-    h5_origin from = {.o = o, .force = force, .notice = notice, .notice_data = notice_data};
+    h5_origin from = {.o = o, .force = force, .notice = notice, .notice_data = notice_data, .layout = layout, .vds = vds};
     return h5_create(&from, path, m, command_line, out, err);
 }
 
@@ -851,13 +1096,126 @@ static herr_t flush_events(psim_h5 *h, strat_ds *sd)
     return rc;
 }
 
+static psim_status partial_write(psim_h5 *h, int64_t index, const psim_results *part, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = h->path;
+    const int S = h->scn->n_strategies, H = h->H;
+    int64_t counts[N_COUNTS], *resp = malloc((size_t)H * sizeof *resp), ae[PSIM_MAX_STRATEGY_AE + 1];
+    double sums[N_SUMS], pair[5 * PSIM_MAX_STRATEGIES], *vas = malloc(4 * (size_t)H * sizeof *vas);
+    if (!resp || !vas) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    CHECK(write_rows(h, h->partial_index, H5T_NATIVE_INT64, h->partial_row, 1, 1, 1, &index), "write /partial_sums");
+    for (int s = 0; s < S; s++) {
+        partial_pack(&part->strategies[s], S, H, counts, sums, pair, vas, resp, ae);
+        const void *bufs[N_PARTIAL_DS] = {counts, sums, pair, vas, resp, ae};
+        hsize_t w[N_PARTIAL_DS];
+        partial_widths(h, s, w);
+        for (int k = 0; k < N_PARTIAL_DS; k++)
+            if (w[k] > 0)
+                CHECK(write_rows(h, h->partial[s][k], k == P_COUNTS || k == P_RESP || k == P_AE ? H5T_NATIVE_INT64
+                                                                                              : H5T_NATIVE_DOUBLE,
+                                 h->partial_row, 1, w[k], 2, bufs[k]),
+                      "write /partial_sums");
+    }
+    h->partial_row++;
+cleanup:
+    free(resp);
+    free(vas);
+    return st;
+}
+
+psim_status psim_h5_read_partial(hid_t file, const char *display, const psim_model *m, int64_t row,
+                                 int64_t *block_index, psim_results *part, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    const char *out_path = display;
+    const psim_scenario *scn = psim_model_scenario(m);
+    const int S = scn->n_strategies, H = scn->horizon_days;
+    int64_t counts[N_COUNTS], *resp = malloc((size_t)H * sizeof *resp), ae[PSIM_MAX_STRATEGY_AE + 1];
+    double sums[N_SUMS], pair[5 * PSIM_MAX_STRATEGIES], *vas = malloc(4 * (size_t)H * sizeof *vas);
+    hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+    static const char *const names[N_PARTIAL_DS] = {"counts", "sums", "pair_sums", "vas_sums", "responders",
+                                                    "adverse_events"};
+    psim_h5_quiet();
+    if (!resp || !vas) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    part->patients = 0;
+    for (int s = -1; s < S; s++) {
+        psim_strategy_summary *ss = s >= 0 ? &part->strategies[s] : NULL;
+        hsize_t w[N_PARTIAL_DS] = {N_COUNTS, N_SUMS, 5 * (hsize_t)S, 4 * (hsize_t)H, (hsize_t)H,
+                                   s >= 0 ? (hsize_t)ss->n_ae : 0};
+        void *bufs[N_PARTIAL_DS] = {counts, sums, pair, vas, resp, ae};
+        for (int k = 0; k < N_PARTIAL_DS; k++) {
+            char path[PSIM_NAME_MAX + 64];
+            if (s < 0) {
+                if (k > 0)
+                    break;
+                snprintf(path, sizeof path, "/partial_sums/block_index");
+            } else if (w[k] == 0) {
+                continue;
+            } else {
+                snprintf(path, sizeof path, "/partial_sums/%s/%s", scn->strategies[s].name, names[k]);
+            }
+            hsize_t cols = s < 0 ? 1 : w[k];
+            hsize_t start[2] = {(hsize_t)row, 0}, count[2] = {1, cols}, dims[2] = {0, 0};
+            int rank = s < 0 ? 1 : 2;
+            d = H5Dopen2(file, path, H5P_DEFAULT);
+            CHECK(d, "open the partial sums");
+            fs = H5Dget_space(d);
+            CHECK(fs, "read the partial sums");
+            if (H5Sget_simple_extent_ndims(fs) != rank || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 ||
+                dims[0] <= (hsize_t)row || (rank == 2 && dims[1] != cols)) {
+                st = psim_error_set(err, PSIM_ERR_INPUT, display, 0, 0,
+                                    "damaged shard: %s has the wrong shape for this scenario", path);
+                goto cleanup;
+            }
+            ms = H5Screate_simple(rank, count, NULL);
+            CHECK(ms, "read the partial sums");
+            CHECK(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL), "read the partial sums");
+            hid_t mt = k == P_COUNTS || k == P_RESP || k == P_AE || s < 0 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
+            CHECK(H5Dread(d, mt, ms, fs, H5P_DEFAULT, s < 0 ? (void *)block_index : bufs[k]), "read the partial sums");
+            H5Sclose(ms);
+            ms = H5I_INVALID_HID;
+            H5Sclose(fs);
+            fs = H5I_INVALID_HID;
+            H5Dclose(d);
+            d = H5I_INVALID_HID;
+        }
+        if (ss) {
+            partial_unpack(ss, S, H, counts, sums, pair, vas, resp, ae);
+            part->patients = ss->patients;
+        }
+    }
+cleanup:
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (d >= 0)
+        H5Dclose(d);
+    free(resp);
+    free(vas);
+    return st;
+}
+
+psim_status psim_h5_write_partial(psim_h5 *h, int64_t index, const psim_results *partial, psim_error *err)
+{
+    psim_h5_quiet();
+    return h->shard ? partial_write(h, index, partial, err) : PSIM_OK;
+}
+
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err)
 {
     psim_status st = PSIM_OK;
     psim_h5_quiet();
     const char *out_path = h->path;
     /* b == NULL: a rank of a parallel file with no block in this round */
-    const hsize_t first = b ? (hsize_t)b->first : 0, n = b ? (hsize_t)b->n : 0;
+    const hsize_t first = b ? (hsize_t)b->first - h->first : 0, n = b ? (hsize_t)b->n : 0;
     const size_t bs = (size_t)h->scn->block_size;
 #define COL(expr) (b ? (const void *)(expr) : NULL)
     CHECK(write_rows(h, h->cohort[0], H5T_NATIVE_DOUBLE, first, n, 1, 1, COL(b->baseline_vas)), "write /cohort");
@@ -959,6 +1317,13 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report 
     }
     for (int s = 0; s < S; s++) {
         const psim_strategy_summary *ss = &r->strategies[s];
+        if (h->shard) {
+            /* a shard's own summaries would mislead: the merged file has them */
+            CHECK(flush_events(h, &h->s[s]), "write the events table");
+            CHECK(H5Dclose(h->s[s].events), "close the events table");
+            h->s[s].events = H5I_INVALID_HID;
+            continue;
+        }
         g = H5Gcreate2(h->s[s].group, "daily", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         CHECK(g, "create the daily summaries");
         for (int t = 0; t < H; t++)
@@ -988,7 +1353,8 @@ psim_status psim_h5_finish(psim_h5 *h, const psim_results *r, const psim_report 
     }
 
     /* /results: the economics and summary tables */
-    st = psim_report_write_h5(h->file, rep, err);
+    if (!h->shard)
+        st = psim_report_write_h5(h->file, rep, err);
 
 cleanup:
     close_id(&g);
@@ -1012,23 +1378,177 @@ void psim_h5_close(psim_h5 *h)
     free(h);
 }
 
+/* ---- merging shards ---------------------------------------------------- */
+
+/* Copy (or with h NULL only read) rows [0, patients) of dataset `path` of the
+ * shard to rows [first, ...) of the same dataset of h, block_size rows at a
+ * time (whole chunks of the output). */
+static psim_status copy_rows(psim_h5 *h, hid_t shard, const char *display, const char *path, int64_t first,
+                             int64_t patients, size_t rows_per_piece, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    hid_t d = H5Dopen2(shard, path, H5P_DEFAULT), od = H5I_INVALID_HID, ft = H5I_INVALID_HID,
+          mt = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+    void *buf = NULL;
+    hsize_t dims[2] = {0, 1};
+    int rank = 0;
+    if (d < 0 || (ft = H5Dget_type(d)) < 0 || (mt = H5Tget_native_type(ft, H5T_DIR_ASCEND)) < 0 ||
+        (fs = H5Dget_space(d)) < 0 || (rank = H5Sget_simple_extent_ndims(fs)) < 1 || rank > 2 ||
+        H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || dims[0] != (hsize_t)patients) {
+        st = psim_error_set(err, PSIM_ERR_INPUT, display, 0, 0,
+                            "damaged shard: %s is missing or does not hold the shard's %lld patients", path,
+                            (long long)patients);
+        goto cleanup;
+    }
+    hsize_t cols = rank > 1 ? dims[1] : 1;
+    if (h) {
+        od = H5Dopen2(h->file, path, H5P_DEFAULT);
+        hid_t os = od >= 0 ? H5Dget_space(od) : H5I_INVALID_HID;
+        hsize_t odims[2] = {0, 1};
+        int ok = os >= 0 && H5Sget_simple_extent_ndims(os) == rank && H5Sget_simple_extent_dims(os, odims, NULL) >= 0 &&
+                 (rank == 1 || odims[1] == cols) && odims[0] >= (hsize_t)(first + patients);
+        if (os >= 0)
+            H5Sclose(os);
+        if (!ok) {
+            st = psim_error_set(err, PSIM_ERR_INPUT, display, 0, 0,
+                                "damaged or mismatched shard: %s does not have the shape of this scenario's", path);
+            goto cleanup;
+        }
+    }
+    if (cols == 0)
+        goto cleanup;
+    size_t esize = H5Tget_size(mt);
+    buf = malloc(rows_per_piece * (size_t)cols * esize + 1);
+    if (!buf) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto cleanup;
+    }
+    for (hsize_t r = 0; r < (hsize_t)patients; r += rows_per_piece) {
+        hsize_t n = (hsize_t)patients - r < rows_per_piece ? (hsize_t)patients - r : rows_per_piece;
+        hsize_t start[2] = {r, 0}, count[2] = {n, cols};
+        ms = H5Screate_simple(rank, count, NULL);
+        if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) < 0) {
+            st = psim_h5_fail(err, PSIM_ERR_INPUT, display, "read the shard (damaged?)");
+            snprintf(err->message + strlen(err->message), sizeof err->message - strlen(err->message), " (%s)", path);
+            goto cleanup;
+        }
+        H5Sclose(ms);
+        ms = H5I_INVALID_HID;
+        if (od >= 0 && write_rows_x(od, h->dxpl, 0, mt, (hsize_t)first + r, n, cols, rank, buf) < 0) {
+            st = psim_h5_fail(err, PSIM_ERR_HDF5, h->path, "write the merged file");
+            goto cleanup;
+        }
+    }
+cleanup:
+    free(buf);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (od >= 0)
+        H5Dclose(od);
+    if (d >= 0)
+        H5Dclose(d);
+    return st;
+}
+
+psim_status psim_h5_copy_shard(psim_h5 *h, const psim_model *m, hid_t shard, const char *display, int64_t first,
+                               int64_t patients, int64_t *events, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    psim_h5_quiet();
+    const psim_scenario *scn = psim_model_scenario(m);
+    const size_t bs = (size_t)scn->block_size;
+    static const char *const cohort[6] = {"baseline_vas", "pain_duration_months", "lumbar_levels", "myofascial",
+                                          "aspirin_recent", "eligible"};
+    static const char *const per[10] = {"vas_mm", "treated", "sessions", "units", "antibody_positive",
+                                        "session_day", "latent_response", "observed_response", "cost", "qaly"};
+    char path[2 * PSIM_NAME_MAX + 64];
+    for (int k = 0; k < N_COHORT_DS && st == PSIM_OK; k++) {
+        snprintf(path, sizeof path, "/cohort/%s", k < 6 ? cohort[k] : psim_contra_names[k - 6]);
+        st = copy_rows(h, shard, display, path, first, patients, bs, err);
+    }
+    for (int s = 0; s < scn->n_strategies && st == PSIM_OK; s++) {
+        const char *name = scn->strategies[s].name;
+        for (int k = 0; k < 10 && st == PSIM_OK; k++) {
+            if (k == 0 && !scn->output.trajectories)
+                continue;
+            snprintf(path, sizeof path, "/strategies/%s/%s", name, per[k]);
+            st = copy_rows(h, shard, display, path, first, patients, bs, err);
+        }
+        for (int k = 0; k < psim_model_n_ae(m, s) && st == PSIM_OK; k++) {
+            snprintf(path, sizeof path, "/strategies/%s/adverse_events/%s", name, psim_model_ae_name(m, s, k));
+            st = copy_rows(h, shard, display, path, first, patients, bs, err);
+        }
+        if (st != PSIM_OK)
+            break;
+        /* the events table: its rows follow those of the shards before it */
+        snprintf(path, sizeof path, "/strategies/%s/events", name);
+        hid_t d = H5Dopen2(shard, path, H5P_DEFAULT), fs = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+        hsize_t n = 0;
+        if (d < 0 || fs < 0 || H5Sget_simple_extent_ndims(fs) != 1 || H5Sget_simple_extent_dims(fs, &n, NULL) < 0) {
+            st = psim_error_set(err, PSIM_ERR_INPUT, display, 0, 0, "damaged shard: %s is missing", path);
+        } else {
+            events[s] = (int64_t)n;
+            const hsize_t piece = 65536;
+            hid_t mt = h ? h->s[s].ev_mem : H5Dget_type(d);
+            size_t esize = mt >= 0 ? H5Tget_size(mt) : 0;
+            void *buf = n > 0 && esize > 0 ? malloc((size_t)(n < piece ? n : piece) * esize) : NULL;
+            if (n > 0 && (!buf || mt < 0))
+                st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            for (hsize_t r = 0; r < n && st == PSIM_OK; r += piece) {
+                hsize_t c = n - r < piece ? n - r : piece;
+                hid_t ms = H5Screate_simple(1, &c, NULL);
+                if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &r, NULL, &c, NULL) < 0 ||
+                    H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) < 0) {
+                    st = psim_h5_fail(err, PSIM_ERR_INPUT, display, "read the shard's events (damaged?)");
+                } else if (h) {
+                    strat_ds *sd = &h->s[s];
+                    hsize_t newsize = sd->n_events + c;
+                    if (H5Dset_extent(sd->events, &newsize) < 0 ||
+                        write_rows(h, sd->events, sd->ev_mem, sd->n_events, c, 1, 1, buf) < 0)
+                        st = psim_h5_fail(err, PSIM_ERR_HDF5, h->path, "write the merged events table");
+                    else
+                        sd->n_events = newsize;
+                }
+                if (ms >= 0)
+                    H5Sclose(ms);
+            }
+            if (!h && mt >= 0)
+                H5Tclose(mt);
+            free(buf);
+        }
+        if (fs >= 0)
+            H5Sclose(fs);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    return st;
+}
+
 /* ---- the file as a sink ------------------------------------------------ */
 
 static psim_status file_sink_begin(void *data, const psim_model *m, const psim_run_layout *layout, psim_error *err)
 {
     psim_h5_file_sink *fs = data;
-    (void)layout;
     fs->m = m;
-    return psim_h5_create(&fs->out, fs->path, fs->force, fs->notice, fs->notice_data, fs->command_line, m, &fs->h5,
-                          err);
+    fs->shard = layout && layout->shard_count > 0;
+    return psim_h5_create(&fs->out, fs->path, fs->force, fs->notice, fs->notice_data, fs->command_line, m, layout,
+                          NULL, &fs->h5, err);
 }
 
 static psim_status file_sink_write_block(void *data, int64_t index, const psim_block *b, const psim_results *partial,
                                          psim_error *err)
 {
     psim_h5_file_sink *fs = data;
-    (void)index;
-    (void)partial;
+    psim_status st = psim_h5_write_partial(fs->h5, index, partial, err);
+    if (st != PSIM_OK)
+        return st;
     return psim_h5_write_block(fs->h5, b, err);
 }
 
@@ -1036,7 +1556,7 @@ static psim_status file_sink_finish(void *data, const psim_results *r, psim_erro
 {
     psim_h5_file_sink *fs = data;
     psim_report *rep = NULL;
-    psim_status st = psim_report_from_results(r, psim_model_scenario(fs->m), &rep, err);
+    psim_status st = fs->shard ? PSIM_OK : psim_report_from_results(r, psim_model_scenario(fs->m), &rep, err);
     if (st != PSIM_OK)
         return st;
     /* psim_h5_finish closes the file and commits it, or removes it after a

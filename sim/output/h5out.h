@@ -2,6 +2,8 @@
 #ifndef PAINSIM_H5OUT_H
 #define PAINSIM_H5OUT_H
 
+#include <hdf5.h>
+
 #include "model/block.h"
 #include "painsim/error.h"
 #include "painsim/model.h"
@@ -12,15 +14,49 @@
 
 typedef struct psim_h5 psim_h5;
 
+/* A merged file's virtual datasets: shard k (in block order) holds patients
+ * [first[k], first[k] + patients[k]) and events[k * n_strategies + s] rows of
+ * strategy s's events table, in the file names[k] (relative to the merged
+ * file's directory). */
+typedef struct psim_h5_vds {
+    int copy; /* merge --copy: stored datasets, filled by psim_h5_copy_shard */
+    int n;
+    const char *const *names;
+    const int64_t *first, *patients, *events;
+} psim_h5_vds;
+
 /* Begin `path` in `o` (psim_outfile_h5_create with force, notice and
  * notice_data) and lay it out with every dataset sized for the cohort.  `o`
- * must outlive the writer; after a failure the caller aborts it. */
+ * must outlive the writer; after a failure the caller aborts it.  layout
+ * (may be NULL: the whole cohort) goes into the provenance attributes; a
+ * shard's layout (shard_count > 0) sizes the per-patient datasets for the
+ * shard's patients and adds /partial_sums.  vds (may be NULL): a merged file,
+ * whose per-patient datasets are virtual over the shards unless vds->copy. */
 psim_status psim_h5_create(psim_outfile *o, const char *path, int force, psim_notice_fn notice, void *notice_data,
-                           const char *command_line, const psim_model *m, psim_h5 **out,
-                           psim_error *err) PSIM_MUST_CHECK;
+                           const char *command_line, const psim_model *m, const psim_run_layout *layout,
+                           const psim_h5_vds *vds, psim_h5 **out, psim_error *err) PSIM_MUST_CHECK;
 
 /* Write one block (blocks arrive in index order). */
 psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err) PSIM_MUST_CHECK;
+
+/* In a shard, the partial sums of block `index` (the next row of
+ * /partial_sums; call it for every block, in order); nothing otherwise. */
+psim_status psim_h5_write_partial(psim_h5 *h, int64_t index, const psim_results *partial,
+                                  psim_error *err) PSIM_MUST_CHECK;
+
+/* Read every per-patient dataset and events table of a shard (HDF5 checks
+ * their checksums), and with h (a merged file made with copy) write them at
+ * the shard's rows.  events[s] receives the rows of strategy s's events
+ * table.  A shape that does not fit or a checksum that fails is PSIM_ERR_INPUT
+ * naming the shard (`display`). */
+psim_status psim_h5_copy_shard(psim_h5 *h, const psim_model *m, hid_t shard, const char *display, int64_t first,
+                               int64_t patients, int64_t *events, psim_error *err) PSIM_MUST_CHECK;
+
+/* Row `row` of a shard's /partial_sums: the block's index and its sums, into
+ * part (from psim_results_create for the shard's scenario).  A shape that
+ * does not fit the scenario is PSIM_ERR_INPUT (damaged). */
+psim_status psim_h5_read_partial(hid_t file, const char *display, const psim_model *m, int64_t row,
+                                 int64_t *block_index, psim_results *part, psim_error *err) PSIM_MUST_CHECK;
 
 /* Write the per-day summaries and /results (from rep), then close the file
  * and commit its psim_outfile (psim_outfile_h5_finish); after a failure the
@@ -69,6 +105,7 @@ typedef struct psim_h5_file_sink {
     const psim_model *m;
     psim_outfile out;
     psim_h5 *h5;
+    int shard;
 } psim_h5_file_sink;
 
 psim_sink psim_h5_file_sink_make(psim_h5_file_sink *fs, const char *path, int force, const char *command_line,

@@ -1,7 +1,17 @@
 #include "output/h5util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/sha256.h"
+
+#ifndef PAINSIM_GIT_COMMIT
+#define PAINSIM_GIT_COMMIT "unknown"
+#endif
+#ifndef PAINSIM_MPI_VERSION
+#define PAINSIM_MPI_VERSION "none"
+#endif
 
 hid_t psim_h5_str_type(void)
 {
@@ -245,4 +255,54 @@ uint32_t psim_h5_fletcher32(const void *data, size_t len)
     s1 = (s1 & 0xffffu) + (s1 >> 16);
     s2 = (s2 & 0xffffu) + (s2 >> 16);
     return s2 << 16 | s1;
+}
+
+psim_status psim_scenario_sha256(const psim_scenario *scn, char hex[65], psim_error *err)
+{
+    char *text = NULL;
+    psim_status st = psim_scenario_to_yaml(scn, &text, err);
+    if (st != PSIM_OK)
+        return st;
+    psim_sha256_hex(text, strlen(text), hex);
+    free(text);
+    return PSIM_OK;
+}
+
+herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char *file_kind,
+                                const psim_run_layout *layout)
+{
+    char hash[65];
+    psim_error err;
+    psim_error_clear(&err);
+    if (psim_scenario_sha256(scn, hash, &err) != PSIM_OK)
+        return -1;
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return -1;
+    char hdf5[32];
+    snprintf(hdf5, sizeof hdf5, "%u.%u.%u", maj, min, rel);
+    int64_t nb = scn->block_size > 0 ? (scn->patients + scn->block_size - 1) / scn->block_size : 0;
+    psim_run_layout whole = {.block_size = scn->block_size,
+                             .n_blocks_total = nb,
+                             .patients_total = scn->patients,
+                             .first_block = 0,
+                             .n_blocks = nb,
+                             .first_patient = 0,
+                             .patients = scn->patients,
+                             .shard_index = 0,
+                             .shard_count = 0};
+    const psim_run_layout *l = layout ? layout : &whole;
+    int shard_index = l->shard_count > 0 ? l->shard_index + 1 : 1, shard_count = l->shard_count > 0 ? l->shard_count : 1;
+    if (psim_h5_attr_str(file, "git_commit", PAINSIM_GIT_COMMIT) < 0 ||
+        psim_h5_attr_str(file, "hdf5_version", hdf5) < 0 ||
+        psim_h5_attr_str(file, "mpi_version", PAINSIM_MPI_VERSION) < 0 ||
+        psim_h5_attr_str(file, "scenario_sha256", hash) < 0 || psim_h5_attr_str(file, "file_kind", file_kind) < 0 ||
+        psim_h5_attr_num(file, "shard_index", H5T_NATIVE_INT, &shard_index) < 0 ||
+        psim_h5_attr_num(file, "shard_count", H5T_NATIVE_INT, &shard_count) < 0 ||
+        psim_h5_attr_num(file, "shard_first_patient", H5T_NATIVE_INT64, &l->first_patient) < 0 ||
+        psim_h5_attr_num(file, "shard_patients", H5T_NATIVE_INT64, &l->patients) < 0 ||
+        psim_h5_attr_num(file, "shard_first_block", H5T_NATIVE_INT64, &l->first_block) < 0 ||
+        psim_h5_attr_num(file, "shard_blocks", H5T_NATIVE_INT64, &l->n_blocks) < 0)
+        return -1;
+    return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "painsim/error.h"
+#include "painsim/scenario.h"
+#include "painsim/sink.h"
 
 /* A variable-length UTF-8 string type (close it with H5Tclose). */
 hid_t psim_h5_str_type(void);
@@ -33,6 +35,20 @@ herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memty
 /* A 1-D dataset of n variable-length UTF-8 strings. */
 herr_t psim_h5_write_strs(hid_t loc, const char *name, hsize_t n, const char **v, const char *units,
                           const char *description);
+
+/* Provenance root attributes of every painsim file (docs/output-format.md):
+ * git_commit (at build time, "unknown" outside git), hdf5_version,
+ * mpi_version ("none" in the serial build), scenario_sha256 (of the resolved
+ * scenario text, psim_scenario_to_yaml: it includes the seed and the cohort
+ * size), file_kind ("run", "shard" or "merged"), and the layout: shard_index
+ * (1-based) of shard_count, shard_first_patient and shard_patients,
+ * shard_first_block and shard_blocks, with block_size patients per block.  A
+ * whole run is shard 1 of 1.  layout NULL: the whole cohort. */
+herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char *file_kind,
+                                const psim_run_layout *layout);
+
+/* The SHA-256 of the resolved scenario text, as 64 hex digits. */
+psim_status psim_scenario_sha256(const psim_scenario *scn, char hex[65], psim_error *err) PSIM_MUST_CHECK;
 
 /* HDF5 keeps error-printing settings per thread; the library reports errors
  * through psim_error, so silence printing in the calling thread. */

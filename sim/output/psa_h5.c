@@ -239,6 +239,7 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     WCHECK(psim_h5_attr_str(f, "painsim_version", PAINSIM_VERSION), "write attributes");
     WCHECK(psim_h5_attr_str(f, "model_version", "1.1"), "write attributes");
     WCHECK(psim_h5_attr_str(f, "run_mode", "psa"), "write attributes");
+    WCHECK(psim_h5_write_provenance(f, scn, "run", NULL), "write the provenance attributes");
     WCHECK(psim_h5_attr_str(f, "scenario_name", scn->name), "write attributes");
     WCHECK(psim_h5_attr_str(f, "created", created_at), "write attributes");
     WCHECK(psim_h5_attr_str(f, "command_line", command_line ? command_line : ""), "write attributes");
