@@ -496,6 +496,11 @@ static herr_t vds_visit(hid_t obj, const char *name, const H5O_info_t *info, voi
 
 psim_status psim_file_check_sources(const char *path, psim_error *err)
 {
+    /* only a regular file is opened here: the reader refuses the rest (a FIFO
+     * would block the open) */
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return PSIM_OK;
     psim_h5_quiet();
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0)
