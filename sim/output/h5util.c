@@ -9,8 +9,8 @@
 #ifndef PAINSIM_GIT_COMMIT
 #define PAINSIM_GIT_COMMIT "unknown"
 #endif
-#ifndef PAINSIM_MPI_VERSION
-#define PAINSIM_MPI_VERSION "none"
+#ifdef PAINSIM_HAVE_MPI
+#include <mpi.h>
 #endif
 
 hid_t psim_h5_str_type(void)
@@ -281,6 +281,21 @@ herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char
         return -1;
     char hdf5[32];
     snprintf(hdf5, sizeof hdf5, "%u.%u.%u", maj, min, rel);
+    char mpi[256] = "none";
+#ifdef PAINSIM_HAVE_MPI
+    {
+        /* the library's first line, e.g. "Open MPI v4.1.4, package: ..." */
+        char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+        int len = 0, major = 0, minor = 0;
+        MPI_Get_version(&major, &minor);
+        if (MPI_Get_library_version(lib, &len) == MPI_SUCCESS) {
+            lib[strcspn(lib, ",\n")] = '\0';
+            snprintf(mpi, sizeof mpi, "%s (MPI %d.%d)", lib, major, minor);
+        } else {
+            snprintf(mpi, sizeof mpi, "MPI %d.%d", major, minor);
+        }
+    }
+#endif
     int64_t nb = scn->block_size > 0 ? (scn->patients + scn->block_size - 1) / scn->block_size : 0;
     psim_run_layout whole = {.block_size = scn->block_size,
                              .n_blocks_total = nb,
@@ -295,7 +310,7 @@ herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char
     int shard_index = l->shard_count > 0 ? l->shard_index + 1 : 1, shard_count = l->shard_count > 0 ? l->shard_count : 1;
     if (psim_h5_attr_str(file, "git_commit", PAINSIM_GIT_COMMIT) < 0 ||
         psim_h5_attr_str(file, "hdf5_version", hdf5) < 0 ||
-        psim_h5_attr_str(file, "mpi_version", PAINSIM_MPI_VERSION) < 0 ||
+        psim_h5_attr_str(file, "mpi_version", mpi) < 0 ||
         psim_h5_attr_str(file, "scenario_sha256", hash) < 0 || psim_h5_attr_str(file, "file_kind", file_kind) < 0 ||
         psim_h5_attr_num(file, "shard_index", H5T_NATIVE_INT, &shard_index) < 0 ||
         psim_h5_attr_num(file, "shard_count", H5T_NATIVE_INT, &shard_count) < 0 ||
