@@ -290,7 +290,7 @@ herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char
         MPI_Get_version(&major, &minor);
         if (MPI_Get_library_version(lib, &len) == MPI_SUCCESS) {
             lib[strcspn(lib, ",\n")] = '\0';
-            snprintf(mpi, sizeof mpi, "%s (MPI %d.%d)", lib, major, minor);
+            snprintf(mpi, sizeof mpi, "%.200s (MPI %d.%d)", lib, major, minor);
         } else {
             snprintf(mpi, sizeof mpi, "MPI %d.%d", major, minor);
         }

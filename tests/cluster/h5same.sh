@@ -1,8 +1,9 @@
 #!/bin/sh
 # h5same.sh A.h5 B.h5: succeed when the two painsim files hold the same
 # datasets, /results and attributes, apart from the root attributes that say
-# when and how a file was made (created, command_line, and mpi_version: the
-# MPI build names its MPI library, the serial build "none").  h5diff compares the
+# when and how a file was made (created, command_line; mpi_version: the MPI
+# build names its MPI library, the serial build "none"; git_commit: the two
+# builds may be configured from different states of the tree).  h5diff compares the
 # values (it skips empty datasets as "not comparable"), Debian's h5py the
 # names, shapes and types of every dataset and the root attributes.
 set -eu
@@ -15,7 +16,7 @@ if ! out=$(h5diff --exclude-attribute / "$a" "$b" 2>&1); then
 fi
 /usr/bin/python3 - "$a" "$b" <<'PY'
 import sys, h5py
-skip = {"created", "command_line", "mpi_version"}
+skip = {"created", "command_line", "mpi_version", "git_commit"}
 def layout(f):
     out = {}
     def visit(name, obj):
