@@ -3,7 +3,8 @@
 # datasets, /results and attributes, apart from the root attributes that say
 # when and how a file was made (created, command_line; mpi_version: the MPI
 # build names its MPI library, the serial build "none"; git_commit: the two
-# builds may be configured from different states of the tree).  h5diff compares the
+# builds may be configured from different states of the tree; file_kind and merged_*: that a
+# file was merged, and from which shards).  h5diff compares the
 # values (it skips empty datasets as "not comparable"), Debian's h5py the
 # names, shapes and types of every dataset and the root attributes.
 set -eu
@@ -16,7 +17,7 @@ if ! out=$(h5diff --exclude-attribute / "$a" "$b" 2>&1); then
 fi
 /usr/bin/python3 - "$a" "$b" <<'PY'
 import sys, h5py
-skip = {"created", "command_line", "mpi_version", "git_commit"}
+skip = {"created", "command_line", "mpi_version", "git_commit", "file_kind"}
 def layout(f):
     out = {}
     def visit(name, obj):
@@ -32,8 +33,8 @@ with h5py.File(sys.argv[1], "r") as fa, h5py.File(sys.argv[2], "r") as fb:
         diff = sorted(k for k in set(la) | set(lb) if la.get(k) != lb.get(k))
         sys.exit("h5same: objects differ in name, shape or type: %s" % ", ".join(
             "%s (%s vs %s)" % (k, la.get(k), lb.get(k)) for k in diff[:10]))
-    ka = set(fa.attrs) - skip
-    kb = set(fb.attrs) - skip
+    ka = set(k for k in fa.attrs if not k.startswith("merged_")) - skip
+    kb = set(k for k in fb.attrs if not k.startswith("merged_")) - skip
     if ka != kb:
         sys.exit("h5same: root attributes differ: %s" % sorted(ka ^ kb))
     for k in sorted(ka):

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Slurm on localhost (tests/cluster/slurm_env.sh) running painsim:
-#  1. a 3-task job array, each task a painsim run of the same scenario: every
-#     task's file has the datasets and /results of a run outside Slurm (h5diff);
-#  2. a job submitted with --dependency=afterok on the array runs only after
+#  1. cluster/submit.sh: a 3-task job array of shards (painsim run --shard
+#     i/3) and the merge job (painsim merge, --dependency=afterok on the
+#     array); the merged file has the datasets and /results of a one-process
+#     run (h5same.sh: h5diff and the layout), with virtual datasets and with
+#     --copy;
+#  2. a 3-task job array, each task a painsim run of the same scenario: every
+#     task's file has the datasets and /results of a run outside Slurm, and a
+#     job submitted with --dependency=afterok on the array runs only after
 #     every task succeeded, and sees their files;
 #  3. when a task of the array fails, the dependent job never runs.
 # Usage: slurm_test.sh PAINSIM_BINARY SOURCE_DIR
@@ -25,7 +30,31 @@ scn="$src/tests/data/scenario_basic.yaml"
 
 "$painsim" run "$scn" --patients 3000 --threads 1 -o "$work/local.h5" --quiet > /dev/null
 
-# 1 + 2: the array and the job that depends on it
+# 1: shards and their merge, submitted by cluster/submit.sh
+export PAINSIM="$painsim"
+mkdir -p "$work/out"
+ids=$(cd "$work" && sh "$src/cluster/submit.sh" -k 3 -c 1 -d "$work/shards" -o "$work/out/merged.h5" "$scn" \
+      --patients 3000 --set block_size=500 | tail -n 1)
+arr=${ids% *}
+merge=${ids#* }
+echo "slurm_test: shard array job $arr (3 tasks), merge job $merge"
+slurm_wait_jobs 300 "$arr" "$merge" || fail "shard and merge jobs did not finish"
+"$painsim" run "$scn" --patients 3000 --set block_size=500 --threads 1 -o "$work/one.h5" --quiet > /dev/null
+if [ ! -f "$work/out/merged.h5" ]; then
+    cat "$work/shards"/*.log >&2 || true
+    fail "the merge job wrote no file"
+fi
+sh "$here/h5same.sh" "$work/one.h5" "$work/out/merged.h5" || fail "the merged file differs from a one-process run"
+state=$(scontrol show job "$merge" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+[ "$state" = COMPLETED ] || fail "merge job state $state"
+# the same shards merged into one self-contained file
+merge2=$(sbatch --parsable -o "$work/merge2.log" "$src/cluster/painsim-merge.sbatch" "$work/copy.h5" \
+         "$work/shards" "$(basename "$scn" .yaml)" 3 --copy)
+slurm_wait_jobs 120 "$merge2" || fail "the --copy merge job did not finish"
+sh "$here/h5same.sh" "$work/one.h5" "$work/copy.h5" || fail "the --copy merged file differs from a one-process run"
+echo "slurm_test: 3 shards merged by a dependent job (virtual datasets and --copy): identical to one process"
+
+# 2: the array and the job that depends on it
 arr=$(sbatch --parsable --array=1-3 --cpus-per-task=1 -o "$work/task-%a.out" -e "$work/task-%a.err" \
       --wrap "\"$painsim\" run \"$scn\" --patients 3000 --threads 1 -o \"$work/task-\$SLURM_ARRAY_TASK_ID.h5\" --quiet")
 dep=$(sbatch --parsable --dependency=afterok:$arr --kill-on-invalid-dep=yes -o "$work/after.out" \
