@@ -552,8 +552,22 @@ cleanup:
     return st;
 }
 
-static void h5_init_ids(psim_h5 *h)
+/* A writer for the file `display` of model m, every HDF5 id invalid (NULL
+ * when out of memory).  Both ways of starting a writer (h5_create and
+ * psim_h5_reopen_serial) begin here. */
+static psim_h5 *h5_new(psim_outfile *o, const char *display, const psim_model *m)
 {
+    psim_h5 *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->dxpl = H5P_DEFAULT;
+    snprintf(h->path, sizeof h->path, "%s", display);
+    h->o = o;
+    h->m = m;
+    h->scn = psim_model_scenario(m);
+    h->H = h->scn->horizon_days;
+    h->R = psim_model_n_recorded(m);
+    h->N = (hsize_t)h->scn->patients;
     h->file = h->day_scale = h->simday_scale = H5I_INVALID_HID;
     h->partial_index = H5I_INVALID_HID;
     for (int s = 0; s < PSIM_MAX_STRATEGIES; s++)
@@ -571,6 +585,7 @@ static void h5_init_ids(psim_h5 *h)
         for (int k = 0; k < PSIM_MAX_STRATEGY_AE; k++)
             sd->ae[k] = H5I_INVALID_HID;
     }
+    return h;
 }
 
 /* Close every dataset, type and group of the file (not the file). */
@@ -625,18 +640,9 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
     H5dont_atexit();
     /* The library reports HDF5 failures through psim_error, not on stderr. */
     psim_h5_quiet();
-    psim_h5 *h = calloc(1, sizeof *h);
+    psim_h5 *h = h5_new(from->o, display, m);
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    h5_init_ids(h);
-    h->dxpl = H5P_DEFAULT;
-    snprintf(h->path, sizeof h->path, "%s", display);
-    h->o = from->o;
-    h->m = m;
-    h->scn = psim_model_scenario(m);
-    h->H = h->scn->horizon_days;
-    h->R = psim_model_n_recorded(m);
-    h->N = (hsize_t)h->scn->patients;
     h->vds = vds;
     if (layout && layout->shard_count > 0 && !vds) {
         h->shard = 1;
@@ -1011,18 +1017,9 @@ psim_status psim_h5_reopen_serial(psim_outfile *o, const char *h5_name, const ch
     *out = NULL;
     H5dont_atexit();
     psim_h5_quiet();
-    psim_h5 *h = calloc(1, sizeof *h);
+    psim_h5 *h = h5_new(o, display, m);
     if (!h)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    h5_init_ids(h);
-    h->dxpl = H5P_DEFAULT;
-    snprintf(h->path, sizeof h->path, "%s", display);
-    h->o = o;
-    h->m = m;
-    h->scn = psim_model_scenario(m);
-    h->H = h->scn->horizon_days;
-    h->R = psim_model_n_recorded(m);
-    h->N = (hsize_t)h->scn->patients;
     hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID;
     char *resolved = NULL;
     fapl = H5Pcreate(H5P_FILE_ACCESS);
