@@ -197,6 +197,81 @@ Test(cluster, provenance_in_every_file)
     }
 }
 
+/* A scenario with uncertain parameters, for a PSA and a tornado. */
+static const char *const uncertain =
+    "name: unc\n"
+    "patients: 200\n"
+    "horizon_days: 120\n"
+    "block_size: 64\n"
+    "treatments:\n"
+    "  botox:\n"
+    "    p_first: {dist: beta, alpha: 41.25, beta: 33.75}\n"
+    "    session_cost: {dist: gamma, shape: 16, scale: 187.5}\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0, 90]}\n"
+    "  - name: care\n"
+    "    treatment: none\n";
+
+/* Replace the root attribute model_version by `v`, as a file written by an
+ * earlier painsim has it. */
+static void set_model_version(const char *name, const char *v)
+{
+    hid_t f = H5Fopen(tu_dir_path(name), H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(f >= 0, "open %s", name);
+    cr_assert(H5Adelete(f, "model_version") >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "model_version", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(a >= 0);
+    cr_assert(H5Awrite(a, t, &v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Fclose(f);
+}
+
+/* Every kind of file says the model contract's version (MODEL.md v1.1), the
+ * one `painsim --version` prints; summary and report still read files that
+ * say "1". */
+Test(cluster, model_version_in_every_file_kind)
+{
+    tu_write_file("small.yaml", small);
+    tu_write_file("unc.yaml", uncertain);
+    char *out;
+    cr_assert_eq(painsim("--version", &out), 0, "%s", out);
+    cr_assert(strstr(out, "(model version 1.1)"), "%s", out);
+    free(out);
+    run_ok("run small.yaml -o run.h5 -q > /dev/null");
+    run_ok("run small.yaml --shard 1/2 -o s1.h5 -q");
+    run_ok("run small.yaml --shard 2/2 -o s2.h5 -q");
+    run_ok("merge merged.h5 s1.h5 s2.h5 -q > /dev/null");
+    run_ok("merge copied.h5 --copy s1.h5 s2.h5 -q > /dev/null");
+    run_ok("run unc.yaml --psa 3 -o psa.h5 -q > /dev/null");
+    run_ok("sweep small.yaml --param treatments.botox.p_first --values 0.4,0.6 -o sweep.h5 -q > /dev/null");
+    run_ok("tornado unc.yaml -o tornado.h5 -q > /dev/null");
+    const char *files[] = {"run.h5", "s1.h5", "merged.h5", "copied.h5", "psa.h5", "sweep.h5", "tornado.h5"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        hid_t f = open_in_dir(files[k]);
+        char buf[64];
+        attr_s(f, "model_version", buf, sizeof buf);
+        cr_assert_str_eq(buf, "1.1", "%s: model_version", files[k]);
+        H5Fclose(f);
+    }
+    set_model_version("run.h5", "1");
+    set_model_version("psa.h5", "1");
+    run_ok("summary run.h5 > /dev/null");
+    run_ok("summary psa.h5 > /dev/null");
+    run_ok("report run.h5 -o run.html > /dev/null");
+    run_ok("report psa.h5 -o psa.html > /dev/null");
+    cr_assert_eq(tu_shell("grep -c '\"model_version\":\"1\"' run.html", &out), 0, "the page shows the file's version: %s",
+                 out);
+    free(out);
+}
+
 /* ---- shards merged == one process ------------------------------------- */
 
 static void assert_h5diff_same(const char *a, const char *b)

@@ -24,6 +24,12 @@
 extern "C" {
 #endif
 
+/* The version of the model contract (MODEL.md) this code implements: the
+ * model_version attribute of every file painsim writes and `painsim
+ * --version`.  Readers show it and do not check it (files that say "1" read
+ * as before). */
+#define PSIM_MODEL_VERSION "1.1"
+
 #define PSIM_NAME_MAX 64        /* names of scenarios, treatments, strategies, AEs */
 #define PSIM_TEXT_MAX 1024      /* free-text description */
 #define PSIM_MAX_AE 8           /* adverse-event types per treatment */

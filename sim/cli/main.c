@@ -849,7 +849,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("painsim %s (model version 1)\n", PAINSIM_VERSION);
+        printf("painsim %s (model version %s)\n", PAINSIM_VERSION, PSIM_MODEL_VERSION);
         return EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {

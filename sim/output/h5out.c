@@ -707,7 +707,7 @@ static psim_status h5_create(const h5_origin *from, const char *display, const p
 
     /* root attributes */
     CHECK(psim_h5_attr_str(h->file, "painsim_version", PAINSIM_VERSION), "write attributes");
-    CHECK(psim_h5_attr_str(h->file, "model_version", "1"), "write attributes");
+    CHECK(psim_h5_attr_str(h->file, "model_version", PSIM_MODEL_VERSION), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "scenario_name", scn->name), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "created", created_at), "write attributes");
     CHECK(psim_h5_attr_str(h->file, "command_line", command_line ? command_line : ""), "write attributes");

@@ -237,7 +237,7 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     int64_t patients = smp->patients;
     int iterations = I;
     WCHECK(psim_h5_attr_str(f, "painsim_version", PAINSIM_VERSION), "write attributes");
-    WCHECK(psim_h5_attr_str(f, "model_version", "1.1"), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "model_version", PSIM_MODEL_VERSION), "write attributes");
     WCHECK(psim_h5_attr_str(f, "run_mode", "psa"), "write attributes");
     WCHECK(psim_h5_write_provenance(f, scn, "run", NULL), "write the provenance attributes");
     WCHECK(psim_h5_attr_str(f, "scenario_name", scn->name), "write attributes");

@@ -81,7 +81,7 @@ psim_status psim_sweep_write_h5(const char *path, int force, const psim_scenario
     strftime(created_at, sizeof created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     const char *mode = sw->kind == PSIM_SWEEP_TORNADO ? "tornado" : "sweep";
     WCHECK(psim_h5_attr_str(f, "painsim_version", PAINSIM_VERSION), "write attributes");
-    WCHECK(psim_h5_attr_str(f, "model_version", "1.1"), "write attributes");
+    WCHECK(psim_h5_attr_str(f, "model_version", PSIM_MODEL_VERSION), "write attributes");
     WCHECK(psim_h5_attr_str(f, "run_mode", mode), "write attributes");
     WCHECK(psim_h5_write_provenance(f, base, "run", NULL), "write the provenance attributes");
     WCHECK(psim_h5_attr_str(f, "scenario_name", base->name), "write attributes");
