@@ -52,6 +52,21 @@ static void limit_reader(const char *path)
     }
 }
 
+int cli_reader_failed(const char *command, const char *path, psim_status st, const psim_error *err, int limited)
+{
+    if (st == PSIM_ERR_NOMEM && limited) {
+        fprintf(stderr,
+                "painsim %s: error: %s: damaged file: reading it needs more memory than a painsim file of "
+                "its size can (the reader is limited to %llu MiB)\n",
+                command, path, cli_reader_memory_limit(path) >> 20);
+        return 2;
+    }
+    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
+    psim_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "painsim %s: error: %s\n", command, buf);
+    return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE || st == PSIM_ERR_EXISTS ? 2 : 1;
+}
+
 int cli_read_isolated(const char *command, const char *path, cli_reader_fn fn, void *data)
 {
     fflush(NULL);

@@ -81,17 +81,7 @@ static int write_report(const char *path, const char *out, const psim_html_optio
         fprintf(stderr, "painsim: wrote %s\n", out);
         return REPORT_OK;
     }
-    if (st == PSIM_ERR_NOMEM && limited) {
-        fprintf(stderr,
-                "painsim report: error: %s: damaged file: reading it needs more memory than a painsim file of "
-                "its size can (the reader is limited to %llu MiB)\n",
-                path, cli_reader_memory_limit(path) >> 20);
-        return REPORT_INPUT;
-    }
-    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
-    psim_error_format(&err, buf, sizeof buf);
-    fprintf(stderr, "painsim report: error: %s\n", buf);
-    return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE || st == PSIM_ERR_EXISTS ? REPORT_INPUT : REPORT_RUNTIME;
+    return cli_reader_failed("report", path, st, &err, limited);
 }
 
 typedef struct report_job {

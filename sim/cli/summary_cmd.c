@@ -16,7 +16,7 @@
 /* the command name in usage messages (cli_usage) */
 static const char cmd[] = "summary";
 
-enum { SUMMARY_OK = 0, SUMMARY_RUNTIME = 1, SUMMARY_INPUT = 2 };
+enum { SUMMARY_OK = 0 };
 
 static const char summary_help[] =
     "usage: painsim summary FILE.h5 [--format table|csv|csv-long|json|samples] [--wide]\n"
@@ -139,17 +139,7 @@ static int summarise(const char *path, int fmt, int width, int limited)
     psim_report_destroy(rep);
     if (st == PSIM_OK)
         return SUMMARY_OK;
-    if (st == PSIM_ERR_NOMEM && limited) {
-        fprintf(stderr,
-                "painsim summary: error: %s: damaged file: reading it needs more memory than a painsim file of "
-                "its size can (the reader is limited to %llu MiB)\n",
-                path, cli_reader_memory_limit(path) >> 20);
-        return SUMMARY_INPUT;
-    }
-    char buf[PSIM_ERROR_TEXT_MAX + PSIM_ERROR_FILE_MAX + 64];
-    psim_error_format(&err, buf, sizeof buf);
-    fprintf(stderr, "painsim summary: error: %s\n", buf);
-    return st == PSIM_ERR_INPUT || st == PSIM_ERR_USAGE ? SUMMARY_INPUT : SUMMARY_RUNTIME;
+    return cli_reader_failed("summary", path, st, &err, limited);
 }
 
 typedef struct summary_job {
