@@ -1,7 +1,8 @@
 /* Cluster runs without MPI: SHA-256 of the scenario, provenance attributes,
  * `painsim run --shard i/K` and `painsim merge` (MODEL.md 7.5: shards merged
- * give the datasets and /results of one process, checked with h5diff), and
- * every refusal of merge, summary and report. */
+ * give the datasets and /results of one process, checked with h5diff; the
+ * shards of a PSA give its /psa), and every refusal of merge, summary and
+ * report. */
 #include "testutil.h"
 
 #include <sys/stat.h>
@@ -180,6 +181,7 @@ Test(cluster, provenance_in_every_file)
         cr_assert_str_eq(buf, hdf5);
         attr_s(f, "mpi_version", buf, sizeof buf);
         cr_assert_str_eq(buf, "none");
+        cr_assert_eq(attr_i(f, "mpi_ranks"), 1);
         attr_s(f, "git_commit", buf, sizeof buf);
         cr_assert(buf[0] != '\0');
         attr_s(f, "painsim_version", buf, sizeof buf);
@@ -420,11 +422,128 @@ Test(cluster, merge_refuses_what_does_not_belong_together)
     refused("run small.yaml --shard two -o x.h5", "--shard expects i/K");
     refused("run small.yaml --shard 1/3x -o x.h5", "--shard expects i/K");
     refused("run small.yaml --shard 1/17 -o x.h5", "only 16 blocks");
-    refused("run small.yaml --shard 1/2 --psa 3 --set 'treatments.botox.p_first={dist: beta, alpha: 4, beta: 3}' "
+    refused("run small.yaml --shard 3/4 --psa 3 --set 'treatments.botox.p_first={dist: beta, alpha: 4, beta: 3}' "
             "-o x.h5",
-            "cannot be split into shards");
+            "3 iterations (the unit of splitting a PSA) cannot be split into 4 parts");
     cr_assert(!tu_exists("x.h5"));
     /* the default name */
     run_ok("run small.yaml --shard 1/2 -q");
     cr_assert(tu_exists("output/small.shard-1-of-2.h5"));
+}
+
+/* ---- the shards of a PSA ------------------------------------------------ */
+
+static const char *const small_psa =
+    "name: small_psa\n"
+    "patients: 200\n"
+    "horizon_days: 120\n"
+    "block_size: 64\n"
+    "treatments:\n"
+    "  botox:\n"
+    "    p_first: {dist: beta, alpha: 40, beta: 30}\n"
+    "    duration: {median_days: {dist: lognormal, median: 90, sigma: 0.2}}\n"
+    "strategies:\n"
+    "  - name: botox\n"
+    "    treatment: botox\n"
+    "    schedule: {days: [0, 90]}\n"
+    "  - name: care\n"
+    "    treatment: none\n"
+    "psa:\n"
+    "  iterations: 23\n";
+
+/* The /psa and /scenario of two PSA files hold the same values (h5diff);
+ * /psa's attributes are compared by psa_attrs_same. */
+static int psa_h5diff(const char *a, const char *b, char **out)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "h5diff --exclude-attribute /psa %s %s /psa /psa && h5diff %s %s /scenario /scenario", a, b, a, b);
+    return tu_shell(cmd, out);
+}
+
+Test(cluster, psa_shards_merged_are_one_process)
+{
+    tu_write_file("small_psa.yaml", small_psa);
+    cr_assert_eq(mkdir(tu_dir_path("sh"), 0755), 0);
+    run_ok("run small_psa.yaml -o one.h5 --threads 2 -q > one.txt");
+    char *out;
+    /* the comparison sees another seed's sample */
+    run_ok("run small_psa.yaml -o seed2.h5 --seed 2 -q > /dev/null");
+    cr_assert_neq(psa_h5diff("one.h5", "seed2.h5", &out), 0, "another seed, the same /psa? %s", out);
+    free(out);
+    for (int K = 1; K <= 4; K++) {
+        char args[1024], list[512] = "";
+        for (int i = K; i >= 1; i--) { /* shards on 1 or 2 threads, given in reverse order */
+            snprintf(args, sizeof args, "run small_psa.yaml --shard %d/%d -o sh/p%d-of-%d.h5 --threads %d -q", i, K,
+                     i, K, 1 + i % 2);
+            run_ok(args);
+            size_t L = strlen(list);
+            snprintf(list + L, sizeof list - L, " sh/p%d-of-%d.h5", i, K);
+        }
+        snprintf(args, sizeof args, "merge m%d.h5%s > m%d.txt", K, list, K);
+        run_ok(args);
+        char name[32];
+        snprintf(name, sizeof name, "m%d.h5", K);
+        cr_assert_eq(psa_h5diff("one.h5", name, &out), 0, "%d shards merged differ from one process: %s", K, out);
+        free(out);
+        /* the printed tables too (the same analysis of the same sample) */
+        snprintf(args, sizeof args, "cmp one.txt m%d.txt", K);
+        cr_assert_eq(tu_shell(args, &out), 0, "%s", out);
+        free(out);
+    }
+    /* /psa's attributes, apart from the time taken */
+    hid_t a = open_in_dir("one.h5"), b = open_in_dir("m3.h5");
+    hid_t ga = H5Gopen2(a, "psa", H5P_DEFAULT), gb = H5Gopen2(b, "psa", H5P_DEFAULT);
+    cr_assert_eq(attr_i(ga, "iterations"), 23);
+    cr_assert_eq(attr_i(gb, "iterations"), 23);
+    cr_assert_eq(attr_i(gb, "patients_per_iteration"), 200);
+    cr_assert_eq(H5Aexists(gb, "first_iteration"), 0, "a merged file is whole: no shard attributes in /psa");
+    char ka[64], kb[64];
+    attr_s(a, "file_kind", ka, sizeof ka);
+    attr_s(b, "file_kind", kb, sizeof kb);
+    cr_assert_str_eq(ka, "run");
+    cr_assert_str_eq(kb, "merged");
+    cr_assert_eq(attr_i(b, "merged_shards"), 3);
+    H5Gclose(ga);
+    H5Gclose(gb);
+    H5Fclose(a);
+    H5Fclose(b);
+    /* a shard holds its iterations: shard 2 of 3 of 23 is iterations 8 to 15 */
+    hid_t f = open_in_dir("sh/p2-of-3.h5");
+    hid_t g = H5Gopen2(f, "psa", H5P_DEFAULT);
+    cr_assert_eq(attr_i(g, "first_iteration"), 8);
+    cr_assert_eq(attr_i(g, "iterations"), 8);
+    cr_assert_eq(attr_i(g, "iterations_total"), 23);
+    attr_s(f, "file_kind", ka, sizeof ka);
+    cr_assert_str_eq(ka, "shard");
+    H5Gclose(g);
+    H5Fclose(f);
+    /* the merged file reads like a PSA run's; a shard is not a finished run */
+    run_ok("summary m3.h5 > /dev/null");
+    run_ok("report m3.h5 -o m3.html > /dev/null");
+    refused("summary sh/p1-of-3.h5", "is shard 1 of 3 of a run, not a finished run");
+
+    /* refusals */
+    refused("merge x.h5 sh/p1-of-3.h5 sh/p3-of-3.h5", "missing shard 2 of 3 (PSA iterations 8 to 15)");
+    refused("merge x.h5 sh/p1-of-3.h5 sh/p2-of-3.h5 sh/p2-of-3.h5 sh/p3-of-3.h5", "duplicated shard");
+    refused("merge x.h5 sh/p1-of-3.h5 sh/p2-of-4.h5 sh/p3-of-3.h5", "sh/p2-of-4.h5: mismatched shard");
+    run_ok("run small_psa.yaml --psa 0 --shard 2/3 -o sh/cohort2.h5 -q");
+    refused("merge x.h5 sh/p1-of-3.h5 sh/cohort2.h5 sh/p3-of-3.h5", "sh/cohort2.h5: mismatched shard");
+    run_ok("run small_psa.yaml --shard 2/3 --seed 5 -o sh/seed5.h5 -q");
+    refused("merge x.h5 sh/p1-of-3.h5 sh/seed5.h5 sh/p3-of-3.h5", "sh/seed5.h5: mismatched shard");
+    /* altered bytes in a shard's table: its checksum fails (not 0xff: Fletcher32
+     * adds 16-bit words modulo 65535, so it cannot tell 0x0000 from 0xffff, and
+     * this table's second column, the costs of `care`, is zeros) */
+    long long addr = chunk_address("sh/p2-of-3.h5", "/psa/cost");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "cp sh/p2-of-3.h5 sh/bad.h5 && printf '\\125\\125\\125\\125' | dd of=sh/bad.h5 bs=1 seek=%lld "
+             "conv=notrunc status=none",
+             addr + 8);
+    cr_assert_eq(tu_shell(cmd, NULL), 0);
+    refused("merge x.h5 sh/p1-of-3.h5 sh/bad.h5 sh/p3-of-3.h5", "sh/bad.h5");
+    cr_assert(!tu_exists("x.h5") && !tu_exists("x.h5.partial"));
+    /* more shards than iterations */
+    refused("run small_psa.yaml --shard 1/24 -o x.h5", "23 iterations (the unit of splitting a PSA)");
+    cr_assert(!tu_exists("x.h5"));
 }

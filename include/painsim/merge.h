@@ -10,6 +10,12 @@
  * shards (relative file names), or copies (copy = 1), and whose summaries and
  * /results come from the blocks' partial sums added in block order: the same
  * values as a run in one process (MODEL.md 7.5).
+ *
+ * The shards of a PSA run (`painsim run SCENARIO --psa N --shard i/K`) hold
+ * contiguous ranges of iterations (psim_psa_split); their rows are joined in
+ * iteration order, analysed (CEAC, EVPI, EVPPI, ...) and written as one PSA
+ * file (the tables are copied: they are small), the same as a PSA run in
+ * one process apart from the root attributes that say it was merged.
  */
 #ifndef PAINSIM_MERGE_H
 #define PAINSIM_MERGE_H
@@ -26,6 +32,7 @@ typedef struct psim_merge_options {
     int force;                 /* overwrite an existing output file */
     int copy;                  /* one self-contained file instead of virtual datasets */
     const char *command_line;  /* stored as a root attribute (may be NULL) */
+    int threads;               /* a PSA's analysis (EVPPI regressions); 0: OpenMP's default */
     psim_notice_fn notice;     /* may be NULL */
     void *notice_data;
 } psim_merge_options;
@@ -35,7 +42,9 @@ psim_merge_options psim_merge_options_default(void);
 /* Merge the n shard files (in any order).  A shard that is missing,
  * duplicated, from another scenario text, seed or painsim version, or
  * damaged is PSIM_ERR_INPUT with a message naming the file; nothing is
- * written then.  On success *results (if not NULL) receives the totals. */
+ * written then.  On success *results (if not NULL) receives the totals of a
+ * cohort run; it stays NULL for a PSA run (read the file with
+ * psim_psa_read_h5). */
 psim_status psim_merge(const char *const *shards, int n, const psim_merge_options *opt, psim_results **results,
                        psim_error *err) PSIM_MUST_CHECK;
 

@@ -21,6 +21,10 @@
  * leave the others waiting); the partial file left behind is stale and the
  * next run removes it.
  *
+ * A PSA splits into ranges of iterations instead (psim_mpi_psa_gather): the
+ * tables are small (iterations x strategies), so rank 0 gathers them,
+ * analyses the whole sample and writes the PSA file alone.
+ *
  * Every rank of the communicator must create the sink and run; MPI must have
  * been initialised with at least MPI_THREAD_SERIALIZED (the writing thread is
  * the one OpenMP picks for it).
@@ -32,6 +36,7 @@
 #include <mpi.h>
 
 #include "painsim/error.h"
+#include "painsim/psa.h"
 #include "painsim/run.h"
 #include "painsim/sink.h"
 
@@ -54,6 +59,16 @@ psim_sink psim_mpi_sink_get(psim_mpi_sink *ms);
 const psim_results *psim_mpi_sink_totals(const psim_mpi_sink *ms);
 
 void psim_mpi_sink_destroy(psim_mpi_sink *ms);
+
+/* A PSA split over the ranks: every rank calls this after psim_psa_run of
+ * its range psim_psa_split(I, rank, size, ...), with that run's status st and
+ * sample part.  The ranks agree on the status first (a failure on one rank is
+ * returned on every rank, with the lowest failing rank's message); then rank
+ * 0 receives every rank's rows in iteration order in *whole (the same rows as
+ * one process: each iteration's row does not depend on the range it ran in),
+ * elapsed_seconds the slowest rank's; *whole is NULL on the other ranks. */
+psim_status psim_mpi_psa_gather(MPI_Comm comm, const psim_scenario *scn, psim_status st, const psim_psa_sample *part,
+                                psim_psa_sample **whole, psim_error *err) PSIM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,9 @@ void psim_dist_draw(const psim_dist *d, psim_rng *rng, double *out);
 
 /* The sample of a PSA run.  Tables are row-major; [I x S] means x[i * S + s]. */
 typedef struct psim_psa_sample {
-    int iterations;            /* I */
+    int iterations;            /* I: the rows of the tables */
+    int first_iteration;       /* the first row's iteration (0 unless the run was split) */
+    int iterations_total;      /* the scenario's psa.iterations */
     int n_strategies;          /* S */
     int n_params;              /* uncertain parameters (scenario order) */
     int n_cols;                /* parameter columns C (a dirichlet has one per category) */
@@ -68,13 +70,31 @@ typedef struct psim_psa_sample {
 
 void psim_psa_sample_destroy(psim_psa_sample *s);
 
+/* An empty sample of iterations [first, first + n) of the scenario's PSA:
+ * the strategies and the parameter columns set, the tables zeroed.  NULL when
+ * out of memory. */
+psim_psa_sample *psim_psa_sample_for(const psim_scenario *scn, int first, int n);
+
+/* Copy the rows of part into whole at part's iterations (both made for the
+ * same scenario); PSIM_ERR_INPUT when part's shape or iterations do not fit. */
+psim_status psim_psa_sample_place(psim_psa_sample *whole, const psim_psa_sample *part,
+                                  psim_error *err) PSIM_MUST_CHECK;
+
+/* The iterations of part `index` (0-based) of `count` of a PSA of I
+ * iterations: contiguous ranges, the first I % count parts one iteration
+ * longer (how `run --shard i/K` and MPI ranks split a PSA; MODEL.md 7.5).
+ * PSIM_ERR_USAGE when index is out of range or count > I. */
+psim_status psim_psa_split(int I, int index, int count, int *first, int *n, psim_error *err) PSIM_MUST_CHECK;
+
 /* Check a drawn parameter set (the cross-parameter rules that loading checks on
  * the means: peak >= onset, feasible relief Betas, positive durations and
  * half-lives, min < max of the truncated normals and of the utility range).  Returns PSIM_ERR_INPUT with a sentence
  * naming the parameters otherwise. */
 psim_status psim_psa_check_params(const psim_scenario *scn, psim_error *err) PSIM_MUST_CHECK;
 
-/* Run the PSA: scn->psa.iterations iterations of scn->patients patients.
+/* Run the PSA: scn->psa.iterations iterations of scn->patients patients, or
+ * the range opt->psa_first_iteration, opt->psa_iterations of them (each
+ * iteration's row is the same bits whichever range it is run in).
  * Uses opt's threads, cancel and progress (progress counts iterations); no
  * file is written here (see psim_psa_write_h5). */
 psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt, psim_psa_sample **out,
@@ -132,6 +152,13 @@ void psim_psa_analysis_destroy(psim_psa_analysis *a);
  * does (see psim_output_check); an existing NAME is an error unless force. */
 psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *opt, const psim_psa_sample *smp,
                               const psim_psa_analysis *a, psim_error *err) PSIM_MUST_CHECK;
+
+/* Write shard opt->shard_index (0-based) of opt->shard_count of a PSA run:
+ * the root attributes and /scenario as in psim_psa_write_h5, file_kind
+ * "shard", and /psa with the sample's rows only (no analysis); `painsim
+ * merge` (painsim/merge.h) joins the shards and analyses the whole sample. */
+psim_status psim_psa_write_shard_h5(const psim_scenario *scn, const psim_run_options *opt,
+                                    const psim_psa_sample *smp, psim_error *err) PSIM_MUST_CHECK;
 
 /* Read the sample and the analysis back from a PSA file.  A file without /psa
  * gives PSIM_ERR_INPUT. *scenario_name receives the scenario's name. */

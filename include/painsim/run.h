@@ -49,6 +49,10 @@ typedef struct psim_run_options {
     int64_t first_block, n_blocks;
     /* Written for the layout's provenance (painsim/sink.h); shard_count 0: no shards. */
     int shard_index, shard_count;
+    /* PSA runs (painsim/psa.h): the iterations to simulate,
+     * [psa_first_iteration, psa_first_iteration + psa_iterations) of the
+     * scenario's psa.iterations; psa_iterations 0: to the last.  Default: all. */
+    int psa_first_iteration, psa_iterations;
     /* Further sinks that receive every block (painsim/sink.h), after the
      * file of output_path if any. */
     const psim_sink *sinks;

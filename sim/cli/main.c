@@ -130,8 +130,9 @@ static const char run_help[] =
     "                     this machine's physical memory).  Memory grows with\n"
     "                     --threads and block_size, not with the cohort size\n"
     "  --shard i/K        simulate only shard i of K (1 <= i <= K): a contiguous range\n"
-    "                     of the cohort's blocks, written with the blocks' partial\n"
-    "                     sums to output/<name>.shard-i-of-K.h5 (or -o); combine\n"
+    "                     of the cohort's blocks (of a PSA: of its iterations),\n"
+    "                     written with the blocks' partial sums (the iterations'\n"
+    "                     rows) to output/<name>.shard-i-of-K.h5 (or -o); combine\n"
     "                     the K shards with `painsim merge` (docs/cluster.md)\n"
     "  --progress MODE    progress on stderr: bar (redrawn in place), lines (plain\n"
     "                     lines for logs), json (one JSON object per line: patients\n"
@@ -164,8 +165,13 @@ static const char merge_help[] =
     "and `painsim report` refuse (exit 2) a merged file whose shards are missing;\n"
     "other HDF5 readers (h5py) would read fill values instead: see docs/cluster.md.\n"
     "\n"
+    "The shards of a PSA (`painsim run SCENARIO --psa N --shard i/K`) each hold a\n"
+    "range of iterations: OUT.h5 gets their rows in iteration order, analysed as one\n"
+    "process would (CEAC, EVPI, EVPPI, ...), and the PSA tables are printed.\n"
+    "\n"
     "options:\n"
     "  --copy             copy the shards' data into OUT.h5: one self-contained file\n"
+    "                     (a PSA's tables are always copied)\n"
     "  --force            overwrite OUT.h5 if it exists\n"
     "  -f, --format FMT   the summary on stdout: table (default), csv or json\n"
     "  -q, --quiet        no messages on stderr\n"
@@ -174,6 +180,8 @@ static const char merge_help[] =
     "example:\n"
     "  for i in 1 2 3; do painsim run scenarios/default.yaml --shard $i/3; done\n"
     "  painsim merge output/default.h5 output/default.shard-*-of-3.h5\n"
+    "  for i in 1 2; do painsim run scenarios/psa_default.yaml --shard $i/2; done\n"
+    "  painsim merge output/psa_default.h5 output/psa_default.shard-*-of-2.h5\n"
     "\n"
     "exit status: 0 success, 1 failure while writing, 2 bad usage or shards that are\n"
     "missing, duplicated, mismatched or damaged (the message names the file;\n"
@@ -450,9 +458,22 @@ static int ensure_dir(const char *path)
     return mkdir(path, 0777) == 0;
 }
 
-/* The PSA run mode: simulate, analyse, write the file, print the tables. */
-static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, const cli_args *a, psim_error *err)
+static psim_psa_format psa_format(int report_format)
 {
+    return report_format == PSIM_REPORT_CSV    ? PSIM_PSA_CSV
+           : report_format == PSIM_REPORT_JSON ? PSIM_PSA_JSON
+                                               : PSIM_PSA_TABLE;
+}
+
+/* The PSA run mode: simulate, analyse, write the file, print the tables.  A
+ * shard (opt->shard_count > 0) writes its rows only; over comm_size > 1 MPI
+ * ranks each simulates its iterations and rank 0 analyses and writes. */
+static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, const cli_args *a, int comm_size,
+                           psim_error *err)
+{
+#ifndef PAINSIM_HAVE_MPI
+    (void)comm_size;
+#endif
     psim_psa_sample *smp = NULL;
     psim_psa_analysis *an = NULL;
     cli_progress *prog = opt->progress_data;
@@ -464,17 +485,38 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
         return st;
     st = psim_psa_run(scn, opt, &smp, err);
     cli_progress_finish(prog);
+#ifdef PAINSIM_HAVE_MPI
+    if (comm_size > 1) {
+        /* every rank's rows to rank 0, which analyses and writes */
+        psim_psa_sample *whole = NULL;
+        st = psim_mpi_psa_gather(MPI_COMM_WORLD, scn, st, smp, &whole, err);
+        psim_psa_sample_destroy(smp);
+        smp = whole;
+        if (st != PSIM_OK || !smp)
+            return st;
+    }
+#endif
+    if (st == PSIM_OK && opt->shard_count > 0) {
+        /* a shard's rows alone would mislead: `painsim merge` analyses them all */
+        st = psim_psa_write_shard_h5(scn, opt, smp, err);
+        if (st == PSIM_OK && !a->quiet)
+            fprintf(stderr,
+                    "painsim: wrote %s: shard %d of %d, PSA iterations %d to %d of %d x %lld patients x %d "
+                    "strategies in %.2f s; merge all %d shards with `painsim merge`\n",
+                    opt->output_path, opt->shard_index + 1, opt->shard_count, smp->first_iteration,
+                    smp->first_iteration + smp->iterations - 1, smp->iterations_total, (long long)scn->patients,
+                    scn->n_strategies, smp->elapsed_seconds, opt->shard_count);
+        psim_psa_sample_destroy(smp);
+        return st;
+    }
     if (st == PSIM_OK)
         st = psim_psa_analyse(smp, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, opt->threads, &an,
                               err);
     if (st == PSIM_OK)
         st = psim_psa_write_h5(scn, opt, smp, an, err);
     if (st == PSIM_OK)
-        st = psim_psa_print_width(scn->name, smp, an,
-                                  a->format == PSIM_REPORT_CSV    ? PSIM_PSA_CSV
-                                  : a->format == PSIM_REPORT_JSON ? PSIM_PSA_JSON
-                                                                  : PSIM_PSA_TABLE,
-                                  a->wide ? 0 : cli_columns(STDOUT_FILENO), stdout, err);
+        st = psim_psa_print_width(scn->name, smp, an, psa_format(a->format), a->wide ? 0 : cli_columns(STDOUT_FILENO),
+                                  stdout, err);
     if (st == PSIM_OK && !a->quiet) {
         double pd = (double)scn->patients * scn->horizon_days * scn->n_strategies * smp->iterations;
         struct rusage ru;
@@ -589,14 +631,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (st != PSIM_OK)
         goto done;
     int64_t first_block = 0, n_blocks = 0;
+    int psa_first = 0, psa_n = 0;
     if (a.shard_count > 0) {
-        if (scn->psa.iterations > 0) {
-            st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
-                                "--shard splits the patients of a cohort run; a PSA run (psa.iterations > 0) "
-                                "cannot be split into shards");
-            goto done;
-        }
-        st = psim_run_shard_range(scn, a.shard_index - 1, a.shard_count, &first_block, &n_blocks, &err);
+        /* a PSA splits into ranges of iterations, a cohort run into blocks */
+        if (scn->psa.iterations > 0)
+            st = psim_psa_split(scn->psa.iterations, a.shard_index - 1, a.shard_count, &psa_first, &psa_n, &err);
+        else
+            st = psim_run_shard_range(scn, a.shard_index - 1, a.shard_count, &first_block, &n_blocks, &err);
         if (st != PSIM_OK)
             goto done;
     }
@@ -652,6 +693,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     opt.n_blocks = n_blocks;
     opt.shard_index = a.shard_index - 1;
     opt.shard_count = a.shard_count;
+    opt.psa_first_iteration = psa_first;
+    opt.psa_iterations = psa_n;
     /* The first Ctrl-C stops the run cleanly (no partial file); a second one,
      * with the default action restored, ends the program at once.  A closed
      * terminal (SIGHUP), Ctrl-\ (SIGQUIT) and a reader of stdout that went
@@ -666,11 +709,6 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     for (size_t k = 0; k < sizeof stop_signals / sizeof stop_signals[0]; k++)
         sigaction(stop_signals[k], &sa, NULL);
 #ifdef PAINSIM_HAVE_MPI
-    if (scn->psa.iterations > 0 && mpi_size > 1) {
-        st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
-                            "a PSA run is not split over MPI ranks: run it with one rank (mpirun -n 1) or without mpirun");
-        goto done;
-    }
     if (a.shard_count > 0 && mpi_size > 1) {
         st = psim_error_set(&err, PSIM_ERR_USAGE, NULL, 0, 0,
                             "--shard and MPI ranks are two ways of splitting a run: use one of them");
@@ -692,9 +730,25 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         opt.sinks = &msink_if;
         opt.n_sinks = 1;
     }
+    if (scn->psa.iterations > 0 && a.shard_count == 0 && mpi_size > 1) {
+        /* the iterations split over the ranks (MODEL.md 7.5) */
+        st = psim_psa_split(scn->psa.iterations, mpi_rank, mpi_size, &opt.psa_first_iteration, &opt.psa_iterations,
+                            &err);
+        if (st == PSIM_ERR_USAGE)
+            snprintf(err.message, sizeof err.message,
+                     "%d MPI ranks, but the PSA has only %d iterations (the unit of splitting a PSA): use at most "
+                     "that many ranks",
+                     mpi_size, scn->psa.iterations);
+        if (st != PSIM_OK)
+            goto done;
+    }
 #endif
     if (scn->psa.iterations > 0) {
-        st = run_psa(scn, &opt, &a, &err);
+#ifdef PAINSIM_HAVE_MPI
+        st = run_psa(scn, &opt, &a, mpi_size, &err);
+#else
+        st = run_psa(scn, &opt, &a, 1, &err);
+#endif
         goto done;
     }
     st = psim_run(scn, &opt, &res, &err);
@@ -817,17 +871,31 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     mo.notice = quiet ? NULL : on_notice;
     psim_results *res = NULL;
     psim_report *rep = NULL;
+    psim_psa_sample *smp = NULL;
+    psim_psa_analysis *an = NULL;
+    char name[PSIM_NAME_MAX];
     psim_status st = psim_merge(shards, n, &mo, &res, &err);
-    if (st == PSIM_OK)
+    if (st == PSIM_OK && !res) {
+        /* the shards of a PSA run: the tables of the whole sample */
+        st = psim_psa_read_h5(outp, &smp, &an, name, &err);
+        if (st == PSIM_OK)
+            st = psim_psa_print_width(name, smp, an, psa_format(format), cli_columns(STDOUT_FILENO), stdout, &err);
+    } else if (st == PSIM_OK) {
         st = psim_report_read_h5(outp, &rep, &err);
-    if (st == PSIM_OK)
-        st = psim_report_print_width(rep, (psim_report_format)format, cli_columns(STDOUT_FILENO), stdout, &err);
+        if (st == PSIM_OK)
+            st = psim_report_print_width(rep, (psim_report_format)format, cli_columns(STDOUT_FILENO), stdout, &err);
+    }
     if (st == PSIM_OK && (fflush(stdout) != 0 || ferror(stdout)))
         st = psim_error_set(&err, PSIM_ERR_IO, "standard output", 0, 0, "cannot write the summary: %s",
                             strerror(errno));
-    if (st == PSIM_OK && !quiet)
+    if (st == PSIM_OK && !quiet && smp)
+        fprintf(stderr, "painsim: wrote %s: %d shards, %d PSA iterations x %lld patients (one file, tables copied)\n",
+                outp, n, smp->iterations, (long long)smp->patients);
+    else if (st == PSIM_OK && !quiet)
         fprintf(stderr, "painsim: wrote %s: %d shards, %lld patients, %s\n", outp, n, (long long)res->patients,
                 copy ? "one self-contained file (--copy)" : "per-patient datasets virtual over the shards");
+    psim_psa_sample_destroy(smp);
+    psim_psa_analysis_destroy(an);
     if (st != PSIM_OK)
         cli_print_error(&err);
     psim_report_destroy(rep);

@@ -108,6 +108,7 @@ psim_psa_sample *psim_psa_sample_new_(int I, int S, int C, int P)
     if (!s)
         return NULL;
     s->iterations = I;
+    s->iterations_total = I;
     s->n_strategies = S;
     s->n_params = P;
     s->n_cols = C;
@@ -139,8 +140,7 @@ psim_psa_sample *psim_psa_sample_new_(int I, int S, int C, int P)
     return s;
 }
 
-/* The sample of a run: the tables, the strategies and the column layout. */
-static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
+psim_psa_sample *psim_psa_sample_for(const psim_scenario *scn, int first, int I)
 {
     const int S = scn->n_strategies, P = scn->n_uncertain;
     int C = 0;
@@ -149,6 +149,8 @@ static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
     psim_psa_sample *s = psim_psa_sample_new_(I, S, C, P);
     if (!s)
         return NULL;
+    s->first_iteration = first;
+    s->iterations_total = scn->psa.iterations;
     s->patients = scn->patients;
     s->common_patients = scn->psa.common_patients;
     s->reference = scn->reference_index;
@@ -173,6 +175,49 @@ static psim_psa_sample *sample_new(const psim_scenario *scn, int I)
         }
     }
     return s;
+}
+
+psim_status psim_psa_sample_place(psim_psa_sample *whole, const psim_psa_sample *part, psim_error *err)
+{
+    if (part->n_strategies != whole->n_strategies || part->n_cols != whole->n_cols || part->first_iteration < 0 ||
+        part->iterations < 0 || part->first_iteration - whole->first_iteration < 0 ||
+        (int64_t)part->first_iteration + part->iterations > (int64_t)whole->first_iteration + whole->iterations)
+        return psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
+                              "PSA iterations %d to %d (%d strategies, %d parameter columns) do not fit a sample of "
+                              "iterations %d to %d (%d strategies, %d parameter columns)",
+                              part->first_iteration, part->first_iteration + part->iterations - 1, part->n_strategies,
+                              part->n_cols, whole->first_iteration, whole->first_iteration + whole->iterations - 1,
+                              whole->n_strategies, whole->n_cols);
+    const size_t row = (size_t)(part->first_iteration - whole->first_iteration);
+    const size_t S = (size_t)part->n_strategies, C = (size_t)part->n_cols, n = (size_t)part->iterations;
+    if (n == 0)
+        return PSIM_OK;
+    if (C > 0)
+        memcpy(whole->params + row * C, part->params, n * C * sizeof(double));
+    double *const dst[] = {whole->cost,     whole->qaly,      whole->cost_var,        whole->qaly_var,
+                           whole->cost_qaly_cov, whole->dcost_var, whole->dqaly_var, whole->dcost_dqaly_cov};
+    const double *const src[] = {part->cost,     part->qaly,      part->cost_var,        part->qaly_var,
+                                 part->cost_qaly_cov, part->dcost_var, part->dqaly_var, part->dcost_dqaly_cov};
+    for (size_t k = 0; k < sizeof dst / sizeof dst[0]; k++)
+        memcpy(dst[k] + row * S, src[k], n * S * sizeof(double));
+    return PSIM_OK;
+}
+
+psim_status psim_psa_split(int I, int index, int count, int *first, int *n, psim_error *err)
+{
+    *first = *n = 0;
+    if (count < 1 || index < 0 || index >= count)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "part %d of %d does not exist: a shard is i/K with 1 <= i <= K", index + 1, count);
+    if (count > I)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "the PSA's %d iterations (the unit of splitting a PSA) cannot be split into %d parts: "
+                              "use at most %d",
+                              I, count, I);
+    int base = I / count, extra = I % count;
+    *first = index * base + (index < extra ? index : extra);
+    *n = base + (index < extra ? 1 : 0);
+    return PSIM_OK;
 }
 
 /* The stream index of a parameter: FNV-1a of its scenario key, so that a
@@ -310,8 +355,14 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
         return psim_error_set(err, PSIM_ERR_INPUT, scn->source_path, 0, 0,
                               "a PSA run needs at least one parameter given as a distribution "
                               "(for example `p_first: {dist: beta, alpha: 40, beta: 35}`)");
+    const int first = opt.psa_first_iteration;
+    const int n_it = opt.psa_iterations > 0 ? opt.psa_iterations : I - first;
+    if (first < 0 || first >= I || n_it < 1 || n_it > I - first)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0,
+                              "PSA iterations %d to %d asked for, but the PSA has iterations 0 to %d", first,
+                              first + n_it - 1, I - 1);
     psim_status st = PSIM_OK;
-    psim_psa_sample *smp = sample_new(scn, I);
+    psim_psa_sample *smp = psim_psa_sample_for(scn, first, n_it);
     if (!smp)
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA tables");
 
@@ -330,8 +381,8 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
         G = 64;
     if (G < 1)
         G = 1;
-    if (G > I)
-        G = I;
+    if (G > n_it)
+        G = n_it;
     const size_t C = (size_t)smp->n_cols;
     psim_scenario *scns = calloc((size_t)G, sizeof *scns);
     psim_model **models = calloc((size_t)G, sizeof *models);
@@ -359,12 +410,13 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
     }
 
     double t0 = now_seconds();
-    for (int64_t g0 = 0; g0 < I; g0 += G) {
-        int64_t ng = I - g0 < G ? I - g0 : G;
+    const int64_t end = (int64_t)first + n_it;
+    for (int64_t g0 = first; g0 < end; g0 += G) {
+        int64_t ng = end - g0 < G ? end - g0 : G;
         /* parameter sets and models of this group, in iteration order */
         for (int64_t k = 0; k < ng; k++) {
             int64_t it = g0 + k;
-            draw_params(scn, (uint64_t)it, smp->params + (size_t)it * C, &scns[k]);
+            draw_params(scn, (uint64_t)it, smp->params + (size_t)(it - first) * C, &scns[k]);
             /* the copies do not own the scenario text */
             scns[k].source_text = NULL;
             st = psim_psa_check_params(&scns[k], err);
@@ -390,10 +442,10 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
         for (int64_t item = 0; item < items; item++) {
             int64_t k = item / nb, b = item % nb;
             int64_t it = g0 + k;
-            int64_t first = b * bs;
-            int n = (int)(N - first < bs ? N - first : bs);
+            int64_t patient0 = b * bs;
+            int n = (int)(N - patient0 < bs ? N - patient0 : bs);
             uint64_t key = scn->psa.common_patients ? 0u : (uint64_t)it;
-            simulate_item(models[k], key, first, n, scn->reference_index, &ws[omp_get_thread_num()],
+            simulate_item(models[k], key, patient0, n, scn->reference_index, &ws[omp_get_thread_num()],
                           sums + (size_t)item * (size_t)S * N_SUMS, opt.cancel);
         }
         for (int64_t k = 0; k < ng; k++) {
@@ -414,7 +466,7 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
                     for (int q = 0; q < N_SUMS; q++)
                         x[q] += y[q];
                 }
-                size_t o = (size_t)it * (size_t)S + (size_t)s;
+                size_t o = (size_t)(it - first) * (size_t)S + (size_t)s;
                 double n = x[SUM_N_];
                 smp->cost[o] = x[SUM_C] / n;
                 smp->qaly[o] = x[SUM_Q] / n;
@@ -427,7 +479,7 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
             }
         }
         if (opt.progress)
-            opt.progress(opt.progress_data, g0 + ng, I, now_seconds() - t0);
+            opt.progress(opt.progress_data, g0 + ng - first, n_it, now_seconds() - t0);
     }
     smp->elapsed_seconds = now_seconds() - t0;
 

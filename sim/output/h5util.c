@@ -282,8 +282,12 @@ herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char
     char hdf5[32];
     snprintf(hdf5, sizeof hdf5, "%u.%u.%u", maj, min, rel);
     char mpi[256] = "none";
+    int ranks = 1; /* the processes that ran it: MPI ranks, 1 without MPI */
 #ifdef PAINSIM_HAVE_MPI
     {
+        int up = 0;
+        if (MPI_Initialized(&up) == MPI_SUCCESS && up)
+            MPI_Comm_size(MPI_COMM_WORLD, &ranks);
         /* the library's first line, e.g. "Open MPI v4.1.4, package: ..." */
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
         int len = 0, major = 0, minor = 0;
@@ -311,6 +315,7 @@ herr_t psim_h5_write_provenance(hid_t file, const psim_scenario *scn, const char
     if (psim_h5_attr_str(file, "git_commit", PAINSIM_GIT_COMMIT) < 0 ||
         psim_h5_attr_str(file, "hdf5_version", hdf5) < 0 ||
         psim_h5_attr_str(file, "mpi_version", mpi) < 0 ||
+        psim_h5_attr_num(file, "mpi_ranks", H5T_NATIVE_INT, &ranks) < 0 ||
         psim_h5_attr_str(file, "scenario_sha256", hash) < 0 || psim_h5_attr_str(file, "file_kind", file_kind) < 0 ||
         psim_h5_attr_num(file, "shard_index", H5T_NATIVE_INT, &shard_index) < 0 ||
         psim_h5_attr_num(file, "shard_count", H5T_NATIVE_INT, &shard_count) < 0 ||

@@ -15,7 +15,9 @@
 #include "output/h5out.h"
 #include "output/h5util.h"
 #include "output/outfile.h"
+#include "model/psa_internal.h"
 #include "painsim/model.h"
+#include "painsim/psa.h"
 #include "painsim/report.h"
 
 #ifndef PAINSIM_VERSION
@@ -35,6 +37,8 @@ typedef struct shard_info {
     char kind[32], version[64], hash[80];
     int index, count; /* 1-based index */
     int64_t first_block, blocks, first_patient, patients;
+    int psa;                                        /* a shard of a PSA run (run_mode "psa") */
+    int first_iteration, iterations, iterations_total; /* its PSA iterations */
 } shard_info;
 
 static int attr_str(hid_t f, const char *name, char *buf, size_t size)
@@ -127,7 +131,94 @@ static psim_status open_shard(shard_info *si, psim_error *err)
                               "out of range");
     si->index = (int)idx;
     si->count = (int)cnt;
+    char mode[32];
+    si->psa = attr_str(si->file, "run_mode", mode, sizeof mode) == 0 && strcmp(mode, "psa") == 0;
+    if (si->psa) {
+        hid_t g = H5Gopen2(si->file, "psa", H5P_DEFAULT);
+        int64_t fi = -1, ni = -1, ti = -1;
+        int ok = g >= 0 && attr_i64(g, "first_iteration", &fi) == 0 && attr_i64(g, "iterations", &ni) == 0 &&
+                 attr_i64(g, "iterations_total", &ti) == 0 && ti >= 1 && ti <= 10000000 && fi >= 0 && ni >= 1 &&
+                 fi + ni <= ti;
+        if (g >= 0)
+            H5Gclose(g);
+        if (!ok)
+            return psim_error_set(err, PSIM_ERR_INPUT, si->path, 0, 0,
+                                  "damaged shard: its PSA iterations (attributes first_iteration, iterations, "
+                                  "iterations_total of /psa) are missing or out of range");
+        si->first_iteration = (int)fi;
+        si->iterations = (int)ni;
+        si->iterations_total = (int)ti;
+    }
     return PSIM_OK;
+}
+
+/* The shards of a PSA run: each holds a contiguous range of iterations
+ * (psim_psa_split); their rows joined in iteration order are the sample of
+ * one process, analysed here as `painsim run` would and written as one PSA
+ * file. */
+static psim_status merge_psa(shard_info *const *slot, int K, const psim_scenario *scn,
+                             const psim_merge_options *opt, psim_error *err)
+{
+    const int I = scn->psa.iterations;
+    psim_psa_sample *whole = NULL, *part = NULL;
+    psim_psa_analysis *an = NULL;
+    psim_status st = PSIM_OK;
+    for (int i = 0; i < K; i++) {
+        int f = 0, n = 0;
+        psim_error e2;
+        psim_error_clear(&e2);
+        int fits = psim_psa_split(I, i, K, &f, &n, &e2) == PSIM_OK;
+        if (!slot[i])
+            return fits ? psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0,
+                                         "missing shard %d of %d (PSA iterations %d to %d): give all %d shard files "
+                                         "of the run (painsim run --shard %d/%d)",
+                                         i + 1, K, f, f + n - 1, K, i + 1, K)
+                        : psim_error_set(err, PSIM_ERR_INPUT, NULL, 0, 0, "missing shard %d of %d", i + 1, K);
+        if (!slot[i]->psa)
+            return psim_error_set(err, PSIM_ERR_INPUT, slot[i]->path, 0, 0,
+                                  "mismatched shard: a shard of a cohort run, %s one of a PSA run", slot[0]->path);
+        if (!fits || slot[i]->iterations_total != I || slot[i]->first_iteration != f || slot[i]->iterations != n)
+            return psim_error_set(err, PSIM_ERR_INPUT, slot[i]->path, 0, 0,
+                                  "damaged shard: shard %d of %d of a PSA of %d iterations should hold iterations "
+                                  "%d to %d, its attributes say %d to %d of %d",
+                                  i + 1, K, I, f, f + n - 1, slot[i]->first_iteration,
+                                  slot[i]->first_iteration + slot[i]->iterations - 1, slot[i]->iterations_total);
+    }
+    whole = psim_psa_sample_for(scn, 0, I);
+    if (!whole)
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA tables");
+    whole->elapsed_seconds = 0.0;
+    for (int i = 0; i < K && st == PSIM_OK; i++) {
+        part = psim_psa_sample_for(scn, slot[i]->first_iteration, slot[i]->iterations);
+        if (!part) {
+            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA tables");
+            break;
+        }
+        st = psim_psa_read_shard_h5(slot[i]->file, slot[i]->path, part, err);
+        if (st == PSIM_ERR_HDF5)
+            st = err->code = PSIM_ERR_INPUT;
+        if (st == PSIM_OK)
+            st = psim_psa_sample_place(whole, part, err);
+        /* the shards' compute time, added: they may have run one after another */
+        whole->elapsed_seconds += part->elapsed_seconds;
+        psim_psa_sample_destroy(part);
+        part = NULL;
+    }
+    if (st == PSIM_OK)
+        st = psim_psa_analyse(whole, &scn->economics, scn->psa.groups, scn->psa.n_groups, scn->seed, opt->threads,
+                              &an, err);
+    if (st == PSIM_OK) {
+        psim_run_options ro = psim_run_options_default();
+        ro.output_path = opt->output_path;
+        ro.force = opt->force;
+        ro.command_line = opt->command_line;
+        ro.notice = opt->notice;
+        ro.notice_data = opt->notice_data;
+        st = psim_psa_write_h5_as_(scn, &ro, whole, an, K, err);
+    }
+    psim_psa_sample_destroy(whole);
+    psim_psa_analysis_destroy(an);
+    return st;
 }
 
 /* `target` relative to the directory `dir` (both absolute, canonical). */
@@ -202,6 +293,11 @@ psim_status psim_merge(const char *const *paths, int n, const psim_merge_options
                                 sh[0].path, sh[k].hash, sh[k].version, sh[0].hash, sh[0].version);
             goto cleanup;
         }
+        if (sh[k].psa != sh[0].psa) {
+            st = psim_error_set(err, PSIM_ERR_INPUT, sh[k].path, 0, 0, "mismatched shard: a shard of a %s run, %s one of a %s run",
+                                sh[k].psa ? "PSA" : "cohort", sh[0].path, sh[0].psa ? "PSA" : "cohort");
+            goto cleanup;
+        }
         if (sh[k].count != sh[0].count) {
             st = psim_error_set(err, PSIM_ERR_INPUT, sh[k].path, 0, 0,
                                 "mismatched shard: it is one of %d shards, %s one of %d", sh[k].count, sh[0].path,
@@ -260,6 +356,10 @@ psim_status psim_merge(const char *const *paths, int n, const psim_merge_options
             snprintf(scn->source_path, sizeof scn->source_path, "%s", sp);
         if (g >= 0)
             H5Gclose(g);
+    }
+    if (slot[0] ? slot[0]->psa : sh[0].psa) {
+        st = merge_psa(slot, K, scn, &opt, err);
+        goto cleanup;
     }
     for (int i = 0; i < K; i++) {
         if (!slot[i]) {

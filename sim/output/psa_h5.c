@@ -199,6 +199,20 @@ static void iso_now(char *buf, size_t size)
 psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *opt, const psim_psa_sample *smp,
                               const psim_psa_analysis *a, psim_error *err)
 {
+    return psim_psa_write_h5_as_(scn, opt, smp, a, 0, err);
+}
+
+psim_status psim_psa_write_shard_h5(const psim_scenario *scn, const psim_run_options *opt,
+                                    const psim_psa_sample *smp, psim_error *err)
+{
+    if (opt->shard_count < 1 || opt->shard_index < 0 || opt->shard_index >= opt->shard_count)
+        return psim_error_set(err, PSIM_ERR_USAGE, NULL, 0, 0, "a PSA shard needs shard_index < shard_count");
+    return psim_psa_write_h5_as_(scn, opt, smp, NULL, 0, err);
+}
+
+psim_status psim_psa_write_h5_as_(const psim_scenario *scn, const psim_run_options *opt, const psim_psa_sample *smp,
+                                  const psim_psa_analysis *a, int merged_shards, psim_error *err)
+{
     psim_status st = PSIM_OK;
     const char *path = opt->output_path, *command_line = opt->command_line;
     const char *display = path;
@@ -207,8 +221,13 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     char *resolved = NULL;
     const char **names = NULL;
     double *buf = NULL;
-    const int I = smp->iterations, S = smp->n_strategies, C = smp->n_cols, W = a->n_wtp;
-    const int P = a->n_evppi, G = a->n_groups;
+    /* a shard (no analysis) holds its rows of the sample only */
+    const int shard = a == NULL;
+    const int I = smp->iterations, S = smp->n_strategies, C = smp->n_cols, W = shard ? 0 : a->n_wtp;
+    const int P = shard ? 0 : a->n_evppi, G = shard ? 0 : a->n_groups;
+    const char *currency = !shard                        ? a->currency
+                           : scn->economics.currency[0] ? scn->economics.currency
+                                                        : "RUB";
 
     st = psim_output_check(path, opt->force, err);
     if (st != PSIM_OK)
@@ -239,7 +258,24 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     WCHECK(psim_h5_attr_str(f, "painsim_version", PAINSIM_VERSION), "write attributes");
     WCHECK(psim_h5_attr_str(f, "model_version", PSIM_MODEL_VERSION), "write attributes");
     WCHECK(psim_h5_attr_str(f, "run_mode", "psa"), "write attributes");
-    WCHECK(psim_h5_write_provenance(f, scn, "run", NULL), "write the provenance attributes");
+    {
+        /* a PSA shard simulates the whole cohort for its iterations */
+        int64_t nb = (scn->patients + scn->block_size - 1) / scn->block_size;
+        psim_run_layout l = {.block_size = scn->block_size,
+                             .n_blocks_total = nb,
+                             .patients_total = scn->patients,
+                             .n_blocks = nb,
+                             .patients = scn->patients,
+                             .shard_index = opt->shard_index,
+                             .shard_count = opt->shard_count};
+        WCHECK(psim_h5_write_provenance(f, scn, shard ? "shard" : merged_shards > 0 ? "merged" : "run",
+                                        shard ? &l : NULL),
+               "write the provenance attributes");
+    }
+    if (merged_shards > 0) {
+        WCHECK(psim_h5_attr_num(f, "merged_shards", H5T_NATIVE_INT, &merged_shards), "write attributes");
+        WCHECK(psim_h5_attr_str(f, "merged_layout", "copy"), "write attributes");
+    }
     WCHECK(psim_h5_attr_str(f, "scenario_name", scn->name), "write attributes");
     WCHECK(psim_h5_attr_str(f, "created", created_at), "write attributes");
     WCHECK(psim_h5_attr_str(f, "command_line", command_line ? command_line : ""), "write attributes");
@@ -265,25 +301,33 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     g = H5Gcreate2(f, "psa", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     WCHECK(g, "create /psa");
     WCHECK(psim_h5_attr_num(g, "iterations", H5T_NATIVE_INT, &iterations), "write /psa attributes");
+    if (shard) {
+        int fi = smp->first_iteration, total = smp->iterations_total;
+        WCHECK(psim_h5_attr_num(g, "first_iteration", H5T_NATIVE_INT, &fi), "write /psa attributes");
+        WCHECK(psim_h5_attr_num(g, "iterations_total", H5T_NATIVE_INT, &total), "write /psa attributes");
+    }
     WCHECK(psim_h5_attr_num(g, "patients_per_iteration", H5T_NATIVE_INT64, &patients), "write /psa attributes");
     WCHECK(psim_h5_attr_str(g, "patients", smp->common_patients ? "common" : "per_iteration"), "write /psa attributes");
-    WCHECK(psim_h5_attr_str(g, "currency", a->currency), "write /psa attributes");
+    WCHECK(psim_h5_attr_str(g, "currency", currency), "write /psa attributes");
     WCHECK(psim_h5_attr_str(g, "reference", smp->strategy[smp->reference]), "write /psa attributes");
-    WCHECK(psim_h5_attr_num(g, "population", H5T_NATIVE_DOUBLE, &a->population), "write /psa attributes");
-    WCHECK(psim_h5_attr_num(g, "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years), "write /psa attributes");
-    WCHECK(psim_h5_attr_num(g, "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor),
-           "write /psa attributes");
+    if (!shard) {
+        WCHECK(psim_h5_attr_num(g, "population", H5T_NATIVE_DOUBLE, &a->population), "write /psa attributes");
+        WCHECK(psim_h5_attr_num(g, "horizon_years", H5T_NATIVE_DOUBLE, &a->horizon_years), "write /psa attributes");
+        WCHECK(psim_h5_attr_num(g, "population_factor", H5T_NATIVE_DOUBLE, &a->population_factor),
+               "write /psa attributes");
+    }
     WCHECK(psim_h5_attr_num(g, "elapsed_seconds", H5T_NATIVE_DOUBLE, &smp->elapsed_seconds), "write /psa attributes");
 
     char cu[64], cuq[80];
-    snprintf(cu, sizeof cu, "%s", a->currency);
-    snprintf(cuq, sizeof cuq, "%s/QALY", a->currency);
+    snprintf(cu, sizeof cu, "%s", currency);
+    snprintf(cuq, sizeof cuq, "%s/QALY", currency);
     for (int s = 0; s < S; s++)
         names[s] = smp->strategy[s];
     WCHECK(psim_h5_write_strs(g, "strategies", (hsize_t)S, names, "name", "strategies, the second axis of the [I x S] tables"),
            "write /psa/strategies");
-    WCHECK(f64(g, "wtp", (hsize_t)W, 0, a->wtp, cuq, "willingness to pay, the axis of the [W] and [W x S] tables"),
-           "write /psa/wtp");
+    if (!shard)
+        WCHECK(f64(g, "wtp", (hsize_t)W, 0, a->wtp, cuq, "willingness to pay, the axis of the [W] and [W x S] tables"),
+               "write /psa/wtp");
 
     /* the sample */
     for (int c = 0; c < C; c++)
@@ -305,10 +349,16 @@ psim_status psim_psa_write_h5(const psim_scenario *scn, const psim_run_options *
     for (size_t k = 0; k < sizeof is_tables / sizeof is_tables[0]; k++) {
         const is_table *t = &is_tables[k];
         char u[96];
-        table_unit(t->unit, a->currency, u, sizeof u);
+        table_unit(t->unit, currency, u, sizeof u);
         WCHECK(f64(g, t->name, (hsize_t)I, (hsize_t)S, *(double *const *)((const char *)smp + t->offset), u,
                    t->description),
                "write an [iteration x strategy] table of /psa");
+    }
+    if (shard) {
+        /* the analysis is the merge's, over every shard's rows */
+        WCHECK(H5Gclose(g), "close /psa");
+        g = H5I_INVALID_HID;
+        goto cleanup;
     }
     size_t IS = (size_t)I * (size_t)S;
     for (size_t k = 0; k < IS; k++)
@@ -732,5 +782,28 @@ cleanup:
         psim_psa_sample_destroy(smp);
         psim_psa_analysis_destroy(a);
     }
+    return st;
+}
+
+psim_status psim_psa_read_shard_h5(hid_t file, const char *path, psim_psa_sample *part, psim_error *err)
+{
+    psim_status st = PSIM_OK;
+    rd_t r = {{path, file, err}, H5I_INVALID_HID};
+    const hsize_t I = (hsize_t)part->iterations, S = (hsize_t)part->n_strategies, C = (hsize_t)part->n_cols;
+    r.g = H5Gopen2(file, "psa", H5P_DEFAULT);
+    if (r.g < 0) {
+        st = damaged(&r, "cannot open /psa");
+        goto cleanup;
+    }
+    RCHECK(psim_h5_verify_group(&r.h, r.g, "/psa"));
+    RCHECK(psim_h5_read_attr_num(&r.h, r.g, "/psa", "elapsed_seconds", H5T_NATIVE_DOUBLE, &part->elapsed_seconds));
+    if (C > 0)
+        RCHECK(rd_f64(&r, "parameters", 2, I, C, 0, part->params));
+    for (size_t k = 0; k < sizeof is_tables / sizeof is_tables[0]; k++)
+        RCHECK(rd_f64(&r, is_tables[k].name, 2, I, S, 0, *(double **)((char *)part + is_tables[k].offset)));
+cleanup:
+    if (r.g >= 0)
+        H5Gclose(r.g);
+    H5Eclear2(H5E_DEFAULT);
     return st;
 }

@@ -5,9 +5,11 @@
 # the datasets, /results and attributes are the same (h5same.sh: h5diff plus
 # names, shapes and types), apart from the creation time and command line;
 # gzip and Fletcher32 on, blocks that do not divide evenly over the ranks, a
-# last block shorter than the others.  Then the refusals: more ranks than
-# blocks, an existing output without --force, a PSA run over several ranks:
-# exit status 2 and nothing written.
+# last block shorter than the others.  A PSA over K = 1 to 4 ranks (its
+# iterations split over them) against the serial build's PSA, the same way.
+# Then the refusals: more ranks than blocks, an existing output without
+# --force, more ranks than PSA iterations, a PSA draw the model cannot use on
+# one rank: exit status 2 and nothing written.
 # Usage: mpi_test.sh MPI_PAINSIM SERIAL_PAINSIM SOURCE_DIR
 set -eu
 mpi_painsim=$1
@@ -62,12 +64,40 @@ set -e
 [ "$rc" -eq 2 ] || fail "existing output without --force: exit status $rc, expected 2"
 [ "$(cksum < "$work/mpi-2.h5")" = "$before" ] || fail "existing output without --force was changed"
 
+# a PSA: its iterations split over the ranks, rank 0 gathers, analyses and
+# writes; the file and the printed tables are the serial build's
+psa="$src/scenarios/psa_default.yaml"
+pargs="--psa 11 --patients 150 --set block_size=64 --quiet"
+"$serial_painsim" run "$psa" $pargs --threads 2 -o "$work/psa-serial.h5" > "$work/psa-serial.txt"
+for k in 1 2 3 4; do
+    mpi "$k" "$mpi_painsim" run "$psa" $pargs --threads 1 -o "$work/psa-$k.h5" > "$work/psa-$k.txt" \
+        || fail "mpirun -n $k painsim run --psa failed"
+    sh "$here/h5same.sh" "$work/psa-serial.h5" "$work/psa-$k.h5" || fail "PSA over $k ranks: the file differs from the serial build's"
+    cmp -s "$work/psa-serial.txt" "$work/psa-$k.txt" || fail "PSA over $k ranks: the printed tables differ from the serial build's"
+    ranks=$(h5dump -a /mpi_ranks "$work/psa-$k.h5" | awk '/\(0\)/ { print $2 }')
+    [ "$ranks" = "$k" ] || fail "PSA over $k ranks: mpi_ranks is '$ranks'"
+    echo "mpi_test: PSA over $k rank(s): file and printed tables identical to the serial build"
+done
+ranks=$(h5dump -a /mpi_ranks "$work/mpi-3.h5" | awk '/\(0\)/ { print $2 }')
+[ "$ranks" = 3 ] || fail "the cohort run over 3 ranks records mpi_ranks '$ranks'"
+
 set +e
-mpi 2 "$mpi_painsim" run "$src/scenarios/psa_default.yaml" --psa 4 --patients 100 -o "$work/psa.h5" > /dev/null 2> "$work/err.txt"
+mpi 5 "$mpi_painsim" run "$psa" --psa 4 --patients 100 -o "$work/psa.h5" > /dev/null 2> "$work/err.txt"
 rc=$?
 set -e
-[ "$rc" -eq 2 ] || fail "PSA over 2 ranks: exit status $rc, expected 2"
-grep -q "not split over MPI ranks" "$work/err.txt" || fail "PSA over 2 ranks: no clear message"
-[ ! -e "$work/psa.h5" ] || fail "PSA over 2 ranks wrote a file"
-echo "mpi_test: refusals (more ranks than blocks, existing output, PSA over ranks): exit 2, nothing written"
+[ "$rc" -eq 2 ] || fail "PSA of 4 iterations over 5 ranks: exit status $rc, expected 2"
+grep -q "only 4 iterations" "$work/err.txt" || fail "PSA of 4 iterations over 5 ranks: no clear message: $(cat "$work/err.txt")"
+[ ! -e "$work/psa.h5" ] || fail "PSA over too many ranks wrote a file"
+# iteration 2 draws onset after peak: rank 1 of 4 (iterations 2 and 3) fails,
+# every rank stops, and rank 0 prints rank 1's message once
+set +e
+mpi 4 "$mpi_painsim" run "$psa" --psa 8 --patients 50 --set 'treatments.botox.onset_days={dist: uniform, min: 1, max: 40}' \
+    -o "$work/psa-bad.h5" > /dev/null 2> "$work/err.txt"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "a PSA draw the model cannot use on rank 1: exit status $rc, expected 2"
+[ "$(grep -c "PSA iteration 2 drew a parameter set the model cannot use" "$work/err.txt")" -eq 1 ] \
+    || fail "a PSA draw the model cannot use on rank 1: expected its message once: $(cat "$work/err.txt")"
+[ ! -e "$work/psa-bad.h5" ] || fail "a failed PSA over ranks wrote a file"
+echo "mpi_test: refusals (more ranks than blocks, existing output, more ranks than PSA iterations, a bad draw on rank 1): exit 2, nothing written"
 echo "mpi_test: PASS"
