@@ -7,6 +7,10 @@
 
 #include "painsim/rng.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Derived constants of one treatment. */
 typedef struct treat_c {
     const psim_treatment *t;
@@ -375,12 +379,35 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
     int a = onset >= n ? n : (int)ceil(onset);
     int b = peak >= n ? n : (int)ceil(peak);
     int c = D >= n ? n : (int)ceil(D);
-    for (int tau = a; tau < b; tau++) {
+    /* Two days at a time where there is SSE2: lane by lane the same
+     * operations, and max_pd(v, e) is `v > e ? v : e` (no NaN here). */
+    int tau = a;
+#if defined(__SSE2__)
+    {
+        const __m128d r = _mm_set1_pd(rho), on = _mm_set1_pd(onset), ir = _mm_set1_pd(inv_ramp);
+        const __m128d two = _mm_set1_pd(2.0);
+        __m128d td = _mm_set_pd((double)tau + 1.0, (double)tau);
+        for (; tau + 2 <= b; tau += 2) {
+            __m128d v = _mm_mul_pd(_mm_mul_pd(r, _mm_sub_pd(td, on)), ir);
+            _mm_storeu_pd(e + tau, _mm_max_pd(v, _mm_loadu_pd(e + tau)));
+            td = _mm_add_pd(td, two);
+        }
+    }
+#endif
+    for (; tau < b; tau++) {
         double v = rho * ((double)tau - onset) * inv_ramp;
         if (v > e[tau])
             e[tau] = v;
     }
-    for (int tau = b; tau < c; tau++)
+    tau = b;
+#if defined(__SSE2__)
+    {
+        const __m128d r = _mm_set1_pd(rho);
+        for (; tau + 2 <= c; tau += 2)
+            _mm_storeu_pd(e + tau, _mm_max_pd(r, _mm_loadu_pd(e + tau)));
+    }
+#endif
+    for (; tau < c; tau++)
         if (rho > e[tau])
             e[tau] = rho;
     if (b < c) {
@@ -425,10 +452,6 @@ static inline double vas_of(const double *E, const double *eps, double B, int t)
     v = v < 0.0 ? 0.0 : v;
     return v > 10.0 ? 10.0 : v;
 }
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #if defined(__SSE2__)
 /* Days t0 .. t1-1 when the caller sums the QALYs: VAS, the per-day sums, the
