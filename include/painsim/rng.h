@@ -59,11 +59,34 @@ void psim_rng_advance(psim_rng *rng, uint64_t delta);
  * the same sequence as pcg32_boundedrand_r and the C++ pcg32::operator()(bound). */
 uint32_t psim_rng_bounded(psim_rng *rng, uint32_t bound);
 
+/* The output of PCG-XSH-RR for the state `old` (psim_rng_u32 without the step). */
+static inline uint32_t psim_rng_output(uint64_t old)
+{
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+/* Two outputs, as two calls of psim_rng_u32.  The state after both is
+ * s M^2 + inc (M + 1) (mod 2^64), computed from s directly, beside the
+ * middle state s M + inc: one multiplication on the chain from one pair to
+ * the next instead of two. */
+static inline void psim_rng_u32x2(psim_rng *rng, uint32_t *first, uint32_t *second)
+{
+    const uint64_t s = rng->state;
+    const uint64_t mid = s * 6364136223846793005ULL + rng->inc;
+    rng->state = s * (6364136223846793005ULL * 6364136223846793005ULL) + rng->inc * (6364136223846793005ULL + 1u);
+    *first = psim_rng_output(s);
+    *second = psim_rng_output(mid);
+}
+
 /* Double in [0, 1) with 53 random bits (two outputs). */
 static inline double psim_rng_uniform(psim_rng *rng)
 {
-    uint32_t a = psim_rng_u32(rng) >> 5; /* 27 bits */
-    uint32_t b = psim_rng_u32(rng) >> 6; /* 26 bits */
+    uint32_t a, b;
+    psim_rng_u32x2(rng, &a, &b);
+    a >>= 5; /* 27 bits */
+    b >>= 6; /* 26 bits */
     return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
 }
 

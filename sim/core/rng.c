@@ -203,8 +203,9 @@ void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n)
     for (int i = 0; i < n; i++) {
         /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
         psim_rng r = {state, inc};
-        uint64_t b = (uint64_t)psim_rng_u32(&r) << 32;
-        b |= psim_rng_u32(&r);
+        uint32_t hi, lo;
+        psim_rng_u32x2(&r, &hi, &lo);
+        uint64_t b = (uint64_t)hi << 32 | lo;
         state = r.state;
         const int idx = (int)(b & 0xffu);
         b >>= 8;
