@@ -2,6 +2,7 @@
 #include "painsim/run.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -535,6 +536,56 @@ psim_status psim_run_shard_range(const psim_scenario *scn, int index, int count,
     return PSIM_OK;
 }
 
+/* ---- the block queue ------------------------------------------------- */
+
+typedef struct block_queue {
+    int64_t n_blocks, first_block;
+    int n_slots;
+    const run_ctx *c;
+    psim_block *slots;
+    _Atomic int64_t claimed;  /* blocks handed out for simulation */
+    _Atomic int64_t written;  /* blocks written: slots of blocks < written + n_slots are free */
+    _Atomic int stop;         /* the writer has finished or failed */
+    _Atomic int64_t *done;    /* [n_slots] index of the block simulated in the slot, -1 before */
+} block_queue;
+
+static void queue_pause(void)
+{
+    struct timespec ts = {0, 100000}; /* 0.1 ms: a block takes tens of milliseconds */
+    nanosleep(&ts, NULL);
+}
+
+/* The next block to simulate, or -1: none left (or the writer stopped), or,
+ * when `wait` is 0, none whose slot is free yet.  With `wait` 1 it waits
+ * for a slot to be freed by the writer. */
+static int64_t queue_claim(block_queue *q, int wait)
+{
+    for (;;) {
+        if (atomic_load_explicit(&q->stop, memory_order_acquire))
+            return -1;
+        int64_t j = atomic_load_explicit(&q->claimed, memory_order_relaxed);
+        if (j >= q->n_blocks)
+            return -1;
+        if (j >= atomic_load_explicit(&q->written, memory_order_acquire) + q->n_slots) {
+            if (!wait)
+                return -1;
+            queue_pause();
+            continue;
+        }
+        if (atomic_compare_exchange_weak_explicit(&q->claimed, &j, j + 1, memory_order_acq_rel, memory_order_relaxed))
+            return j;
+    }
+}
+
+static void queue_simulate(block_queue *q, int64_t j)
+{
+    const run_ctx *c = q->c;
+    int64_t first = (q->first_block + j) * c->bs;
+    int n = (int)(c->scn->patients - first < c->bs ? c->scn->patients - first : c->bs);
+    simulate_block(c, &q->slots[j % q->n_slots], first, n);
+    atomic_store_explicit(&q->done[j % q->n_slots], j, memory_order_release);
+}
+
 /* ---- the run ---------------------------------------------------------- */
 
 psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
@@ -632,69 +683,80 @@ psim_status psim_run(const psim_scenario *scn, const psim_run_options *opt_in,
     }
 
     double t0 = now_seconds();
-    int64_t n_batches = (n_blocks + batch - 1) / batch;
+    /* A ring of n_slots block buffers.  Thread 0 writes the blocks in order
+     * (HDF5 from one thread only) and simulates blocks itself whenever the
+     * next block to write is not finished yet; the other threads simulate.
+     * Block j lives in slot j % n_slots and may be started only once block
+     * j - n_slots has been written.  No thread waits for a whole batch, so
+     * the writing overlaps the simulation; blocks are written and their sums
+     * added in block order, whatever the thread that simulated them. */
+    block_queue bq = {.n_blocks = n_blocks, .n_slots = n_slots, .first_block = first_block, .c = &c, .slots = slots};
+    atomic_init(&bq.claimed, 0);
+    atomic_init(&bq.written, 0);
+    atomic_init(&bq.stop, 0);
+    bq.done = malloc((size_t)n_slots * sizeof *bq.done);
+    if (!bq.done) {
+        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for block buffers");
+        goto cleanup;
+    }
+    for (int k = 0; k < n_slots; k++)
+        atomic_init(&bq.done[k], -1);
     int failed = 0;
 #pragma omp parallel num_threads(threads)
-#pragma omp single
     {
-        /* Batch k lives in slots [(k % 2) * batch, ...). */
-        for (int64_t k = -1; k < n_batches && !failed; k++) {
-            int64_t next = k + 1;
-            if (next < n_batches) {
-                for (int j = 0; j < batch; j++) {
-                    int64_t blk = next * batch + j;
-                    if (blk >= n_blocks)
-                        break;
-                    psim_block *b = &slots[(next % 2) * batch + j];
-                    int64_t first = (first_block + blk) * c.bs;
-                    int n = (int)(scn->patients - first < c.bs ? scn->patients - first : c.bs);
-#pragma omp task firstprivate(b, first, n) shared(c)
-                    simulate_block(&c, b, first, n);
+        if (omp_get_thread_num() != 0) {
+            int64_t j;
+            while ((j = queue_claim(&bq, 1)) >= 0)
+                queue_simulate(&bq, j);
+        } else {
+            for (int64_t j = 0; j < n_blocks && !failed; j++) {
+                psim_block *b = &slots[j % n_slots];
+                /* the block to write next: simulate others meanwhile */
+                while (atomic_load_explicit(&bq.done[j % n_slots], memory_order_acquire) != j) {
+                    int64_t k = queue_claim(&bq, 0);
+                    if (k >= 0)
+                        queue_simulate(&bq, k);
+                    else
+                        queue_pause();
                 }
-            }
-            if (k >= 0) {
-                for (int j = 0; j < batch && !failed; j++) {
-                    int64_t blk = k * batch + j;
-                    if (blk >= n_blocks)
-                        break;
-                    psim_block *b = &slots[(k % 2) * batch + j];
-                    if (opt.cancel && *opt.cancel) {
-                        st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
+                if (opt.cancel && *opt.cancel) {
+                    st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
+                    failed = 1;
+                    break;
+                }
+                for (int s = 0; s < scn->n_strategies; s++) {
+                    if (b->s[s].events_oom) {
+                        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the events of a block");
                         failed = 1;
-                        break;
                     }
-                    for (int s = 0; s < scn->n_strategies; s++) {
-                        if (b->s[s].events_oom) {
-                            st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
-                                                "out of memory for the events of a block");
-                            failed = 1;
-                        }
-                    }
-                    if (failed)
-                        break;
-                    results_from_block(part, b, c.H);
-                    for (int q = 0; q < n_sinks && !failed; q++) {
-                        st = sinks[q].write_block(sinks[q].data, first_block + blk, b, part, err);
-                        if (st != PSIM_OK)
-                            failed = 1;
-                    }
-                    if (!failed)
-                        psim_results_add(res, part);
                 }
-                if (!failed && opt.progress) {
-                    int64_t done = (k + 1) * batch * (int64_t)c.bs;
+                if (failed)
+                    break;
+                results_from_block(part, b, c.H);
+                for (int k = 0; k < n_sinks && !failed; k++) {
+                    st = sinks[k].write_block(sinks[k].data, first_block + j, b, part, err);
+                    if (st != PSIM_OK)
+                        failed = 1;
+                }
+                if (failed)
+                    break;
+                psim_results_add(res, part);
+                atomic_store_explicit(&bq.written, j + 1, memory_order_release);
+                if (opt.progress && ((j + 1) % batch == 0 || j + 1 == n_blocks)) {
+                    int64_t done = (j + 1) * (int64_t)c.bs;
                     if (done > layout.patients)
                         done = layout.patients;
                     opt.progress(opt.progress_data, done, layout.patients, now_seconds() - t0);
                 }
-                if (!failed && opt.cancel && *opt.cancel) {
-                    st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
-                    failed = 1;
-                }
             }
-#pragma omp taskwait
+            if (!failed && opt.cancel && *opt.cancel) {
+                st = psim_error_set(err, PSIM_ERR_INTERRUPTED, NULL, 0, 0, "interrupted");
+                failed = 1;
+            }
+            atomic_store_explicit(&bq.stop, 1, memory_order_release);
         }
     }
+    free(bq.done);
     if (failed)
         goto cleanup;
 
