@@ -4,7 +4,7 @@
 #     i/3) and the merge job (painsim merge, --dependency=afterok on the
 #     array); the merged file has the datasets and /results of a one-process
 #     run (h5same.sh: h5diff and the layout), with virtual datasets and with
-#     --copy;
+#     --copy; the same for a PSA split into 3 shards of iterations;
 #  2. a 3-task job array, each task a painsim run of the same scenario: every
 #     task's file has the datasets and /results of a run outside Slurm, and a
 #     job submitted with --dependency=afterok on the array runs only after
@@ -53,6 +53,16 @@ merge2=$(sbatch --parsable -o "$work/merge2.log" "$src/cluster/painsim-merge.sba
 slurm_wait_jobs 120 "$merge2" || fail "the --copy merge job did not finish"
 sh "$here/h5same.sh" "$work/one.h5" "$work/copy.h5" || fail "the --copy merged file differs from a one-process run"
 echo "slurm_test: 3 shards merged by a dependent job (virtual datasets and --copy): identical to one process"
+
+# 1b: a PSA split into 3 shards of iterations, merged and analysed by the dependent job
+psa="$src/scenarios/psa_default.yaml"
+ids=$(cd "$work" && sh "$src/cluster/submit.sh" -k 3 -c 1 -d "$work/psa-shards" -o "$work/out/psa.h5" "$psa" \
+      --psa 10 --patients 120 | tail -n 1)
+slurm_wait_jobs 300 "${ids% *}" "${ids#* }" || fail "PSA shard and merge jobs did not finish"
+"$painsim" run "$psa" --psa 10 --patients 120 --threads 1 -o "$work/psa-one.h5" --quiet > /dev/null
+[ -f "$work/out/psa.h5" ] || { cat "$work/psa-shards"/*.log >&2 || true; fail "the PSA merge job wrote no file"; }
+sh "$here/h5same.sh" "$work/psa-one.h5" "$work/out/psa.h5" || fail "the merged PSA differs from a one-process run"
+echo "slurm_test: a PSA in 3 shards of iterations merged by a dependent job: identical to one process"
 
 # 2: the array and the job that depends on it
 arr=$(sbatch --parsable --array=1-3 --cpus-per-task=1 -o "$work/task-%a.out" -e "$work/task-%a.err" \
