@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/textout.h"
 #include "painsim/report.h"
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -169,36 +170,6 @@ static double ae_total(const psim_report *rep, int s, int per_session)
     return v;
 }
 
-/* Print text (no newline inside) wrapped at width columns (0: as it is),
- * continuation lines indented by two spaces. */
-static void put_wrapped(FILE *fp, const char *text, int width)
-{
-    int col = 0;
-    const char *p = text;
-    while (*p == ' ') { /* the indentation is kept */
-        fputc(' ', fp);
-        col++;
-        p++;
-    }
-    const int lead = col;
-    while (*p) {
-        size_t w = strcspn(p, " ");
-        if (width > 0 && col > lead && col + 1 + (int)w > width) {
-            fprintf(fp, "\n%*s", lead + 2, "");
-            col = lead + 2;
-        } else if (col > lead) {
-            fputc(' ', fp);
-            col++;
-        }
-        fwrite(p, 1, w, fp);
-        col += (int)w;
-        p += w;
-        while (*p == ' ')
-            p++;
-    }
-    fputc('\n', fp);
-}
-
 /* The section after the table: one line per frontier strategy with its
  * comparison against the previous one, then the dominated strategies. */
 static void print_sequential(const psim_report *rep, int width, FILE *fp)
@@ -231,10 +202,10 @@ static void print_sequential(const psim_report *rep, int width, FILE *fp)
         }
     }
     fputc('\n', fp);
-    put_wrapped(fp,
-                "Efficient frontier (sequential ICERs): each strategy against the previous one on the frontier, "
-                "paired differences, estimate (SE)",
-                width);
+    psim_text_wrapped(fp,
+                      "Efficient frontier (sequential ICERs): each strategy against the previous one on the frontier, "
+                      "paired differences, estimate (SE)",
+                      width);
     if (rep->n_frontier == 0)
         fputs("  none\n", fp);
     for (int k = 0; k < rep->n_frontier && k < PSIM_MAX_STRATEGIES; k++) {
@@ -269,7 +240,7 @@ static void print_sequential(const psim_report *rep, int width, FILE *fp)
     }
     if (!nd && o < sizeof line)
         snprintf(line + o, sizeof line - o, " none");
-    put_wrapped(fp, line, width);
+    psim_text_wrapped(fp, line, width);
 }
 
 #define ROW(label)                                                                                           \
@@ -450,16 +421,16 @@ static psim_status print_table(const psim_report *rep, int width, FILE *fp, psim
     char line[512];
     snprintf(line, sizeof line, "scenario %s: %lld patients, %d days, seed %llu; reference strategy %s", rep->scenario,
              (long long)rep->patients, H, (unsigned long long)rep->seed, rep->reference);
-    put_wrapped(fp, line, width);
+    psim_text_wrapped(fp, line, width);
     snprintf(line, sizeof line,
              "figures: estimate (Monte Carlo standard error); response over the treated, VAS, counts, "
              "costs and QALYs over all patients; costs in %s",
              cur);
-    put_wrapped(fp, line, width);
+    psim_text_wrapped(fp, line, width);
     if (rep->n_wtp > nw) {
         snprintf(line, sizeof line, "NMB shown at %d of the %d WTP values (all of them: painsim summary --format csv or json)",
                  nw, rep->n_wtp);
-        put_wrapped(fp, line, width);
+        psim_text_wrapped(fp, line, width);
     }
     /* panels: as many strategies beside the labels as fit the width (at least one) */
     for (int s0 = 0; s0 < S;) {
@@ -495,7 +466,7 @@ static psim_status print_table(const psim_report *rep, int width, FILE *fp, psim
             o += (size_t)snprintf(fl + o, sizeof fl - o, "%s%s", k ? " -> " : " ",
                                   rep->strategies[rep->frontier[k]].name);
         fputc('\n', fp);
-        put_wrapped(fp, fl, width);
+        psim_text_wrapped(fp, fl, width);
     }
     print_sequential(rep, width, fp);
     free(cw);
