@@ -9,6 +9,16 @@
 #include "painsim/model.h"
 #include "painsim/run.h"
 
+/* Part `index` of `count` of n units (blocks of a cohort, iterations of a
+ * PSA): contiguous ranges in index order, the first n % count parts one unit
+ * longer.  The caller checks 0 <= index < count <= n. */
+static inline void psim_split_even(int64_t n, int64_t index, int64_t count, int64_t *first, int64_t *len)
+{
+    int64_t base = n / count, extra = n % count;
+    *first = index * base + (index < extra ? index : extra);
+    *len = base + (index < extra ? 1 : 0);
+}
+
 typedef struct strat_block {
     uint8_t *vas_mm;        /* [n x n_recorded], NULL when trajectories are off */
     uint8_t *treated, *sessions, *antibody; /* [n] */

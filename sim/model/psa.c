@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/block.h"
 #include "model/psa_internal.h"
 #include "painsim/model.h"
 
@@ -188,19 +189,27 @@ psim_status psim_psa_sample_place(psim_psa_sample *whole, const psim_psa_sample 
                               part->first_iteration, part->first_iteration + part->iterations - 1, part->n_strategies,
                               part->n_cols, whole->first_iteration, whole->first_iteration + whole->iterations - 1,
                               whole->n_strategies, whole->n_cols);
-    const size_t row = (size_t)(part->first_iteration - whole->first_iteration);
-    const size_t S = (size_t)part->n_strategies, C = (size_t)part->n_cols, n = (size_t)part->iterations;
-    if (n == 0)
-        return PSIM_OK;
-    if (C > 0)
-        memcpy(whole->params + row * C, part->params, n * C * sizeof(double));
-    double *const dst[] = {whole->cost,     whole->qaly,      whole->cost_var,        whole->qaly_var,
-                           whole->cost_qaly_cov, whole->dcost_var, whole->dqaly_var, whole->dcost_dqaly_cov};
-    const double *const src[] = {part->cost,     part->qaly,      part->cost_var,        part->qaly_var,
-                                 part->cost_qaly_cov, part->dcost_var, part->dqaly_var, part->dcost_dqaly_cov};
-    for (size_t k = 0; k < sizeof dst / sizeof dst[0]; k++)
-        memcpy(dst[k] + row * S, src[k], n * S * sizeof(double));
+    const size_t row = (size_t)(part->first_iteration - whole->first_iteration), n = (size_t)part->iterations;
+    for (int k = 0; k < PSIM_PSA_ROW_TABLES; k++) {
+        size_t width = (size_t)psim_psa_row_width_(part, k);
+        if (n > 0 && width > 0)
+            memcpy(psim_psa_row_table_(whole, k) + row * width, psim_psa_row_table_(part, k),
+                   n * width * sizeof(double));
+    }
     return PSIM_OK;
+}
+
+double *psim_psa_row_table_(const psim_psa_sample *s, int k)
+{
+    double *const t[PSIM_PSA_ROW_TABLES] = {s->params,        s->cost,      s->qaly,      s->cost_var,
+                                            s->qaly_var,      s->cost_qaly_cov, s->dcost_var, s->dqaly_var,
+                                            s->dcost_dqaly_cov};
+    return k >= 0 && k < PSIM_PSA_ROW_TABLES ? t[k] : NULL;
+}
+
+int psim_psa_row_width_(const psim_psa_sample *s, int k)
+{
+    return k == 0 ? s->n_cols : s->n_strategies;
 }
 
 psim_status psim_psa_split(int I, int index, int count, int *first, int *n, psim_error *err)
@@ -214,9 +223,10 @@ psim_status psim_psa_split(int I, int index, int count, int *first, int *n, psim
                               "the PSA's %d iterations (the unit of splitting a PSA) cannot be split into %d parts: "
                               "use at most %d",
                               I, count, I);
-    int base = I / count, extra = I % count;
-    *first = index * base + (index < extra ? index : extra);
-    *n = base + (index < extra ? 1 : 0);
+    int64_t f, len;
+    psim_split_even(I, index, count, &f, &len);
+    *first = (int)f;
+    *n = (int)len;
     return PSIM_OK;
 }
 

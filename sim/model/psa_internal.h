@@ -18,6 +18,13 @@ psim_psa_sample *psim_psa_sample_new_(int I, int S, int C, int P);
  * every array allocated (zeroed).  NULL when out of memory. */
 psim_psa_analysis *psim_psa_analysis_new_(int S, int W, int P, int G);
 
+/* The tables with one row per iteration: k = 0 the parameters [I x C],
+ * 1 .. 8 cost, qaly, cost_var, qaly_var, cost_qaly_cov, dcost_var,
+ * dqaly_var, dcost_dqaly_cov [I x S]; their row widths. */
+#define PSIM_PSA_ROW_TABLES 9
+double *psim_psa_row_table_(const psim_psa_sample *s, int k);
+int psim_psa_row_width_(const psim_psa_sample *s, int k);
+
 /* Write a PSA file (psim_psa_write_h5) or, with a == NULL, shard
  * opt->shard_index of opt->shard_count (psim_psa_write_shard_h5).
  * merged_shards > 0: a file merged from that many shards (file_kind

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/psa_internal.h"
 #include "painsim/mpi.h"
 #include "painsim/psa.h"
 
@@ -76,8 +77,8 @@ psim_status psim_mpi_psa_gather(MPI_Comm comm, const psim_scenario *scn, psim_st
                err);
     if (st != PSIM_OK)
         goto cleanup;
-    for (int table = 0; table < 9; table++) {
-        const int width = table == 0 ? C : S;
+    for (int k = 0; k < PSIM_PSA_ROW_TABLES; k++) {
+        const int width = psim_psa_row_width_(part, k);
         if (width == 0)
             continue;
         if (rank == 0)
@@ -85,27 +86,8 @@ psim_status psim_mpi_psa_gather(MPI_Comm comm, const psim_scenario *scn, psim_st
                 counts[r] = all[2 * r + 1] * width;
                 displs[r] = all[2 * r] * width;
             }
-        const double *src = table == 0   ? part->params
-                             : table == 1 ? part->cost
-                             : table == 2 ? part->qaly
-                             : table == 3 ? part->cost_var
-                             : table == 4 ? part->qaly_var
-                             : table == 5 ? part->cost_qaly_cov
-                             : table == 6 ? part->dcost_var
-                             : table == 7 ? part->dqaly_var
-                                          : part->dcost_dqaly_cov;
-        double *dst = NULL;
-        if (rank == 0)
-            dst = table == 0   ? w->params
-                  : table == 1 ? w->cost
-                  : table == 2 ? w->qaly
-                  : table == 3 ? w->cost_var
-                  : table == 4 ? w->qaly_var
-                  : table == 5 ? w->cost_qaly_cov
-                  : table == 6 ? w->dcost_var
-                  : table == 7 ? w->dqaly_var
-                               : w->dcost_dqaly_cov;
-        MPI_Gatherv(src, part->iterations * width, MPI_DOUBLE, dst, counts, displs, MPI_DOUBLE, 0, comm);
+        MPI_Gatherv(psim_psa_row_table_(part, k), part->iterations * width, MPI_DOUBLE,
+                    rank == 0 ? psim_psa_row_table_(w, k) : NULL, counts, displs, MPI_DOUBLE, 0, comm);
     }
     /* the run took as long as its slowest rank */
     double el = part->elapsed_seconds, most = 0.0;

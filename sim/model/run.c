@@ -530,9 +530,7 @@ psim_status psim_run_shard_range(const psim_scenario *scn, int index, int count,
                               "%d shards asked for, but the cohort of %lld patients has only %lld blocks of %d "
                               "patients (the unit of splitting): use at most %lld shards",
                               count, (long long)scn->patients, (long long)nb, scn->block_size, (long long)nb);
-    int64_t base = nb / count, extra = nb % count;
-    *first = (int64_t)index * base + (index < extra ? index : extra);
-    *n = base + (index < extra ? 1 : 0);
+    psim_split_even(nb, index, count, first, n);
     return PSIM_OK;
 }
 
