@@ -568,6 +568,35 @@ Test(rng, normal_zig_fast_path_replay)
     check_binomial(fast, n, p_fast, "fast-path returns");
 }
 
+Test(rng, normal_zig_ar1_replay)
+{
+    /* The one-pass AR(1) path gives the bits of drawing with
+     * psim_rng_normal_zig_n and then running the recursion, and leaves the
+     * generator where psim_rng_normal_zig_n does (paths long enough to pass
+     * through the wedge and the tail many times). */
+    enum { N = 20000 };
+    static double z[N], x[N];
+    const double s0 = 1.3, phi = 0.7, innov = 1.3 * 0.71414284285428499;
+    for (uint64_t key = 0; key < 20; key++) {
+        psim_rng a, b;
+        psim_rng_keyed(&a, 7u, 0u, key, PSIM_PURPOSE_NOISE, 0u);
+        b = a;
+        int n = N - (int)key * 997;
+        psim_rng_normal_zig_n(&a, z, n);
+        double e = s0 * z[0];
+        z[0] = e;
+        for (int t = 1; t < n; t++) {
+            e = phi * e + innov * z[t];
+            z[t] = e;
+        }
+        psim_rng_normal_zig_ar1_n(&b, x, n, s0, phi, innov);
+        for (int t = 0; t < n; t++)
+            if (memcmp(&z[t], &x[t], sizeof x[t]) != 0)
+                cr_assert_fail("key %d day %d: %a vs %a", (int)key, t, x[t], z[t]);
+        cr_expect(same_rng(&a, &b), "key %d: different numbers of outputs consumed", (int)key);
+    }
+}
+
 /* ---- gamma and beta ----------------------------------------------------- */
 
 Test(rng, gamma_moments)

@@ -106,6 +106,11 @@ double psim_rng_normal_zig(psim_rng *rng);
 /* n successive psim_rng_normal_zig draws into z (faster than n calls). */
 void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n);
 
+/* x[0] = s0 z[0], x[t] = phi x[t-1] + innov z[t] (t = 1 .. n-1) over the n
+ * draws z of psim_rng_normal_zig_n, in one pass: the same values as drawing
+ * z into x and then running the recursion in place. */
+void psim_rng_normal_zig_ar1_n(psim_rng *rng, double *x, int n, double s0, double phi, double innov);
+
 /* Bernoulli(p): 1 with probability p (uses one uniform). */
 static inline int psim_rng_bernoulli(psim_rng *rng, double p)
 {

@@ -190,39 +190,63 @@ static double zig_outside(psim_rng *rng, int idx, int negative, double x)
     return psim_rng_normal_zig(rng);
 }
 
-/* n draws of psim_rng_normal_zig, the same values.  The common case (a
- * draw inside its layer's rectangle, about 99% of them) keeps the
- * generator's state in a register (its address is taken only on the rare
- * path) and sets the sign by flipping the sign bit, without a branch that
- * would be mispredicted half of the time; -x and the flipped bit are the
- * same double. */
+/* One draw of psim_rng_normal_zig from the state *state (in a register
+ * when inlined into a loop).  The common case (a draw inside its layer's
+ * rectangle, about 99% of them) takes the address of the state only on the
+ * rare path and sets the sign by flipping the sign bit, without a branch
+ * that would be mispredicted half of the time; -x and the flipped bit are
+ * the same double. */
+static inline double zig_one(uint64_t *state, uint64_t inc)
+{
+    /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
+    psim_rng r = {*state, inc};
+    uint32_t hi, lo;
+    psim_rng_u32x2(&r, &hi, &lo);
+    uint64_t b = (uint64_t)hi << 32 | lo;
+    *state = r.state;
+    const int idx = (int)(b & 0xffu);
+    b >>= 8;
+    const uint64_t negative = b & 1u;
+    const uint64_t rabs = (b >> 1) & 0x000fffffffffffffULL;
+    double x = (double)(int64_t)rabs * psim_zig_wi[idx];
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    bits ^= negative << 63;
+    memcpy(&x, &bits, sizeof x);
+    if (rabs < psim_zig_ki[idx])
+        return x;
+    psim_rng slow = {*state, inc};
+    x = zig_outside(&slow, idx, (int)negative, x);
+    *state = slow.state;
+    return x;
+}
+
+/* n draws of psim_rng_normal_zig, the same values. */
 void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n)
 {
     uint64_t state = rng->state;
     const uint64_t inc = rng->inc;
-    for (int i = 0; i < n; i++) {
-        /* one 64-bit draw: 8 bits choose the layer, 1 the sign, 52 the magnitude */
-        psim_rng r = {state, inc};
-        uint32_t hi, lo;
-        psim_rng_u32x2(&r, &hi, &lo);
-        uint64_t b = (uint64_t)hi << 32 | lo;
-        state = r.state;
-        const int idx = (int)(b & 0xffu);
-        b >>= 8;
-        const uint64_t negative = b & 1u;
-        const uint64_t rabs = (b >> 1) & 0x000fffffffffffffULL;
-        double x = (double)(int64_t)rabs * psim_zig_wi[idx];
-        uint64_t bits;
-        memcpy(&bits, &x, sizeof bits);
-        bits ^= negative << 63;
-        memcpy(&x, &bits, sizeof x);
-        if (rabs < psim_zig_ki[idx]) {
-            z[i] = x;
-        } else {
-            psim_rng slow = {state, inc};
-            z[i] = zig_outside(&slow, idx, (int)negative, x);
-            state = slow.state;
-        }
+    for (int i = 0; i < n; i++)
+        z[i] = zig_one(&state, inc);
+    rng->state = state;
+}
+
+/* The AR(1) recursion over n draws in the same loop: the chain of the
+ * recursion (a multiplication and an addition a day) runs beside the
+ * drawing instead of after it.  Same operations in the same order as
+ * drawing z first and then x[0] = s0 z[0], x[t] = phi x[t-1] + innov z[t]. */
+void psim_rng_normal_zig_ar1_n(psim_rng *rng, double *x, int n, double s0, double phi, double innov)
+{
+    if (n <= 0)
+        return;
+    uint64_t state = rng->state;
+    const uint64_t inc = rng->inc;
+    double e = s0 * zig_one(&state, inc);
+    x[0] = e;
+    for (int t = 1; t < n; t++) {
+        double z = zig_one(&state, inc);
+        e = phi * e + innov * z;
+        x[t] = e;
     }
     rng->state = state;
 }

@@ -280,14 +280,8 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
     const double innov = m->noise_innov;
     psim_rng rng;
     psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_NOISE, 0);
-    /* the innovations first (into eps), then the AR(1) recursion over them */
-    psim_rng_normal_zig_n(&rng, eps, H);
-    double e = scn->cohort.noise_sd * eps[0];
-    eps[0] = e;
-    for (int t = 1; t < H; t++) {
-        e = phi * e + innov * eps[t];
-        eps[t] = e;
-    }
+    /* the innovations and the AR(1) recursion over them in one pass */
+    psim_rng_normal_zig_ar1_n(&rng, eps, H, scn->cohort.noise_sd, phi, innov);
 }
 
 /* The effect E(t) of MODEL.md section 3, built session by session.
