@@ -680,6 +680,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     cli_progress_setup(&prog, a.progress, a.quiet, isatty(STDERR_FILENO));
     prog.shard_index = a.shard_index;
     prog.shard_count = a.shard_count;
+#ifdef PAINSIM_HAVE_MPI
+    /* rank 0 reports, and counts its own share of the blocks or iterations */
+    prog.rank = mpi_rank;
+    prog.ranks = mpi_size;
+#endif
     psim_run_options opt = psim_run_options_default();
     opt.threads = a.threads;
     opt.output_path = a.output;

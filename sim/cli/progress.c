@@ -34,14 +34,19 @@ static int due(cli_progress *p, int64_t done, int64_t total, double elapsed)
     return 1;
 }
 
+/* Whose work the counts are: a shard's, or an MPI rank's share. */
 static void shard_text(const cli_progress *p, char *buf, size_t size, int json)
 {
-    if (p->shard_count <= 0)
-        buf[0] = '\0';
-    else if (json)
+    if (p->shard_count > 0 && json)
         snprintf(buf, size, ",\"shard\":%d,\"shards\":%d", p->shard_index, p->shard_count);
-    else
+    else if (p->shard_count > 0)
         snprintf(buf, size, "shard %d/%d: ", p->shard_index, p->shard_count);
+    else if (p->ranks > 1 && json)
+        snprintf(buf, size, ",\"rank\":%d,\"ranks\":%d", p->rank, p->ranks);
+    else if (p->ranks > 1)
+        snprintf(buf, size, "rank %d of %d: ", p->rank, p->ranks);
+    else
+        buf[0] = '\0';
 }
 
 /* One line for a log (lines) or a batch system (json). */

@@ -25,6 +25,7 @@ typedef struct cli_progress {
     int64_t patients;   /* per PSA iteration (for the patient-days rate of iterations) */
     int columns;        /* width of the terminal; 0: 80 */
     int shard_index, shard_count; /* 1-based shard i of K; K = 0: not a shard */
+    int rank, ranks;              /* MPI rank r (0-based) of K whose share the counts are; K < 2: no MPI */
 } cli_progress;
 
 /* Resolve mode AUTO (bar when stderr is a terminal, else lines) and set

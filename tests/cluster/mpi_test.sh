@@ -43,6 +43,13 @@ for k in 1 2 3 4; do
     cmp -s "$work/serial.txt" "$work/mpi-$k.txt" || fail "$k ranks: the printed results differ from the serial build's"
     echo "mpi_test: $k rank(s): file and printed results identical to the serial build ($(awk "BEGIN { printf \"%.2f\", $end - $start }") s)"
 done
+# progress for a batch log: rank 0's lines say whose share they count
+mpi 2 "$mpi_painsim" run "$scn" --patients 2300 --set block_size=500 --threads 1 --progress json --progress-every 0 \
+    -o "$work/progress.h5" > /dev/null 2> "$work/progress.txt" || fail "mpirun -n 2 with --progress json failed"
+grep -q '^{"event":"progress",.*"rank":0,"ranks":2}$' "$work/progress.txt" \
+    || fail "no JSON progress line with rank 0 of 2: $(head -c 600 "$work/progress.txt")"
+[ "$(grep -c '"rank":1' "$work/progress.txt" || true)" -eq 0 ] || fail "rank 1 printed progress lines too"
+echo "mpi_test: --progress json: rank 0's lines carry \"rank\":0,\"ranks\":2"
 h5dump -p -H -d /strategies/botox_q4m/vas_mm "$work/mpi-3.h5" | grep -q "COMPRESSION DEFLATE" \
     || fail "vas_mm of the MPI file is not compressed"
 [ "$(ls "$work" | grep -c partial || true)" -eq 0 ] || fail "a partial file was left"
