@@ -47,9 +47,13 @@ static void chromium(const char *html, const char *png, char **dom, char **log)
     free(out);
 }
 
-/* The page's own checks, as the DOM shows them after loading. */
-static void assert_rendered(const char *dom, const char *log, int n_charts, const char *const *ids)
+/* The page's own checks, as the DOM shows them after loading: exactly the
+ * charts ids (NULL-terminated), each drawn. */
+static void assert_rendered(const char *dom, const char *log, const char *const *ids)
 {
+    int n_charts = 0;
+    while (ids[n_charts])
+        n_charts++;
     /* any console message (an uncaught exception, console.error, a warning
      * from Chart.js) is a failure: the page itself logs nothing */
     const char *c = strstr(log, ":CONSOLE");
@@ -95,6 +99,33 @@ static void extract_json(const char *html, const char *name)
     fclose(fp);
 }
 
+/* One page end to end: the scenario `yaml` written to tu_dir/yaml_name, the
+ * painsim file made by `painsim <make>` and its page by `painsim <report>`
+ * (both succeed, nothing partial is left), the page `html` loaded in Chromium
+ * (screenshot build_dir/png) and checked: built, with exactly the charts
+ * `ids` (NULL-terminated), each drawn.  Returns the DOM after loading, for
+ * the caller's own checks (free it). */
+static char *render_page(const char *yaml_name, const char *yaml, const char *make, const char *report,
+                         const char *html, const char *png, const char *const *ids)
+{
+    tu_write_file(yaml_name, yaml);
+    char *out = NULL;
+    cr_assert_eq(tu_painsim(make, &out), 0, "painsim %s: %s", make, out);
+    free(out);
+    cr_assert_eq(tu_painsim(report, &out), 0, "painsim %s: %s", report, out);
+    char wrote[512], partial[512];
+    snprintf(wrote, sizeof wrote, "wrote %s", html);
+    cr_assert(strstr(out, wrote), "painsim %s: %s", report, out);
+    free(out);
+    snprintf(partial, sizeof partial, "%s.partial", html);
+    cr_assert(tu_exists(html) && !tu_exists(partial));
+    char *dom = NULL, *log = NULL;
+    chromium(html, png, &dom, &log);
+    assert_rendered(dom, log, ids);
+    free(log);
+    return dom;
+}
+
 /* A description with markup that must come out as text, not as elements. */
 static const char *const cohort_yaml =
     "name: small\n"
@@ -114,15 +145,17 @@ static const char *const cohort_yaml =
 
 Test(report, cohort_page_renders_in_chromium)
 {
-    tu_write_file("small.yaml", cohort_yaml);
-    char *out = NULL;
-    cr_assert_eq(tu_painsim("run small.yaml -o small.h5 -q", &out), 0, "%s", out);
-    free(out);
-    cr_assert_eq(tu_painsim("report small.h5", &out), 0, "%s", out);
-    cr_assert(strstr(out, "wrote small.html"), "%s", out);
-    free(out);
-    cr_assert(tu_exists("small.html") && !tu_exists("small.html.partial"));
+    static const char *const ids[] = {"mean_vas", "observed_response", "trajectories_0", "trajectories_1",
+                                      "trajectories_2", "cost_bars", "qaly_bars", "ce_plane", NULL};
+    char *dom = render_page("small.yaml", cohort_yaml, "run small.yaml -o small.h5 -q", "report small.h5",
+                            "small.html", "report-cohort.png", ids);
+    /* the description is shown as text: its markup was not parsed */
+    cr_assert(strstr(dom, "<title>painsim report: small</title>"), "the title was not changed by the description");
+    cr_assert(strstr(dom, "a &lt;/script&gt;&lt;script&gt;document.title='x'&lt;/script&gt; &amp; &lt;b&gt;test&lt;/b&gt; cohort"));
+    cr_assert(strstr(dom, "CHEERS 2022"));
+    free(dom);
 
+    char *out = NULL;
     char *html = tu_read_file("small.html");
     /* three script elements (Chart.js, the data, the page's code), each
      * closed once: nothing from the file ended one early */
@@ -159,18 +192,6 @@ Test(report, cohort_page_renders_in_chromium)
     free(out);
     free(cost);
     free(vas);
-
-    char *dom = NULL, *log = NULL;
-    chromium("small.html", "report-cohort.png", &dom, &log);
-    static const char *const ids[] = {"mean_vas", "observed_response", "trajectories_0", "trajectories_1",
-                                      "trajectories_2", "cost_bars", "qaly_bars", "ce_plane", NULL};
-    assert_rendered(dom, log, 8, ids);
-    /* the description is shown as text: its markup was not parsed */
-    cr_assert(strstr(dom, "<title>painsim report: small</title>"), "the title was not changed by the description");
-    cr_assert(strstr(dom, "a &lt;/script&gt;&lt;script&gt;document.title='x'&lt;/script&gt; &amp; &lt;b&gt;test&lt;/b&gt; cohort"));
-    cr_assert(strstr(dom, "CHEERS 2022"));
-    free(dom);
-    free(log);
     free(html);
 }
 
@@ -200,12 +221,13 @@ static const char *const psa_yaml =
 
 Test(report, psa_page_renders_in_chromium)
 {
-    tu_write_file("psa.yaml", psa_yaml);
+    static const char *const ids[] = {"psa_cloud", "ceac", "ceaf", "evpi", "evppi", NULL};
+    char *dom = render_page("psa.yaml", psa_yaml, "run psa.yaml -o psa.h5 -q", "report psa.h5 -o psa_report.html",
+                            "psa_report.html", "report-psa.png", ids);
+    cr_assert(strstr(dom, "treatments.botox.p_first"), "the EVPPI chart and the parameter table name the parameters");
+    free(dom);
+
     char *out = NULL;
-    cr_assert_eq(tu_painsim("run psa.yaml -o psa.h5 -q", &out), 0, "%s", out);
-    free(out);
-    cr_assert_eq(tu_painsim("report psa.h5 -o psa_report.html", &out), 0, "%s", out);
-    free(out);
     char *html = tu_read_file("psa_report.html");
     extract_json(html, "psa.json");
     cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"psa.json\")); p = d[\"psa\"]; "
@@ -215,32 +237,16 @@ Test(report, psa_page_renders_in_chromium)
                  0, "%s", out);
     cr_assert(strstr(out, "psa 60 60 2 8"), "%s", out);
     free(out);
-
-    char *dom = NULL, *log = NULL;
-    chromium("psa_report.html", "report-psa.png", &dom, &log);
-    static const char *const ids[] = {"psa_cloud", "ceac", "ceaf", "evpi", "evppi", NULL};
-    assert_rendered(dom, log, 5, ids);
-    cr_assert(strstr(dom, "treatments.botox.p_first"), "the EVPPI chart and the parameter table name the parameters");
-    free(dom);
-    free(log);
     free(html);
 }
 
 Test(report, file_without_trajectories)
 {
-    tu_write_file("small.yaml", cohort_yaml);
-    char *out = NULL;
-    cr_assert_eq(tu_painsim("run small.yaml -o nt.h5 -q --set output.trajectories=false", &out), 0, "%s", out);
-    free(out);
-    cr_assert_eq(tu_painsim("report nt.h5 --trajectories 3", &out), 0, "%s", out);
-    free(out);
-    char *dom = NULL, *log = NULL;
-    chromium("nt.html", "report-no-trajectories.png", &dom, &log);
     static const char *const ids[] = {"mean_vas", "observed_response", "cost_bars", "qaly_bars", "ce_plane", NULL};
-    assert_rendered(dom, log, 5, ids);
+    char *dom = render_page("small.yaml", cohort_yaml, "run small.yaml -o nt.h5 -q --set output.trajectories=false",
+                            "report nt.h5 --trajectories 3", "nt.html", "report-no-trajectories.png", ids);
     cr_assert(strstr(dom, "This file has no trajectories"));
     free(dom);
-    free(log);
 }
 
 Test(report, errors_and_help)
@@ -299,12 +305,13 @@ Test(report, errors_and_help)
 
 Test(report, tornado_page_renders_in_chromium)
 {
-    tu_write_file("psa.yaml", psa_yaml);
+    static const char *const ids[] = {"tornado", NULL};
+    char *dom = render_page("psa.yaml", psa_yaml, "tornado psa.yaml -o tornado.h5 -q --patients 300",
+                            "report tornado.h5", "tornado.html", "report-tornado.png", ids);
+    cr_assert(strstr(dom, "2.5%/97.5% of beta(30, 20)"), "the page says where the low and high values come from");
+    free(dom);
+
     char *out = NULL;
-    cr_assert_eq(tu_painsim("tornado psa.yaml -o tornado.h5 -q --patients 300", &out), 0, "%s", out);
-    free(out);
-    cr_assert_eq(tu_painsim("report tornado.h5", &out), 0, "%s", out);
-    free(out);
     char *html = tu_read_file("tornado.html");
     extract_json(html, "tornado.json");
     cr_assert_eq(tu_shell("python3 -c 'import json; d = json.load(open(\"tornado.json\")); q = d[\"sweep\"]; "
@@ -313,33 +320,17 @@ Test(report, tornado_page_renders_in_chromium)
                  0, "%s", out);
     cr_assert(strstr(out, "sweep tornado 5 treatments.botox.p_first treatments.botox.duration.median_days"), "%s", out);
     free(out);
-    char *dom = NULL, *log = NULL;
-    chromium("tornado.html", "report-tornado.png", &dom, &log);
-    static const char *const ids[] = {"tornado", NULL};
-    assert_rendered(dom, log, 1, ids);
-    cr_assert(strstr(dom, "2.5%/97.5% of beta(30, 20)"), "the page says where the low and high values come from");
-    free(dom);
-    free(log);
     free(html);
 }
 
 Test(report, sweep_page_renders_in_chromium)
 {
-    tu_write_file("small.yaml", cohort_yaml);
-    char *out = NULL;
-    cr_assert_eq(tu_painsim("sweep small.yaml --param treatments.botox.p_first --values 0.3,0.55,0.8 -o sweep.h5 -q "
-                         "--patients 400",
-                         &out),
-                 0, "%s", out);
-    free(out);
-    cr_assert_eq(tu_painsim("report sweep.h5", &out), 0, "%s", out);
-    free(out);
-    char *dom = NULL, *log = NULL;
-    chromium("sweep.html", "report-sweep.png", &dom, &log);
     static const char *const ids[] = {"sweep_inmb", "sweep_plane", "sweep_vas", NULL};
-    assert_rendered(dom, log, 3, ids);
-    free(dom);
-    free(log);
+    free(render_page("small.yaml", cohort_yaml,
+                     "sweep small.yaml --param treatments.botox.p_first --values 0.3,0.55,0.8 -o sweep.h5 -q "
+                     "--patients 400",
+                     "report sweep.h5", "sweep.html", "report-sweep.png", ids));
+    char *out = NULL;
 
     /* a /sweep table of the wrong shape is a damaged file: exit 2, nothing written */
     char path[512];
