@@ -426,6 +426,11 @@ Test(cluster, merge_refuses_what_does_not_belong_together)
             "-o x.h5",
             "3 iterations (the unit of splitting a PSA) cannot be split into 4 parts");
     cr_assert(!tu_exists("x.h5"));
+    /* a dry run says what the shard would hold: 16 blocks in 3 shards of 6, 5, 5 */
+    char *out;
+    cr_assert_eq(painsim("run small.yaml --shard 2/3 --dry-run", &out), 0, "%s", out);
+    cr_assert(strstr(out, "shard:    2 of 3: patients 384 to 703 (320), blocks 6 to 10 of 16"), "%s", out);
+    free(out);
     /* the default name */
     run_ok("run small.yaml --shard 1/2 -q");
     cr_assert(tu_exists("output/small.shard-1-of-2.h5"));
@@ -543,6 +548,9 @@ Test(cluster, psa_shards_merged_are_one_process)
     cr_assert_eq(tu_shell(cmd, NULL), 0);
     refused("merge x.h5 sh/p1-of-3.h5 sh/bad.h5 sh/p3-of-3.h5", "sh/bad.h5");
     cr_assert(!tu_exists("x.h5") && !tu_exists("x.h5.partial"));
+    cr_assert_eq(painsim("run small_psa.yaml --shard 2/3 --dry-run", &out), 0, "%s", out);
+    cr_assert(strstr(out, "shard:    2 of 3: PSA iterations 8 to 15 (8 of 23)"), "%s", out);
+    free(out);
     /* more shards than iterations */
     refused("run small_psa.yaml --shard 1/24 -o x.h5", "23 iterations (the unit of splitting a PSA)");
     cr_assert(!tu_exists("x.h5"));

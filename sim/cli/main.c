@@ -554,6 +554,28 @@ static psim_status check_memory(const psim_scenario *scn, const cli_args *a, psi
         else
             printf("  work:     %lld patients x %d strategies x %d days = %.4g patient-days\n",
                    (long long)scn->patients, scn->n_strategies, scn->horizon_days, pd);
+        if (a->shard_count > 0) {
+            /* the parts were checked before: the ranges exist */
+            psim_error ignored;
+            psim_error_clear(&ignored);
+            if (scn->psa.iterations > 0) {
+                int f = 0, n = 0;
+                if (psim_psa_split(scn->psa.iterations, a->shard_index - 1, a->shard_count, &f, &n, &ignored) ==
+                    PSIM_OK)
+                    printf("  shard:    %d of %d: PSA iterations %d to %d (%d of %d), the whole cohort in each\n",
+                           a->shard_index, a->shard_count, f, f + n - 1, n, scn->psa.iterations);
+            } else {
+                int64_t f = 0, n = 0;
+                if (psim_run_shard_range(scn, a->shard_index - 1, a->shard_count, &f, &n, &ignored) == PSIM_OK) {
+                    int64_t p0 = f * scn->block_size, p1 = (f + n) * scn->block_size;
+                    if (p1 > scn->patients)
+                        p1 = scn->patients;
+                    printf("  shard:    %d of %d: patients %lld to %lld (%lld), blocks %lld to %lld of %lld\n",
+                           a->shard_index, a->shard_count, (long long)p0, (long long)(p1 - 1), (long long)(p1 - p0),
+                           (long long)f, (long long)(f + n - 1), (long long)psim_run_n_blocks(scn));
+                }
+            }
+        }
         printf("  threads:  %d; block_size %d patients\n", threads, scn->block_size);
         printf("  memory:   estimated peak %.1f MiB", est.total / MiB);
         if (scn->psa.iterations > 0)
