@@ -19,8 +19,14 @@ static inline void psim_split_even(int64_t n, int64_t index, int64_t count, int6
     *len = base + (index < extra ? 1 : 0);
 }
 
+/* Bytes after a block's vas_mm rows (block_size x n_recorded) that the
+ * writer may use: it stores a chunk's checksum there (and zeros the rows
+ * after the last patient of a short block) and writes the chunk to the file
+ * from the block's own buffer, without copying it. */
+#define PSIM_BLOCK_CHUNK_SLACK 4
+
 typedef struct strat_block {
-    uint8_t *vas_mm;        /* [n x n_recorded], NULL when trajectories are off */
+    uint8_t *vas_mm;        /* [block_size x n_recorded + PSIM_BLOCK_CHUNK_SLACK], NULL when trajectories are off */
     uint8_t *treated, *sessions, *antibody; /* [n] */
     uint32_t *units;        /* [n] */
     int32_t *session_day;   /* [n x max_sessions] */

@@ -101,7 +101,7 @@ static int block_alloc(psim_block *b, const run_ctx *c)
         size_t M = (size_t)psim_model_max_sessions(c->m, s);
         size_t nae = (size_t)psim_model_n_ae(c->m, s);
         if (c->trajectories)
-            ALLOC(sb->vas_mm, bs * (size_t)c->R);
+            ALLOC(sb->vas_mm, bs * (size_t)c->R + PSIM_BLOCK_CHUNK_SLACK);
         ALLOC(sb->treated, bs);
         ALLOC(sb->sessions, bs);
         ALLOC(sb->antibody, bs);

@@ -323,6 +323,37 @@ static herr_t write_chunk(psim_h5 *h, const ds_direct *x, hsize_t first, hsize_t
     return H5Dwrite_chunk(x->id, H5P_DEFAULT, 0, offset, bytes + 4, h->chunk);
 }
 
+/* write_chunk from the caller's buffer, which holds `cap` bytes: when it has
+ * room for the whole chunk and its checksum, the padding and the checksum
+ * are stored in it and the chunk goes to the file from there (no copy). */
+static herr_t write_chunk_in_place(psim_h5 *h, const ds_direct *x, hsize_t first, hsize_t n, unsigned char *buf,
+                                   size_t cap)
+{
+    size_t bytes = (size_t)x->chunk_rows * x->row_bytes, used = (size_t)n * x->row_bytes;
+    if (cap < bytes + 4)
+        return write_chunk(h, x, first, n, buf);
+    memset(buf + used, 0, bytes - used);
+    uint32_t c = psim_h5_fletcher32(buf, bytes);
+    for (int k = 0; k < 4; k++)
+        buf[bytes + (size_t)k] = (unsigned char)(c >> (8 * k));
+    hsize_t offset[2] = {first, 0};
+    return H5Dwrite_chunk(x->id, H5P_DEFAULT, 0, offset, bytes + 4, buf);
+}
+
+/* write_rows of rows that start a buffer of `cap` writable bytes (see
+ * write_chunk_in_place). */
+static herr_t write_rows_in_place(psim_h5 *h, hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols,
+                                  unsigned char *buf, size_t cap)
+{
+    if (!h->par && n > 0 && cols > 0) {
+        const ds_direct *x = direct_info(h, d, memtype);
+        if (x && x->direct && first % x->chunk_rows == 0 &&
+            (n == x->chunk_rows || (n < x->chunk_rows && first + n == x->rows)))
+            return write_chunk_in_place(h, x, first, n, buf, cap);
+    }
+    return write_rows_x(d, h->dxpl, h->par, memtype, first, n, cols, 2, buf);
+}
+
 static herr_t write_rows(psim_h5 *h, hid_t d, hid_t memtype, hsize_t first, hsize_t n, hsize_t cols, int rank,
                          const void *buf)
 {
@@ -1229,7 +1260,8 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
         strat_ds *sd = &h->s[s];
         const strat_block *sb = b ? &b->s[s] : NULL;
         if (sd->vas >= 0)
-            CHECK(write_rows(h, sd->vas, H5T_NATIVE_UINT8, first, n, (hsize_t)h->R, 2, COL(sb->vas_mm)),
+            CHECK(write_rows_in_place(h, sd->vas, H5T_NATIVE_UINT8, first, n, (hsize_t)h->R, b ? sb->vas_mm : NULL,
+                                      bs * (size_t)h->R + PSIM_BLOCK_CHUNK_SLACK),
                   "write vas_mm");
         CHECK(write_rows(h, sd->treated, H5T_NATIVE_UINT8, first, n, 1, 1, COL(sb->treated)), "write treated");
         CHECK(write_rows(h, sd->sessions, H5T_NATIVE_UINT8, first, n, 1, 1, COL(sb->sessions)), "write sessions");
