@@ -160,7 +160,7 @@ psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int 
         double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + (2 + S) * H * 8;
         for (int s = 0; s < scn->n_strategies; s++) {
             double M = psim_model_max_sessions(m, s), nae = psim_model_n_ae(m, s);
-            per += (trajectories ? bs * R : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
+            per += (trajectories ? bs * R + PSIM_BLOCK_CHUNK_SLACK : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
                    H * (4 * 8 + 4) + bs * M * (double)sizeof(psim_event);
         }
         double n_blocks = ceil((double)scn->patients / bs);
