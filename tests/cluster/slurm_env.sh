@@ -80,9 +80,12 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')
     [ -n "$mem" ] || mem=1000
     node=painsim-node
 
+    # The controller and the node by address (name(address), NodeAddr): no
+    # host name has to resolve, so a machine without /etc/hosts, where
+    # `localhost` goes to DNS, does not stall.
     cat > "$slurm_dir/etc/slurm.conf" <<CONF
 ClusterName=painsim-test
-SlurmctldHost=localhost
+SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port
 SlurmUser=root
