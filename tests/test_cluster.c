@@ -253,9 +253,13 @@ Test(cluster, model_version_in_every_file_kind)
     run_ok("merge merged.h5 s1.h5 s2.h5 -q > /dev/null");
     run_ok("merge copied.h5 --copy s1.h5 s2.h5 -q > /dev/null");
     run_ok("run unc.yaml --psa 3 -o psa.h5 -q > /dev/null");
+    run_ok("run unc.yaml --psa 4 --shard 1/2 -o psa1.h5 -q");
+    run_ok("run unc.yaml --psa 4 --shard 2/2 -o psa2.h5 -q");
+    run_ok("merge psa-merged.h5 psa1.h5 psa2.h5 -q > /dev/null");
     run_ok("sweep small.yaml --param treatments.botox.p_first --values 0.4,0.6 -o sweep.h5 -q > /dev/null");
     run_ok("tornado unc.yaml -o tornado.h5 -q > /dev/null");
-    const char *files[] = {"run.h5", "s1.h5", "merged.h5", "copied.h5", "psa.h5", "sweep.h5", "tornado.h5"};
+    const char *files[] = {"run.h5", "s1.h5",      "merged.h5", "copied.h5", "psa.h5",
+                           "psa1.h5", "psa-merged.h5", "sweep.h5",  "tornado.h5"};
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         hid_t f = open_in_dir(files[k]);
         char buf[64];
