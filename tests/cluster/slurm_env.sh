@@ -134,35 +134,37 @@ CONF
     slurmctld -i -f "$SLURM_CONF" || { slurm_log "slurmctld did not start"; slurm_dump_logs; return 1; }
     slurmd -N "$node" -f "$SLURM_CONF" || { slurm_log "slurmd did not start"; slurm_dump_logs; return 1; }
 
-    # Wait (at most 60 s) until the node is idle.
-    i=0
-    while [ $i -lt 120 ]; do
-        state=$(sinfo -h -N -n "$node" -o '%t' 2>/dev/null | head -n 1)
+    # Wait (at most 60 s by the clock: a command that cannot reach slurmctld
+    # may itself take long, so each is cut at 10 s) until the node is idle.
+    t0=$(date +%s)
+    while [ $(($(date +%s) - t0)) -lt 60 ]; do
+        state=$(timeout 10 sinfo -h -N -n "$node" -o '%t' 2>/dev/null | head -n 1)
         case "$state" in
-            idle) slurm_log "node $node idle ($cpus CPUs, $mem MiB) after $((i / 2)) s"; return 0 ;;
+            idle) slurm_log "node $node idle ($cpus CPUs, $mem MiB) after $(($(date +%s) - t0)) s"; return 0 ;;
         esac
         sleep 0.5
-        i=$((i + 1))
     done
     slurm_log "the node did not become idle (state: ${state:-none})"
     slurm_dump_logs
     return 1
 }
 
-# Wait until none of the given jobs is pending or running (at most $2... s).
+# Wait until none of the given jobs is pending or running (at most
+# TIMEOUT_SECONDS by the clock; a squeue that fails or takes more than 10 s
+# tells nothing, and the wait goes on).
 # Usage: slurm_wait_jobs TIMEOUT_SECONDS JOBID...
 slurm_wait_jobs() {
     limit=$1; shift
     ids=$(echo "$@" | tr ' ' ',')
-    i=0
-    while [ $i -lt $((limit * 2)) ]; do
-        left=$(squeue -h -j "$ids" -o '%i %T' 2>/dev/null | wc -l)
-        [ "$left" -eq 0 ] && return 0
+    t0=$(date +%s)
+    while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
+        if queued=$(timeout 10 squeue -h -j "$ids" -o '%i %T' 2>/dev/null) && [ -z "$queued" ]; then
+            return 0
+        fi
         sleep 0.5
-        i=$((i + 1))
     done
     slurm_log "jobs $ids still queued after $limit s:"
-    squeue -j "$ids" >&2 || true
+    timeout 10 squeue -j "$ids" >&2 || true
     slurm_dump_logs
     return 1
 }
