@@ -573,3 +573,24 @@ Test(cli, progress_lines_and_json_for_batch_logs)
     free(out);
     cr_assert(!exists("bad.h5"));
 }
+
+Test(cli, threads_beyond_the_cpu_affinity_are_noted)
+{
+    write_file("small.yaml", small);
+    char *out, cmd[1024];
+    /* bound to one CPU (as mpirun binds a rank by default), two threads share it */
+    snprintf(cmd, sizeof cmd, "taskset -c 0 '%s' run small.yaml -o a.h5 --threads 2 > /dev/null", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(cmd, &out), 0, "%s", out);
+    cr_assert(strstr(out, "painsim: note: --threads 2, but this process may run on 1 CPU only (its CPU affinity)"),
+              "%s", out);
+    free(out);
+    /* one thread on one CPU, or -q: nothing to say */
+    snprintf(cmd, sizeof cmd, "taskset -c 0 '%s' run small.yaml -o b.h5 --threads 1 > /dev/null", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(cmd, &out), 0, "%s", out);
+    cr_assert(!strstr(out, "note:"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "taskset -c 0 '%s' run small.yaml -o c.h5 --threads 2 -q > /dev/null", PAINSIM_BIN);
+    cr_assert_eq(tu_shell(cmd, &out), 0, "%s", out);
+    cr_assert(!strstr(out, "note:"), "%s", out);
+    free(out);
+}

@@ -61,4 +61,8 @@ int cli_find_strategy(const psim_scenario *scn, const char *name);
 /* Parse "d1,d2,..." into at most cap days in [0, horizon); returns the count, or -1. */
 int cli_parse_days(const char *s, int horizon, int *days, int cap);
 
+/* The CPUs this process may run on (its affinity mask: taskset, cgroups,
+ * mpirun's binding); 0 when unknown. */
+int cli_affinity_cpus(void);
+
 #endif

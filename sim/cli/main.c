@@ -694,6 +694,23 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         a.quiet = 1;
 #endif
 
+    /* threads that would share fewer CPUs: mpirun binds a rank to one core
+     * by default (docs/cluster.md), taskset and cgroups narrow it too */
+    int cpus = cli_affinity_cpus();
+    if (!a.quiet && a.threads > 0 && cpus > 0 && a.threads > cpus)
+        fprintf(stderr,
+                "painsim: note: --threads %d, but this process may run on %d CPU%s only (its CPU affinity), so "
+                "the threads share %s%s\n",
+                a.threads, cpus, cpus == 1 ? "" : "s", cpus == 1 ? "it" : "them",
+#ifdef PAINSIM_HAVE_MPI
+                mpi_size > 1 || getenv("OMPI_COMM_WORLD_SIZE")
+                    ? "; mpirun binds each rank to one core unless told otherwise: start it with --bind-to none, or "
+                      "--map-by ppr:1:node:PE=N to give each rank N cores (docs/cluster.md)"
+                    : ""
+#else
+                ""
+#endif
+        );
     cli_progress prog = {.every = a.progress_every,
                          .horizon_days = scn->horizon_days,
                          .n_strategies = scn->n_strategies,

@@ -43,6 +43,17 @@ for k in 1 2 3 4; do
     cmp -s "$work/serial.txt" "$work/mpi-$k.txt" || fail "$k ranks: the printed results differ from the serial build's"
     echo "mpi_test: $k rank(s): file and printed results identical to the serial build ($(awk "BEGIN { printf \"%.2f\", $end - $start }") s)"
 done
+# mpirun binds a rank to one core by default: --threads 2 on it is noted, with
+# the way out; --bind-to none lets the threads spread
+mpi 1 "$mpi_painsim" run "$scn" --patients 2300 --set block_size=500 --threads 2 -o "$work/bound.h5" \
+    > /dev/null 2> "$work/err.txt" || fail "mpirun -n 1 --threads 2 failed"
+grep -q "may run on 1 CPU only.*start it with --bind-to none" "$work/err.txt" \
+    || fail "two threads on a rank bound to one core: no note: $(cat "$work/err.txt")"
+mpirun --oversubscribe --bind-to none -n 1 "$mpi_painsim" run "$scn" --patients 2300 --set block_size=500 --threads 2 \
+    -o "$work/unbound.h5" > /dev/null 2> "$work/err.txt" || fail "mpirun --bind-to none failed"
+! grep -q "note:" "$work/err.txt" || fail "--bind-to none: a note all the same: $(cat "$work/err.txt")"
+echo "mpi_test: --threads 2 on a rank bound to one core is noted; --bind-to none is not"
+
 # progress for a batch log: rank 0's lines say whose share they count
 mpi 2 "$mpi_painsim" run "$scn" --patients 2300 --set block_size=500 --threads 1 --progress json --progress-every 0 \
     -o "$work/progress.h5" > /dev/null 2> "$work/progress.txt" || fail "mpirun -n 2 with --progress json failed"
