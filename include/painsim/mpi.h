@@ -60,6 +60,11 @@ const psim_results *psim_mpi_sink_totals(const psim_mpi_sink *ms);
 
 void psim_mpi_sink_destroy(psim_mpi_sink *ms);
 
+/* The status every rank of comm agrees on: PSIM_OK when st is PSIM_OK on
+ * every rank, else the status and message of the lowest failing rank, on
+ * every rank.  Every rank must call it. */
+psim_status psim_mpi_agree(MPI_Comm comm, psim_status st, psim_error *err) PSIM_MUST_CHECK;
+
 /* A PSA split over the ranks: every rank calls this after psim_psa_run of
  * its range psim_psa_split(I, rank, size, ...), with that run's status st and
  * sample part.  The ranks agree on the status first (a failure on one rank is

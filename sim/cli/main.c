@@ -479,8 +479,22 @@ static psim_status run_psa(const psim_scenario *scn, psim_run_options *opt, cons
     cli_progress *prog = opt->progress_data;
     opt->progress = cli_progress_iterations;
     /* the file is written after the analysis: refuse a name it could not
-     * take before simulating, as a cohort run does */
-    psim_status st = psim_output_check(opt->output_path, a->force, err);
+     * take before simulating, as a cohort run does.  Over MPI ranks rank 0
+     * writes, so its check is the one that counts, on every rank (a
+     * node-local path may exist on one node and not on another). */
+    int writer = 1;
+#ifdef PAINSIM_HAVE_MPI
+    if (comm_size > 1) {
+        int r = 0;
+        MPI_Comm_rank(MPI_COMM_WORLD, &r);
+        writer = r == 0;
+    }
+#endif
+    psim_status st = writer ? psim_output_check(opt->output_path, a->force, err) : PSIM_OK;
+#ifdef PAINSIM_HAVE_MPI
+    if (comm_size > 1)
+        st = psim_mpi_agree(MPI_COMM_WORLD, st, err);
+#endif
     if (st != PSIM_OK)
         return st;
     st = psim_psa_run(scn, opt, &smp, err);

@@ -28,6 +28,14 @@ static psim_status agree(MPI_Comm comm, int rank, int size, psim_status st, psim
     return e.code;
 }
 
+psim_status psim_mpi_agree(MPI_Comm comm, psim_status st, psim_error *err)
+{
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    return agree(comm, rank, size, st, err);
+}
+
 psim_status psim_mpi_psa_gather(MPI_Comm comm, const psim_scenario *scn, psim_status st, const psim_psa_sample *part,
                                 psim_psa_sample **whole, psim_error *err)
 {

@@ -96,6 +96,15 @@ for k in 1 2 3 4; do
     [ "$ranks" = "$k" ] || fail "PSA over $k ranks: mpi_ranks is '$ranks'"
     echo "mpi_test: PSA over $k rank(s): file and printed tables identical to the serial build"
 done
+# an existing PSA file without --force: every rank stops before simulating
+before=$(cksum < "$work/psa-2.h5")
+set +e
+mpi 2 "$mpi_painsim" run "$psa" $pargs -o "$work/psa-2.h5" > /dev/null 2> "$work/err.txt"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "PSA over 2 ranks onto an existing file: exit status $rc, expected 2"
+grep -q "exists" "$work/err.txt" || fail "PSA over 2 ranks onto an existing file: no clear message: $(cat "$work/err.txt")"
+[ "$(cksum < "$work/psa-2.h5")" = "$before" ] || fail "PSA over 2 ranks changed an existing file without --force"
 ranks=$(h5dump -a /mpi_ranks "$work/mpi-3.h5" | awk '/\(0\)/ { print $2 }')
 [ "$ranks" = 3 ] || fail "the cohort run over 3 ranks records mpi_ranks '$ranks'"
 
