@@ -2,9 +2,11 @@
 #include "output/h5out.h"
 #include "output/h5util.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <hdf5_hl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,10 +51,16 @@ typedef struct ds_direct {
 
 /* Events of one strategy kept by a rank of a parallel file until the end,
  * when every rank knows where its rows go (MPI_Exscan of the counts). */
+/* A parallel file's events of one strategy on this rank, kept until
+ * psim_h5_par_close knows where its rows go: spilled to an unlinked
+ * temporary file, so that a rank's memory does not grow with its events. */
 typedef struct event_buf {
-    psim_event *v;
-    size_t n, cap;
+    FILE *spill;
+    size_t n;
 } event_buf;
+
+/* Rows of events written per collective round at the close. */
+#define EV_ROUND 65536
 
 #define N_PARTIAL_DS 6
 
@@ -406,13 +414,33 @@ static void iso_now(char *buf, size_t size)
 
 /* ---- create ----------------------------------------------------------- */
 
+/* An unlinked temporary file in $TMPDIR (as Slurm sets it: node-local
+ * scratch), else /tmp; NULL with errno set on failure. */
+static FILE *spill_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir || strlen(dir) > sizeof path - 40)
+        dir = "/tmp";
+    snprintf(path, sizeof path, "%s/painsim-events-XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+b");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 static void h5_free_extra(psim_h5 *h)
 {
     if (h->dxpl >= 0 && h->dxpl != H5P_DEFAULT)
         H5Pclose(h->dxpl);
     h->dxpl = H5P_DEFAULT;
     for (int s = 0; s < PSIM_MAX_STRATEGIES; s++) {
-        free(h->ev[s].v);
+        if (h->ev[s].spill)
+            fclose(h->ev[s].spill);
         memset(&h->ev[s], 0, sizeof h->ev[s]);
         free(h->s[s].ev_pack);
         h->s[s].ev_pack = NULL;
@@ -995,6 +1023,7 @@ psim_status psim_h5_par_close(psim_h5 *h, psim_error *err)
     psim_status st = PSIM_OK;
     psim_h5_quiet();
     const char *out_path = h->path;
+    psim_event *ev_rows = NULL, *ev_bkg = NULL;
     /* The events of every strategy: this rank's rows start after those of
      * the ranks before it (their blocks come first). */
     for (int s = 0; s < h->scn->n_strategies; s++) {
@@ -1006,25 +1035,47 @@ psim_status psim_h5_par_close(psim_h5 *h, psim_error *err)
         MPI_Allreduce(&count, &total, 1, MPI_LONG_LONG, MPI_SUM, h->comm);
         hsize_t size = (hsize_t)total;
         CHECK(H5Dset_extent(sd->events, &size), "extend the events table");
-        /* Convert to the packed file type first: a write that converts
-         * compound types is not collective, and HDF5 writes filtered
-         * (Fletcher32) chunks only collectively. */
-        if (count > 0) {
-            void *bkg = calloc((size_t)count, sizeof(psim_event)); /* HDF5's compound conversion needs one */
-            if (!bkg) {
+        /* In rounds of EV_ROUND rows read back from the spill file; every
+         * rank joins every round (a rank with fewer rows writes an empty
+         * selection), as the writes are collective. */
+        long long rounds = (count + EV_ROUND - 1) / EV_ROUND, most = 0;
+        MPI_Allreduce(&rounds, &most, 1, MPI_LONG_LONG, MPI_MAX, h->comm);
+        if (most > 0 && (!ev_rows || !ev_bkg)) {
+            ev_rows = malloc(EV_ROUND * sizeof *ev_rows);
+            ev_bkg = calloc(EV_ROUND, sizeof *ev_bkg); /* HDF5's compound conversion needs one */
+            if (!ev_rows || !ev_bkg) {
                 st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the events table");
                 goto cleanup;
             }
-            herr_t rc = H5Tconvert(sd->ev_mem, sd->ev_file, (size_t)count, h->ev[s].v, bkg, H5P_DEFAULT);
-            free(bkg);
-            CHECK(rc, "convert the events table");
         }
-        if (total > 0)
-            CHECK(write_rows(h, sd->events, sd->ev_file, (hsize_t)offset, (hsize_t)count, 1, 1, h->ev[s].v),
+        if (count > 0 && fseek(h->ev[s].spill, 0, SEEK_SET) != 0) {
+            st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0, "cannot read the events back: %s", strerror(errno));
+            goto cleanup;
+        }
+        for (long long k = 0; k < most; k++) {
+            long long first = k * EV_ROUND, rows = count - first < EV_ROUND ? count - first : EV_ROUND;
+            if (rows < 0)
+                rows = 0;
+            if (rows > 0) {
+                if (fread(ev_rows, sizeof *ev_rows, (size_t)rows, h->ev[s].spill) != (size_t)rows) {
+                    st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0, "cannot read the events back from their "
+                                        "temporary file");
+                    goto cleanup;
+                }
+                /* Convert to the packed file type first: a write that
+                 * converts compound types is not collective, and HDF5 writes
+                 * filtered (Fletcher32) chunks only collectively. */
+                CHECK(H5Tconvert(sd->ev_mem, sd->ev_file, (size_t)rows, ev_rows, ev_bkg, H5P_DEFAULT),
+                      "convert the events table");
+            }
+            CHECK(write_rows(h, sd->events, sd->ev_file, (hsize_t)(offset + first), (hsize_t)rows, 1, 1, ev_rows),
                   "write the events table");
+        }
         sd->n_events = size;
     }
 cleanup:
+    free(ev_rows);
+    free(ev_bkg);
     if (st != PSIM_OK) {
         psim_h5_close(h);
         return st;
@@ -1284,19 +1335,14 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
         if (h->par) {
             /* kept until psim_h5_par_close, which knows the rank's offset */
             event_buf *eb = &h->ev[s];
-            if (eb->n + sb->n_events > eb->cap) {
-                size_t cap = eb->cap ? eb->cap : 4096;
-                while (cap < eb->n + sb->n_events)
-                    cap *= 2;
-                psim_event *v = realloc(eb->v, cap * sizeof *v);
-                if (!v) {
-                    st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the events table");
-                    goto cleanup;
-                }
-                eb->v = v;
-                eb->cap = cap;
+            if (!eb->spill)
+                eb->spill = spill_open();
+            if (!eb->spill || fwrite(sb->events, sizeof *sb->events, sb->n_events, eb->spill) != sb->n_events) {
+                st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0,
+                                    "cannot keep the events in a temporary file (in $TMPDIR, else /tmp): %s",
+                                    strerror(errno));
+                goto cleanup;
             }
-            memcpy(eb->v + eb->n, sb->events, sb->n_events * sizeof *sb->events);
             eb->n += sb->n_events;
         } else {
             for (size_t e = 0; e < sb->n_events; e++) {

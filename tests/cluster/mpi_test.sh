@@ -43,6 +43,18 @@ for k in 1 2 3 4; do
     cmp -s "$work/serial.txt" "$work/mpi-$k.txt" || fail "$k ranks: the printed results differ from the serial build's"
     echo "mpi_test: $k rank(s): file and printed results identical to the serial build ($(awk "BEGIN { printf \"%.2f\", $end - $start }") s)"
 done
+# events written in rounds of 65536 rows read back from each rank's spill
+# file: 55 000 patients in 14 blocks of 4096 over 3 ranks (5, 5, 4 blocks;
+# about 79 000, 79 000 and 55 000 events per BoNT-A strategy), so two ranks
+# write two rounds and the third joins the second with nothing to write
+big="--patients 55000 --set block_size=4096 --quiet"
+"$serial_painsim" run "$scn" $big --threads 2 -o "$work/big-serial.h5" > /dev/null
+mpi 3 "$mpi_painsim" run "$scn" $big --threads 1 -o "$work/big-3.h5" > /dev/null || fail "mpirun -n 3 (55 000 patients) failed"
+sh "$here/h5same.sh" "$work/big-serial.h5" "$work/big-3.h5" || fail "events in rounds: the file differs from the serial build's"
+n=$(h5dump -H -d /strategies/botox_q4m/events "$work/big-3.h5" | sed -n 's/.*SIMPLE { ( \([0-9]*\) ).*/\1/p')
+[ "${n:-0}" -gt 196608 ] || fail "events in rounds: expected more than 3 x 65536 events of botox_q4m, got '$n'"
+echo "mpi_test: 3 ranks, $n events of botox_q4m written in rounds: identical to the serial build"
+
 # mpirun binds a rank to one core by default: --threads 2 on it is noted, with
 # the way out; --bind-to none lets the threads spread
 mpi 1 "$mpi_painsim" run "$scn" --patients 2300 --set block_size=500 --threads 2 -o "$work/bound.h5" \
