@@ -8,7 +8,8 @@
  * sink writes every block's per-patient rows into the shared file with
  * collective writes (a rank whose range is shorter joins the remaining
  * rounds with nothing to write), each strategy's events at the rank's offset
- * (MPI_Exscan of the counts), and sends each block's partial sums to rank 0,
+ * (MPI_Exscan of the counts; kept in a temporary file until then), and sends
+ * each block's partial sums to rank 0 (kept in a temporary file until the end),
  * which adds them in block order: the file has the same datasets and /results
  * as a one-process run (MODEL.md 7.5).  Parallel HDF5 1.10 cannot write
  * variable-length strings, so rank 0 writes the scenario text, the daily

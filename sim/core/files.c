@@ -1,8 +1,10 @@
-/* Checks on the files painsim reads (see files.h). */
+/* Checks on the files painsim reads, and its spill files (see files.h). */
 #include "core/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,4 +26,21 @@ psim_status psim_check_regular_input(const char *path, const char *what, psim_er
                           "is %s; the %s must be a regular file (painsim reads it whole, and a pipe or device "
                           "could block or never end)",
                           kind, what);
+}
+
+FILE *psim_spill_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir || strlen(dir) > sizeof path - 40)
+        dir = "/tmp";
+    snprintf(path, sizeof path, "%s/painsim-spill-XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+b");
+    if (!f)
+        close(fd);
+    return f;
 }

@@ -1,6 +1,7 @@
 /* The HDF5 writer: layout in docs/output-format.md.  One thread calls it. */
 #include "output/h5out.h"
 #include "output/h5util.h"
+#include "core/files.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -413,25 +414,6 @@ static void iso_now(char *buf, size_t size)
 }
 
 /* ---- create ----------------------------------------------------------- */
-
-/* An unlinked temporary file in $TMPDIR (as Slurm sets it: node-local
- * scratch), else /tmp; NULL with errno set on failure. */
-static FILE *spill_open(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    if (!dir || !*dir || strlen(dir) > sizeof path - 40)
-        dir = "/tmp";
-    snprintf(path, sizeof path, "%s/painsim-events-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return NULL;
-    unlink(path);
-    FILE *f = fdopen(fd, "w+b");
-    if (!f)
-        close(fd);
-    return f;
-}
 
 static void h5_free_extra(psim_h5 *h)
 {
@@ -1336,7 +1318,7 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
             /* kept until psim_h5_par_close, which knows the rank's offset */
             event_buf *eb = &h->ev[s];
             if (!eb->spill)
-                eb->spill = spill_open();
+                eb->spill = psim_spill_file();
             if (!eb->spill || fwrite(sb->events, sizeof *sb->events, sb->n_events, eb->spill) != sb->n_events) {
                 st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0,
                                     "cannot keep the events in a temporary file (in $TMPDIR, else /tmp): %s",

@@ -6,11 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/files.h"
 #include "output/h5out.h"
 #include "output/outfile.h"
 #include "painsim/report.h"
 
 enum { STATE_NONE, STATE_OPEN, STATE_CLOSED };
+
+/* Partial sums per message to rank 0 (about 120 KiB each for the default
+ * scenario). */
+#define PARTS_PER_MESSAGE 16
 
 struct psim_mpi_sink {
     MPI_Comm comm;
@@ -25,8 +30,14 @@ struct psim_mpi_sink {
     psim_h5 *h5;
     int state;
     int64_t my_blocks, max_blocks, written;
-    /* this rank's blocks' partial sums, packed (record_size bytes each) */
-    unsigned char *parts;
+    /* Every block's partial sums must be added in block order.  Rank 0's
+     * blocks come first: it adds them as they are written.  The other ranks
+     * spill theirs, packed (record_size bytes each), to a temporary file and
+     * send them to rank 0 in rank order at the end, a few at a time, so no
+     * rank's memory grows with the cohort. */
+    FILE *spill;                /* ranks > 0 */
+    unsigned char *rec;         /* PARTS_PER_MESSAGE records */
+    int spill_failed;
     size_t record_size;
     psim_results *total, *tmp;  /* rank 0 */
 };
@@ -140,15 +151,19 @@ static psim_status sink_begin(void *data, const psim_model *m, const psim_run_la
     long long mine = (long long)layout->n_blocks, most = 0;
     MPI_Allreduce(&mine, &most, 1, MPI_LONG_LONG, MPI_MAX, ms->comm);
     ms->max_blocks = most;
-    ms->parts = malloc(ms->record_size * (size_t)(ms->my_blocks > 0 ? ms->my_blocks : 1));
+    ms->rec = malloc(ms->record_size * PARTS_PER_MESSAGE);
     if (ms->rank == 0) {
         ms->total = psim_results_create(psim_model_scenario(m), m);
         ms->tmp = psim_results_create(psim_model_scenario(m), m);
+    } else {
+        ms->spill = psim_spill_file();
     }
-    int ok = ms->parts && (ms->rank != 0 || (ms->total && ms->tmp)), all_ok = 0;
+    int ok = ms->rec && (ms->rank != 0 ? ms->spill != NULL : (ms->total && ms->tmp)), all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ms->comm);
     if (!all_ok)
-        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the partial sums of the blocks");
+        return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0,
+                              "out of memory, or no temporary file ($TMPDIR, else /tmp), for the partial sums of "
+                              "the blocks");
 
     /* collective: every rank creates the same file */
     st = psim_h5_create_par(ms->partial, ms->path, m, ms->command_line, ms->comm, &ms->h5, err);
@@ -166,7 +181,13 @@ static psim_status sink_write_block(void *data, int64_t index, const psim_block 
     psim_status st = psim_h5_write_block(ms->h5, b, err);
     if (st != PSIM_OK)
         die(ms, err);
-    pack(ms->parts + (size_t)ms->written * ms->record_size, partial);
+    if (ms->rank == 0) {
+        psim_results_add(ms->total, partial); /* rank 0's blocks are the first ones */
+    } else {
+        pack(ms->rec, partial);
+        if (fwrite(ms->rec, ms->record_size, 1, ms->spill) != 1)
+            ms->spill_failed = 1; /* said after the collective part, by every rank */
+    }
     ms->written++;
     return PSIM_OK;
 }
@@ -188,42 +209,40 @@ static psim_status sink_finish(void *data, const psim_results *r, psim_error *er
         die(ms, err);
     ms->state = STATE_CLOSED;
 
-    /* every block's partial sums to rank 0, in rank order = block order */
-    MPI_Datatype rec;
-    MPI_Type_contiguous((int)ms->record_size, MPI_BYTE, &rec);
-    MPI_Type_commit(&rec);
-    int mine = (int)ms->my_blocks;
-    int *counts = NULL, *displs = NULL;
-    unsigned char *all = NULL;
-    int ok = 1;
-    if (ms->rank == 0) {
-        counts = calloc((size_t)ms->size, sizeof *counts);
-        displs = calloc((size_t)ms->size, sizeof *displs);
-        ok = counts && displs;
-    }
-    MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, ms->comm);
-    int64_t n_all = 0;
-    if (ms->rank == 0 && ok) {
-        for (int q = 0; q < ms->size; q++) {
-            displs[q] = (int)n_all;
-            n_all += counts[q];
+    /* the other ranks' partial sums to rank 0, in rank order = block order,
+     * PARTS_PER_MESSAGE at a time; a rank whose spill file failed sends its
+     * messages all the same (so that nobody waits) and says so after */
+    long long mine = (long long)ms->my_blocks;
+    int ok = !ms->spill_failed;
+    if (ms->rank > 0 && ok && fseek(ms->spill, 0, SEEK_SET) != 0)
+        ok = 0;
+    for (int from = 1; from < ms->size; from++) {
+        long long n = mine;
+        MPI_Bcast(&n, 1, MPI_LONG_LONG, from, ms->comm);
+        for (long long k = 0; k < n; k += PARTS_PER_MESSAGE) {
+            int cnt = (int)(n - k < PARTS_PER_MESSAGE ? n - k : PARTS_PER_MESSAGE);
+            int bytes = (int)((size_t)cnt * ms->record_size);
+            if (ms->rank == from) {
+                if (ok && fread(ms->rec, ms->record_size, (size_t)cnt, ms->spill) != (size_t)cnt)
+                    ok = 0;
+                MPI_Send(ms->rec, bytes, MPI_BYTE, 0, 0, ms->comm);
+            } else if (ms->rank == 0) {
+                MPI_Recv(ms->rec, bytes, MPI_BYTE, from, 0, ms->comm, MPI_STATUS_IGNORE);
+                for (int q = 0; q < cnt; q++) {
+                    unpack(ms->tmp, ms->rec + (size_t)q * ms->record_size);
+                    psim_results_add(ms->total, ms->tmp);
+                }
+            }
         }
-        all = malloc(ms->record_size * (size_t)(n_all > 0 ? n_all : 1));
-        ok = all != NULL;
     }
     int all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ms->comm);
-    if (all_ok)
-        MPI_Gatherv(ms->parts, mine, rec, all, counts, displs, rec, 0, ms->comm);
-    MPI_Type_free(&rec);
     if (!all_ok)
-        st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the partial sums of the blocks");
+        st = psim_error_set(err, PSIM_ERR_IO, NULL, 0, 0,
+                            "a rank could not keep its blocks' partial sums in its temporary file ($TMPDIR, else "
+                            "/tmp): full?");
 
     if (ms->rank == 0 && st == PSIM_OK) {
-        for (int64_t k = 0; k < n_all; k++) {
-            unpack(ms->tmp, all + (size_t)k * ms->record_size);
-            psim_results_add(ms->total, ms->tmp);
-        }
         /* what parallel HDF5 cannot write, rank 0 alone */
         psim_h5 *h = NULL;
         psim_report *rep = NULL;
@@ -238,9 +257,6 @@ static psim_status sink_finish(void *data, const psim_results *r, psim_error *er
         psim_h5_close(h);
         psim_report_destroy(rep);
     }
-    free(counts);
-    free(displs);
-    free(all);
     return share_status(ms, st, err);
 }
 
@@ -292,7 +308,9 @@ void psim_mpi_sink_destroy(psim_mpi_sink *ms)
     if (!ms)
         return;
     psim_h5_close(ms->h5);
-    free(ms->parts);
+    free(ms->rec);
+    if (ms->spill)
+        fclose(ms->spill);
     psim_results_destroy(ms->total);
     psim_results_destroy(ms->tmp);
     free(ms);
