@@ -14,12 +14,7 @@ static const char *const small =
     "patients: 500\n"
     "horizon_days: 120\n"
     "block_size: 64\n"
-    "strategies:\n"
-    "  - name: botox\n"
-    "    treatment: botox\n"
-    "    schedule: {days: [0, 90]}\n"
-    "  - name: care\n"
-    "    treatment: none\n";
+    TU_BOTOX_AND_CARE;
 
 TestSuite(cli, .init = tu_dir_init, .fini = tu_dir_fini);
 

@@ -116,12 +116,7 @@ static const char *const small =
     "patients: 1000\n" /* 16 blocks of 64, the last of 40 */
     "horizon_days: 120\n"
     "block_size: 64\n"
-    "strategies:\n"
-    "  - name: botox\n"
-    "    treatment: botox\n"
-    "    schedule: {days: [0, 90]}\n"
-    "  - name: care\n"
-    "    treatment: none\n";
+    TU_BOTOX_AND_CARE;
 
 static void attr_s(hid_t f, const char *name, char *buf, size_t size)
 {
@@ -209,12 +204,7 @@ static const char *const uncertain =
     "  botox:\n"
     "    p_first: {dist: beta, alpha: 41.25, beta: 33.75}\n"
     "    session_cost: {dist: gamma, shape: 16, scale: 187.5}\n"
-    "strategies:\n"
-    "  - name: botox\n"
-    "    treatment: botox\n"
-    "    schedule: {days: [0, 90]}\n"
-    "  - name: care\n"
-    "    treatment: none\n";
+    TU_BOTOX_AND_CARE;
 
 /* Replace the root attribute model_version by `v`, as a file written by an
  * earlier painsim has it. */
@@ -451,12 +441,7 @@ static const char *const small_psa =
     "  botox:\n"
     "    p_first: {dist: beta, alpha: 40, beta: 30}\n"
     "    duration: {median_days: {dist: lognormal, median: 90, sigma: 0.2}}\n"
-    "strategies:\n"
-    "  - name: botox\n"
-    "    treatment: botox\n"
-    "    schedule: {days: [0, 90]}\n"
-    "  - name: care\n"
-    "    treatment: none\n"
+    TU_BOTOX_AND_CARE
     "psa:\n"
     "  iterations: 23\n";
 

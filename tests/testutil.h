@@ -1,3 +1,13 @@
+/* The strategies of the small inline scenarios: BoNT-A on days 0 and 90
+ * against no treatment. */
+#define TU_BOTOX_AND_CARE                                                                                          \
+    "strategies:\n"                                                                                              \
+    "  - name: botox\n"                                                                                          \
+    "    treatment: botox\n"                                                                                     \
+    "    schedule: {days: [0, 90]}\n"                                                                            \
+    "  - name: care\n"                                                                                           \
+    "    treatment: none\n"
+
 /* Helpers shared by the tests: load inline scenarios, run to a file, compare
  * HDF5 datasets byte for byte, check that every dataset has a units attribute. */
 #ifndef PAINSIM_TESTUTIL_H
