@@ -26,6 +26,16 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM HUP
 fail() { echo "mpi_test: FAIL: $*" >&2; exit 1; }
 mpi() { mpirun --oversubscribe -n "$@"; }
+# refused WHAT COMMAND...: COMMAND exits with status 2; its stderr is in err.txt
+refused() {
+    what=$1
+    shift
+    set +e
+    "$@" > /dev/null 2> "$work/err.txt"
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "$what: exit status $rc, expected 2"
+}
 
 scn="$src/scenarios/default.yaml"
 # 2300 patients in blocks of 500: 5 blocks, the last of 300 patients
@@ -81,20 +91,12 @@ h5dump -p -H -d /strategies/botox_q4m/vas_mm "$work/mpi-3.h5" | grep -q "COMPRES
 [ "$(ls "$work" | grep -c partial || true)" -eq 0 ] || fail "a partial file was left"
 
 # refusals: exit status 2 on every rank, nothing written
-set +e
-mpi 6 "$mpi_painsim" run "$scn" $args -o "$work/too-many.h5" > /dev/null 2> "$work/err.txt"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "6 ranks over 5 blocks: exit status $rc, expected 2"
+refused "6 ranks over 5 blocks" mpi 6 "$mpi_painsim" run "$scn" $args -o "$work/too-many.h5"
 grep -q "only 5 blocks" "$work/err.txt" || fail "6 ranks over 5 blocks: no clear message: $(cat "$work/err.txt")"
 [ ! -e "$work/too-many.h5" ] && [ ! -e "$work/too-many.h5.partial" ] || fail "6 ranks over 5 blocks wrote a file"
 
 before=$(cksum < "$work/mpi-2.h5")
-set +e
-mpi 2 "$mpi_painsim" run "$scn" $args -o "$work/mpi-2.h5" > /dev/null 2> "$work/err.txt"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "existing output without --force: exit status $rc, expected 2"
+refused "existing output without --force" mpi 2 "$mpi_painsim" run "$scn" $args -o "$work/mpi-2.h5"
 [ "$(cksum < "$work/mpi-2.h5")" = "$before" ] || fail "existing output without --force was changed"
 
 # a PSA: its iterations split over the ranks, rank 0 gathers, analyses and
@@ -113,31 +115,19 @@ for k in 1 2 3 4; do
 done
 # an existing PSA file without --force: every rank stops before simulating
 before=$(cksum < "$work/psa-2.h5")
-set +e
-mpi 2 "$mpi_painsim" run "$psa" $pargs -o "$work/psa-2.h5" > /dev/null 2> "$work/err.txt"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "PSA over 2 ranks onto an existing file: exit status $rc, expected 2"
+refused "PSA over 2 ranks onto an existing file" mpi 2 "$mpi_painsim" run "$psa" $pargs -o "$work/psa-2.h5"
 grep -q "exists" "$work/err.txt" || fail "PSA over 2 ranks onto an existing file: no clear message: $(cat "$work/err.txt")"
 [ "$(cksum < "$work/psa-2.h5")" = "$before" ] || fail "PSA over 2 ranks changed an existing file without --force"
 ranks=$(h5dump -a /mpi_ranks "$work/mpi-3.h5" | awk '/\(0\)/ { print $2 }')
 [ "$ranks" = 3 ] || fail "the cohort run over 3 ranks records mpi_ranks '$ranks'"
 
-set +e
-mpi 5 "$mpi_painsim" run "$psa" --psa 4 --patients 100 -o "$work/psa.h5" > /dev/null 2> "$work/err.txt"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "PSA of 4 iterations over 5 ranks: exit status $rc, expected 2"
+refused "PSA of 4 iterations over 5 ranks" mpi 5 "$mpi_painsim" run "$psa" --psa 4 --patients 100 -o "$work/psa.h5"
 grep -q "only 4 iterations" "$work/err.txt" || fail "PSA of 4 iterations over 5 ranks: no clear message: $(cat "$work/err.txt")"
 [ ! -e "$work/psa.h5" ] || fail "PSA over too many ranks wrote a file"
 # iteration 2 draws onset after peak: rank 1 of 4 (iterations 2 and 3) fails,
 # every rank stops, and rank 0 prints rank 1's message once
-set +e
-mpi 4 "$mpi_painsim" run "$psa" --psa 8 --patients 50 --set 'treatments.botox.onset_days={dist: uniform, min: 1, max: 40}' \
-    -o "$work/psa-bad.h5" > /dev/null 2> "$work/err.txt"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "a PSA draw the model cannot use on rank 1: exit status $rc, expected 2"
+refused "a PSA draw the model cannot use on rank 1" mpi 4 "$mpi_painsim" run "$psa" --psa 8 --patients 50 \
+    --set 'treatments.botox.onset_days={dist: uniform, min: 1, max: 40}' -o "$work/psa-bad.h5"
 [ "$(grep -c "PSA iteration 2 drew a parameter set the model cannot use" "$work/err.txt")" -eq 1 ] \
     || fail "a PSA draw the model cannot use on rank 1: expected its message once: $(cat "$work/err.txt")"
 [ ! -e "$work/psa-bad.h5" ] || fail "a failed PSA over ranks wrote a file"
