@@ -427,3 +427,61 @@ Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
               "%s", out);
     free(out);
 }
+
+/* A file of hundreds of megabytes (trajectories) is written back to the disk
+ * window by window while the run goes, and each window is dropped from the
+ * page cache once it is on the disk (psim_outfile_stream): sync_file_range
+ * starts the write-back of the new window, waits for the one before, and
+ * fadvise(DONTNEED) releases that one, in file order. */
+Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_goes)
+{
+    tu_write_file("big.yaml", "name: big\n"
+                              "patients: 260000\n"
+                              "horizon_days: 426\n"
+                              "strategies:\n"
+                              "  - name: botox\n"
+                              "    treatment: botox\n"
+                              "    schedule: {days: [0, 120, 240]}\n"
+                              "  - name: care\n"
+                              "    treatment: none\n");
+    char *out;
+    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=sync_file_range,fadvise64 -o trace.txt '" PAINSIM_BIN
+                          "' run big.yaml -o big.h5 -q > /dev/null && grep -v exited trace.txt && stat -c 'size %s' big.h5",
+                          &out),
+                 0, "%s", out);
+    long long size = 0;
+    const char *sz = strstr(out, "size ");
+    cr_assert(sz && sscanf(sz, "size %lld", &size) == 1 && size > 3 * (64LL << 20), "a file of over 192 MiB: %s", out);
+    /* every window's write-back is started, and all but the last two are dropped, in order */
+    long long next_drop = 0;
+    int starts = 0, drops = 0;
+    for (const char *p = out; (p = strstr(p, "sync_file_range(")) != NULL; p++) {
+        long long off, len;
+        int fd;
+        char flags[160];
+        cr_assert(sscanf(p, "sync_file_range(%d, %lld, %lld, %159[^)]", &fd, &off, &len, flags) == 4, "%s", out);
+        if (strcmp(flags, "SYNC_FILE_RANGE_WRITE") == 0) {
+            starts++;
+            cr_assert(len >= 64LL << 20, "a window of at least 64 MiB: %s", p);
+        } else {
+            cr_assert(strstr(flags, "SYNC_FILE_RANGE_WAIT_AFTER"), "%s", p);
+            cr_assert_eq(off, next_drop, "the windows are waited for in file order: %s", out);
+            /* the next line of the trace */
+            const char *nl = strchr(p, '\n');
+            char line[256] = "";
+            if (nl)
+                sscanf(nl + 1, "%255[^\n]", line);
+            char want[128];
+            snprintf(want, sizeof want, "fadvise64(%d, %lld, %lld, POSIX_FADV_DONTNEED)", fd, off, len);
+            cr_assert(strstr(line, want), "the window waited for is then dropped: %s", out);
+            next_drop = off + len;
+            drops++;
+        }
+    }
+    cr_assert(starts >= 3 && drops >= 1 && drops >= starts - 2, "%d windows started, %d dropped: %s", starts, drops, out);
+    cr_assert(next_drop < size, "%s", out);
+    free(out);
+    /* and the file reads back whole (every chunk's checksum holds) */
+    cr_assert_eq(tu_painsim("summary big.h5 --format csv", &out), 0, "%s", out);
+    free(out);
+}

@@ -1340,6 +1340,9 @@ psim_status psim_h5_write_block(psim_h5 *h, const psim_block *b, psim_error *err
         }
     }
 #undef COL
+    /* a serial file: its written part goes to the disk as the run goes */
+    if (!h->par)
+        psim_outfile_stream(h->o);
 cleanup:
     return st;
 }

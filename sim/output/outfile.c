@@ -195,6 +195,26 @@ psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psi
     return PSIM_OK;
 }
 
+void psim_outfile_stream(psim_outfile *o)
+{
+    struct stat st;
+    if (!o || o->fd < 0 || fstat(o->fd, &st) != 0)
+        return;
+    const long long end = (long long)st.st_size, W = PSIM_OUTFILE_STREAM_WINDOW;
+    if (end - o->flushed < W)
+        return;
+#if defined(__linux__)
+    sync_file_range(o->fd, o->flushed, end - o->flushed, SYNC_FILE_RANGE_WRITE);
+    if (o->flushed - o->dropped >= W) {
+        sync_file_range(o->fd, o->dropped, o->flushed - o->dropped,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+        posix_fadvise(o->fd, o->dropped, o->flushed - o->dropped, POSIX_FADV_DONTNEED);
+        o->dropped = o->flushed;
+    }
+#endif
+    o->flushed = end;
+}
+
 static psim_status sync_dir(const char *path, psim_error *err)
 {
     char dir[4096];

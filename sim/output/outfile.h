@@ -40,12 +40,27 @@ typedef struct psim_outfile {
     int fd;               /* NAME.partial, locked; -1 when none */
     int force;
     int committed;
+    long long flushed, dropped; /* psim_outfile_stream: bytes sent to the disk, and dropped from the cache */
 } psim_outfile;
 
 /* Start writing `path`.  `notice` (may be NULL) hears about a stale partial
  * file that was removed.  On failure nothing exists that did not before. */
 psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psim_notice_fn notice,
                                void *notice_data, psim_error *err) PSIM_MUST_CHECK;
+
+/* Streaming write-back of a large file while it is written: once another
+ * PSIM_OUTFILE_STREAM_WINDOW bytes are at the end of the file, start writing
+ * them to the disk, wait for the window before them to be on the disk and
+ * drop that one from the page cache.  A run that writes gigabytes of
+ * trajectories then holds two windows of the file in memory instead of all
+ * of it: no stall at the dirty-page limit, no flood of the page cache, and
+ * pages that are recycled instead of fresh ones, which are costly to the
+ * kernel in a virtual machine (measured: 3.8 GB written in 1.5 s of system
+ * time instead of 5.5-9.6 s).  Nothing about durability changes (commit still
+ * fsyncs).  Call it between writes, as often as convenient; it never fails
+ * the run (the hints are skipped where the system lacks them). */
+#define PSIM_OUTFILE_STREAM_WINDOW (64LL << 20)
+void psim_outfile_stream(psim_outfile *o);
 
 /* Call after HDF5 closed the file. */
 psim_status psim_outfile_commit(psim_outfile *o, psim_error *err) PSIM_MUST_CHECK;
