@@ -605,3 +605,101 @@ Test(model, review_schedule_holds_for_every_patient)
     psim_model_destroy(m);
     psim_scenario_destroy(scn);
 }
+
+/* ---- the AVX2 day loops and the portable ones ------------------------- */
+
+/* Every schedule kind, a treatment whose tails become negligible (a half-life
+ * of a day and a half: 2^-54 after 81 days, given on days 0 and 60), aspirin delays, a horizon that
+ * is not a multiple of the vector width, and trajectories recorded every day
+ * and every third day. */
+static const char *const simd_scn =
+    "name: simd\n"
+    "patients: 4000\n"
+    "horizon_days: 427\n"
+    "output: {record_every_days: %d}\n"
+    "treatments:\n"
+    "  quick:\n"
+    "    base: lidocaine_tpi\n"
+    "    half_life_days: 1.5\n"
+    "strategies:\n"
+    "  - {name: q4m, treatment: botox, schedule: {every_days: 120, sessions: 4}}\n"
+    "  - {name: guided, treatment: botox, schedule: {every_days: 120, sessions: 4, continue_if: responded_first}}\n"
+    "  - {name: relapse, treatment: botox, schedule: {on_relapse: {threshold: 0.5, max_sessions: 4}}}\n"
+    "  - {name: review, treatment: botox, schedule: {on_relapse: {threshold: 0.6, max_sessions: 6, review_every_days: 90}}}\n"
+    "  - {name: quick, treatment: quick, schedule: {days: [0, 60]}}\n"
+    "  - {name: physio, treatment: physio, schedule: {days: [0]}}\n"
+    "  - {name: care, treatment: none}\n";
+
+typedef struct day_outs {
+    tu_one o;
+    uint8_t mm[1000];
+    uint32_t resp[1000];
+} day_outs;
+
+static void simulate_all_outputs(const psim_model *m, int s, int64_t i, day_outs *d)
+{
+    memset(d, 0, sizeof *d);
+    tu_one *o = &d->o;
+    psim_cohort_draw(m, 0, i, &o->p);
+    psim_noise_path(m, 0, i, o->eps);
+    o->out.session_day = o->day;
+    o->out.latent = o->latent;
+    o->out.observed = o->observed;
+    o->out.ae_count = o->ae;
+    o->out.sum_vas_treated = o->sum;
+    o->out.sumsq_vas_treated = o->sumsq;
+    o->out.sum_vas_untreated = o->sum;
+    o->out.sumsq_vas_untreated = o->sumsq;
+    o->out.responders_treated = d->resp;
+    o->out.vas_mm = d->mm;
+    o->out.effect = o->effect;
+    o->out.vas = o->vas;
+    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+Test(model, simd_and_portable_day_loops_give_the_same_bits)
+{
+    for (int every = 1; every <= 3; every += 2) {
+        char text[2048];
+        snprintf(text, sizeof text, simd_scn, every);
+        psim_scenario *scn = tu_load(text);
+        psim_model *fast = tu_model(scn), *port = tu_model(scn);
+        psim_model_set_portable(port);
+        cr_assert_eq(psim_model_simd(port), 0);
+        if (!psim_model_simd(fast))
+            cr_log_warn("this CPU has no AVX2: both models use the portable loops");
+        day_outs *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+        const int H = scn->horizon_days, R = psim_model_n_recorded(fast);
+        long negligible = 0;
+        for (int s = 0; s < scn->n_strategies; s++) {
+            for (int64_t i = 0; i < scn->patients; i++) {
+                simulate_all_outputs(fast, s, i, a);
+                simulate_all_outputs(port, s, i, b);
+                cr_assert(memcmp(a->o.vas, b->o.vas, (size_t)H * sizeof(double)) == 0, "VAS: strategy %d patient %lld",
+                          s, (long long)i);
+                cr_assert(memcmp(a->o.effect, b->o.effect, (size_t)H * sizeof(double)) == 0, "E(t): %d %lld", s,
+                          (long long)i);
+                cr_assert(memcmp(a->o.sum, b->o.sum, (size_t)H * sizeof(double)) == 0, "sums: %d %lld", s, (long long)i);
+                cr_assert(memcmp(a->o.sumsq, b->o.sumsq, (size_t)H * sizeof(double)) == 0);
+                cr_assert(memcmp(a->resp, b->resp, (size_t)H * sizeof(uint32_t)) == 0, "responders: %d %lld", s,
+                          (long long)i);
+                cr_assert(memcmp(a->mm, b->mm, (size_t)R) == 0, "mm: %d %lld", s, (long long)i);
+                cr_assert(memcmp(&a->o.out.qaly, &b->o.out.qaly, sizeof(double)) == 0, "QALYs %.17g vs %.17g",
+                          a->o.out.qaly, b->o.out.qaly);
+                cr_assert(memcmp(&a->o.out.cost, &b->o.out.cost, sizeof(double)) == 0);
+                cr_assert_eq(a->o.out.sessions, b->o.out.sessions);
+                cr_assert(memcmp(a->o.day, b->o.day, sizeof a->o.day) == 0);
+                cr_assert(memcmp(a->o.observed, b->o.observed, sizeof a->o.observed) == 0);
+                /* the quick treatment's tails do end as negligible: E is 0 again at the horizon */
+                if (s == 4 && a->o.out.treated && a->o.out.sessions > 0)
+                    negligible += a->o.effect[H - 1] == 0.0;
+            }
+        }
+        cr_assert_gt(negligible, 0, "no negligible tail was exercised");
+        free(a);
+        free(b);
+        psim_model_destroy(fast);
+        psim_model_destroy(port);
+        psim_scenario_destroy(scn);
+    }
+}

@@ -120,12 +120,7 @@ typedef struct psim_patient_out {
     /* Events, appended through this callback when not NULL. */
     void (*event)(void *ctx, const psim_event *ev);
     void *event_ctx;
-    /* When qaly_by_caller is set, psim_simulate_patient leaves the sum of
-     * u(VAS(t)) x weight(t) to the caller (psim_qaly_sums over vas, which
-     * evaluates several strategies' sums at once) and sets qaly_loss to the
-     * adverse-event decrements and qaly to 0; the patient's QALYs are then
-     * that sum minus qaly_loss, the same bits as when qaly_by_caller is 0. */
-    int qaly_by_caller;
+    /* The adverse-event decrements of the QALYs (qaly is net of them). */
     double qaly_loss;
     /* Session draws shared by the strategies of one patient, or NULL. */
     psim_session_draws *draws;
@@ -157,11 +152,12 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
                            const psim_patient *p, const double *eps, psim_patient_out *out);
 
-/* sums[i] = the sum over days t = 0, 1, ... (in that order, from 0.0) of
- * u(vas[i][t]) x weight(t), u the clamped utility of MODEL.md section 5 and
- * weight the discounted years of day t: the QALYs of n patient-strategies
- * before adverse-event decrements (see qaly_by_caller). */
-void psim_qaly_sums(const psim_model *m, int n, const double *const *vas, double *sums);
+/* 1 when psim_simulate_patient uses its AVX2 day loops (chosen when the
+ * model is built, on a CPU that has AVX2); the results are the same bits
+ * either way.  psim_model_set_portable makes a model use the portable loops
+ * (for the tests that compare the two). */
+int psim_model_simd(const psim_model *m);
+void psim_model_set_portable(psim_model *m);
 
 #ifdef __cplusplus
 }

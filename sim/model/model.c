@@ -10,6 +10,13 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* AVX2 versions of the day loops, chosen at run time (psim_model_create):
+ * the default build still runs on any x86-64. */
+#define PSIM_HAVE_AVX2 1
+#include <immintrin.h>
+#define PSIM_AVX2 __attribute__((target("avx2")))
+#endif
 
 /* Derived constants of one treatment. */
 typedef struct treat_c {
@@ -20,6 +27,7 @@ typedef struct treat_c {
     double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
     double inv_half_life;
     double decay_per_day;        /* 2^(-1 / half_life) */
+    double *decay_pow;           /* [H] decay_per_day^k by a running product: decay_pow[0] = 1 */
     int dose[PSIM_LUMBAR_LEVELS];        /* U per session for L = 1..5 */
     double drug_cost[PSIM_LUMBAR_LEVELS]; /* currency per session for L = 1..5 */
 } treat_c;
@@ -45,6 +53,7 @@ struct psim_model {
     double *qaly_weight_cum;     /* [H + 1] prefix sums of qaly_weight */
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
+    int avx2;                    /* the day loops' AVX2 versions (same bits as the portable ones) */
 };
 
 /* Beta shapes for relief with the given mean and sd on [lo, hi]. */
@@ -164,6 +173,16 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
         tc->inv_half_life = 1.0 / t->half_life_days;
         tc->decay_per_day = exp2(-tc->inv_half_life);
+        tc->decay_pow = malloc((size_t)H * sizeof *tc->decay_pow);
+        if (!tc->decay_pow) {
+            psim_model_destroy(m);
+            return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory building the model");
+        }
+        double g = 1.0;
+        for (int k = 0; k < H; k++) {
+            tc->decay_pow[k] = g;
+            g *= tc->decay_per_day;
+        }
         for (int l = 0; l < PSIM_LUMBAR_LEVELS; l++) {
             long long u = (long long)t->units_per_level * (l + 1);
             tc->dose[l] = (int)(u < t->max_units_per_session ? u : t->max_units_per_session);
@@ -195,9 +214,16 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
             }
         }
     }
+#if defined(PSIM_HAVE_AVX2)
+    m->avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
     *out = m;
     return PSIM_OK;
 }
+
+int psim_model_simd(const psim_model *m) { return m->avx2; }
+
+void psim_model_set_portable(psim_model *m) { m->avx2 = 0; }
 
 void psim_model_destroy(psim_model *m)
 {
@@ -207,6 +233,8 @@ void psim_model_destroy(psim_model *m)
     free(m->disc_cost);
     free(m->qaly_weight);
     free(m->qaly_weight_cum);
+    for (int i = 0; i < PSIM_MAX_TREATMENTS; i++)
+        free(m->treat[i].decay_pow);
     free(m);
 }
 
@@ -288,33 +316,39 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
  *
  * E(t) = max over sessions of rho * f(t - d).  Days are integers, so each
  * phase of f is a range of days: tau < onset gives 0, then the ramp, the
- * plateau up to the duration D, then the decay 2^-((tau - D) / h), evaluated by
- * a running product (g, g q, (g q) q, ... with q = 2^(-1/h): one multiplication
- * a day).  max is exact and commutative for these non-negative values, so the
- * order in which sessions are merged into E does not matter.
+ * plateau up to the duration D, then the decay 2^-((tau - D) / h).  The decay
+ * of a tail that starts on day s (the first day after the plateau, with the
+ * value v_s = rho 2^-((s - D) / h)) is v_s x q^k on day s + k, q = 2^(-1/h),
+ * with q^k from the treatment's table decay_pow (a running product computed
+ * once per model), so that the days of a tail are independent of each other
+ * and run four at a time.  max is exact and commutative for these
+ * non-negative values, so the order in which sessions are merged into E does
+ * not matter.
  *
  * The ramp and the plateau are merged when the session is given.  The decay
- * tails, a serial chain of multiplications that would otherwise run to the
- * horizon for every session, are merged lazily, day range by day range, just
- * before the days are read (effect_ready), and a tail stops as soon as it can
- * no longer change any VAS:
+ * tails, which would otherwise run to the horizon for every session, are
+ * merged lazily, day range by day range, just before the days are read
+ * (effect_ready), and a tail stops as soon as it can no longer change any VAS:
  * - negligible: E enters VAS only through 1.0 - E(t), and 1.0 - x == 1.0 for
  *   0 <= x <= 2^-54 (round to nearest, ties to even), so a tail value at most
- *   2^-54 changes nothing, and the tail only decreases from there;
+ *   2^-54 changes nothing, and the tail only decreases from there (the day it
+ *   first is, and every later day, are left out);
  * - dominated: a tail A whose value v_A on its next day is below the plateau
  *   rho_B of a later session B, on a plateau day s of B, stays below B on every
  *   day from s on: on B's plateau because A does not increase, and on B's tail
  *   because both decay by the same q and A's tail is at least D_B - s > 0 days
  *   further down the same curve.  The margin of 2^-20 in the test covers the
- *   rounding of both running products (relative drift about 2^-52 a day, so
- *   below 2^-35 over the longest horizon); there max(A, B) is B, bit for bit.
- * Every value a tail does merge is the one the serial product gives. */
+ *   rounding of both (relative error about 2^-52 a day of the table, so below
+ *   2^-35 over the longest horizon); there max(A, B) is B, bit for bit.
+ * Every value a tail does merge is v_s x q^k, whichever version of the loop
+ * (AVX2 or portable) merges it. */
 #define EFFECT_NEGLIGIBLE 0x1p-54
 #define EFFECT_DOMINATED (1.0 - 0x1p-20)
 
 typedef struct effect_tail {
     int next, end;   /* next day to merge; days from `end` on are not needed */
-    double rho, g;   /* g: decay factor of day `next` */
+    int start;       /* the tail's first day s */
+    double v0;       /* its value on day s: day t has v0 x decay_pow[t - s] */
 } effect_tail;
 
 typedef struct effect_state {
@@ -322,29 +356,52 @@ typedef struct effect_state {
     int H;
     int ready;       /* E(t) is final for t < ready, for the sessions given so far */
     int n_tails;
-    double q;        /* 2^(-1 / half_life) of the patient's treatment */
+    int avx2;
+    const double *pow; /* decay_pow of the patient's treatment */
     effect_tail tail[PSIM_MAX_SESSIONS];
 } effect_state;
 
 /* Merge tail a into E for its days before `to`; returns 0 when it is finished. */
-static int tail_merge(double *E, effect_tail *a, int to, double q)
+static int tail_merge(double *E, effect_tail *a, int to, const double *pow)
 {
     int end = to < a->end ? to : a->end;
-    double g = a->g;
-    const double rho = a->rho;
+    const double v0 = a->v0;
+    const double *p = pow + (a->next - a->start);
     int tau = a->next;
-    for (; tau < end; tau++) {
-        double v = rho * g;
+    for (; tau < end; tau++, p++) {
+        double v = v0 * *p;
         if (v <= EFFECT_NEGLIGIBLE)
             return 0;
         if (v > E[tau])
             E[tau] = v;
-        g *= q;
     }
-    a->g = g;
     a->next = tau;
     return tau < a->end;
 }
+
+#if defined(PSIM_HAVE_AVX2)
+/* tail_merge four days at a time: lane by lane v = v0 x q^k, and E = v where
+ * v > E (max_pd(v, E) is `v > E ? v : E`), for the days before the first
+ * negligible one only (v decreases along the tail, so the lanes that pass the
+ * test come first). */
+PSIM_AVX2 static int tail_merge_avx2(double *E, effect_tail *a, int to, const double *pow)
+{
+    int end = to < a->end ? to : a->end;
+    const __m256d v0 = _mm256_set1_pd(a->v0), neg = _mm256_set1_pd(EFFECT_NEGLIGIBLE);
+    const double *p = pow + (a->next - a->start);
+    int tau = a->next;
+    for (; tau + 4 <= end; tau += 4, p += 4) {
+        __m256d v = _mm256_mul_pd(v0, _mm256_loadu_pd(p));
+        __m256d e = _mm256_loadu_pd(E + tau);
+        __m256d live = _mm256_cmp_pd(v, neg, _CMP_GT_OQ);
+        _mm256_storeu_pd(E + tau, _mm256_blendv_pd(e, _mm256_max_pd(v, e), live));
+        if (_mm256_movemask_pd(live) != 0xf)
+            return 0;
+    }
+    a->next = tau;
+    return tail_merge(E, a, to, pow);
+}
+#endif
 
 /* Make E(t) final for t < to. */
 static void effect_ready(effect_state *es, int to)
@@ -356,7 +413,12 @@ static void effect_ready(effect_state *es, int to)
     int k = 0;
     for (int i = 0; i < es->n_tails; i++) {
         effect_tail a = es->tail[i];
-        if (tail_merge(es->E, &a, to, es->q))
+#if defined(PSIM_HAVE_AVX2)
+        int more = es->avx2 ? tail_merge_avx2(es->E, &a, to, es->pow) : tail_merge(es->E, &a, to, es->pow);
+#else
+        int more = tail_merge(es->E, &a, to, es->pow);
+#endif
+        if (more)
             es->tail[k++] = a;
     }
     es->n_tails = k;
@@ -410,36 +472,34 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
         for (int i = 0; i < es->n_tails; i++) {
             effect_tail *t = &es->tail[i];
             int s = t->next > d + b ? t->next : d + b;
-            if (s < d + c && t->rho * t->g < bar && s < t->end)
+            if (s < d + c && t->v0 * es->pow[t->next - t->start] < bar && s < t->end)
                 t->end = s;
         }
     }
     if (c < n) {
-        effect_tail t = {d + c, es->H, rho, exp2(-((double)c - D) * inv_half_life)};
+        effect_tail t = {d + c, es->H, d + c, rho * exp2(-((double)c - D) * inv_half_life)};
         /* days already made final get this tail now */
-        if (t.next < es->ready && !tail_merge(es->E, &t, es->ready, es->q))
+        if (t.next < es->ready && !tail_merge(es->E, &t, es->ready, es->pow))
             return;
         es->tail[es->n_tails++] = t;
     }
 }
 
 /* Where the days of one patient and strategy go: the VAS array, the recorded
- * millimetres and the per-day sums. */
+ * millimetres, the per-day sums and the QALYs. */
 typedef struct day_sink {
     double *V;
     uint8_t *mm;      /* NULL: not recorded */
     int every;
-    double *sum, *sumsq;
+    double *sum, *sumsq; /* NULL: not summed */
     uint32_t *resp;   /* NULL for the untreated */
     double half_B;
     const double *qaly_weight;   /* [H] discounted years per day */
     double u0, slope, umin, umax;
-    int qaly_by_caller; /* 1: the caller sums u(t) x weight(t) (psim_qaly_sums) */
-    double qaly;      /* running sum of u(t) x weight(t), before AE decrements */
+    double qaly;      /* sum of u(t) x weight(t), before AE decrements */
 } day_sink;
 
-/* Days t0 .. t1-1: VAS(t) = clamp(B (1 - E(t)) + eps(t), 0, 10), recorded
- * and summed in one pass (steps 2, 3 and 5 of MODEL.md section 1). */
+/* VAS(t) = clamp(B (1 - E(t)) + eps(t), 0, 10) (step 3 of MODEL.md section 1). */
 static inline double vas_of(const double *E, const double *eps, double B, int t)
 {
     double v = B * (1.0 - E[t]) + eps[t];
@@ -447,117 +507,116 @@ static inline double vas_of(const double *E, const double *eps, double B, int t)
     return v > 10.0 ? 10.0 : v;
 }
 
-#if defined(__SSE2__)
-/* Days t0 .. t1-1 when the caller sums the QALYs: VAS, the per-day sums, the
- * responder counts and the recorded millimetres of every day in one pass,
- * four days at a time.  Lane by lane the operations are those of vas_of and
- * of the scalar loops below (v <= B/2 as a compare mask, (uint8_t)(v x 10 +
- * 0.5) as a truncating conversion of a value in [0.5, 100.5]), so the
- * results are the same bits. */
-static int days_span4(day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
-{
-    double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
-    uint32_t *resp = k->resp;
-    uint8_t *mm = k->every == 1 ? k->mm : NULL;
-    const __m128d one = _mm_set1_pd(1.0), b = _mm_set1_pd(B), half = _mm_set1_pd(k->half_B);
-    const __m128d zero = _mm_setzero_pd(), ten = _mm_set1_pd(10.0), pt5 = _mm_set1_pd(0.5);
-    int t = t0;
-    for (; t + 4 <= t1; t += 4) {
-        __m128d v0 = _mm_add_pd(_mm_mul_pd(b, _mm_sub_pd(one, _mm_loadu_pd(E + t))), _mm_loadu_pd(eps + t));
-        __m128d v1 = _mm_add_pd(_mm_mul_pd(b, _mm_sub_pd(one, _mm_loadu_pd(E + t + 2))), _mm_loadu_pd(eps + t + 2));
-        v0 = _mm_min_pd(ten, _mm_max_pd(zero, v0));
-        v1 = _mm_min_pd(ten, _mm_max_pd(zero, v1));
-        _mm_storeu_pd(V + t, v0);
-        _mm_storeu_pd(V + t + 2, v1);
-        if (sum) {
-            _mm_storeu_pd(sum + t, _mm_add_pd(_mm_loadu_pd(sum + t), v0));
-            _mm_storeu_pd(sum + t + 2, _mm_add_pd(_mm_loadu_pd(sum + t + 2), v1));
-            _mm_storeu_pd(sumsq + t, _mm_add_pd(_mm_loadu_pd(sumsq + t), _mm_mul_pd(v0, v0)));
-            _mm_storeu_pd(sumsq + t + 2, _mm_add_pd(_mm_loadu_pd(sumsq + t + 2), _mm_mul_pd(v1, v1)));
-        }
-        if (resp) {
-            /* the low 32 bits of each 64-bit mask, four days: all ones (-1) where v <= B/2 */
-            __m128 m = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmple_pd(v0, half)), _mm_castpd_ps(_mm_cmple_pd(v1, half)),
-                                      _MM_SHUFFLE(2, 0, 2, 0));
-            __m128i r = _mm_loadu_si128((const __m128i *)(const void *)(resp + t));
-            _mm_storeu_si128((__m128i *)(void *)(resp + t), _mm_sub_epi32(r, _mm_castps_si128(m)));
-        }
-        if (mm) {
-            __m128i i0 = _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(v0, ten), pt5));
-            __m128i i1 = _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(v1, ten), pt5));
-            __m128i i4 = _mm_unpacklo_epi64(i0, i1);
-            __m128i b8 = _mm_packus_epi16(_mm_packs_epi32(i4, i4), _mm_setzero_si128());
-            int32_t four = _mm_cvtsi128_si32(b8);
-            memcpy(mm + t, &four, 4);
-        }
-    }
-    return t;
-}
-#endif
-
 /* The recorded millimetres of days t0 .. t1-1 from V (every k->every days). */
 static void record_mm(const day_sink *k, int t0, int t1)
 {
     const double *V = k->V;
-    if (k->every == 1) {
-        for (int t = t0; t < t1; t++)
-            k->mm[t] = (uint8_t)(V[t] * 10.0 + 0.5);
-    } else {
-        int first = (t0 + k->every - 1) / k->every * k->every;
-        for (int t = first; t < t1; t += k->every)
-            k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
-    }
+    int first = (t0 + k->every - 1) / k->every * k->every;
+    for (int t = first; t < t1; t += k->every)
+        k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
 }
 
-static void days_range(day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
+/* One day of days_all; q is the QALY partial sum of the day's lane. */
+static inline void day_one(const day_sink *k, const double *E, const double *eps, double B, int t, double *q)
+{
+    double v = vas_of(E, eps, B, t);
+    k->V[t] = v;
+    if (k->sum) {
+        k->sum[t] += v;
+        k->sumsq[t] += v * v;
+    }
+    if (k->resp)
+        k->resp[t] += (uint32_t)(v <= k->half_B);
+    if (k->mm && k->every == 1)
+        k->mm[t] = (uint8_t)(v * 10.0 + 0.5);
+    double u = k->u0 + k->slope * v;
+    u = u < k->umin ? k->umin : u;
+    u = u > k->umax ? k->umax : u;
+    *q += u * k->qaly_weight[t];
+}
+
+/* The QALYs are summed in eight lanes, day t into lane t mod 8, each lane in
+ * day order from 0.0, and the lanes are added in this fixed tree, so that the
+ * sum runs eight days at a time (four-wide SIMD or not) and is the same bits
+ * whichever version computes it. */
+static double lanes_total(const double q[8])
+{
+    return ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));
+}
+
+/* Every day of the horizon once E is final: VAS, the recorded millimetres,
+ * the per-day sums and responder counts, and the QALYs (steps 3 and 5 of
+ * MODEL.md section 1).  The days are independent of each other. */
+static void days_all(day_sink *k, const double *E, const double *eps, double B, int H)
+{
+    double q[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (int t = 0; t < H; t++)
+        day_one(k, E, eps, B, t, &q[t & 7]);
+    if (k->mm && k->every != 1)
+        record_mm(k, 0, H);
+    k->qaly = lanes_total(q);
+}
+
+#if defined(PSIM_HAVE_AVX2)
+/* Four days of days_all_avx2 from day t; lane by lane the operations of
+ * day_one (max_pd(0, v) is `0 > v ? 0 : v`, min_pd(10, v) is `10 < v ? 10 :
+ * v`, the same clamps for u; v <= B/2 as a compare mask; (uint8_t)(v x 10 +
+ * 0.5) as a truncating conversion of a value in [0.5, 100.5]). */
+#define DAYS4(t, q)                                                                                            \
+    do {                                                                                                       \
+        __m256d v = _mm256_add_pd(_mm256_mul_pd(b, _mm256_sub_pd(one, _mm256_loadu_pd(E + (t)))),             \
+                                  _mm256_loadu_pd(eps + (t)));                                                 \
+        v = _mm256_min_pd(ten, _mm256_max_pd(zero, v));                                                        \
+        _mm256_storeu_pd(V + (t), v);                                                                          \
+        if (sum) {                                                                                             \
+            _mm256_storeu_pd(sum + (t), _mm256_add_pd(_mm256_loadu_pd(sum + (t)), v));                         \
+            _mm256_storeu_pd(sumsq + (t), _mm256_add_pd(_mm256_loadu_pd(sumsq + (t)), _mm256_mul_pd(v, v)));   \
+        }                                                                                                      \
+        if (resp) {                                                                                            \
+            __m256i m8 = _mm256_castpd_si256(_mm256_cmp_pd(v, half, _CMP_LE_OQ));                              \
+            __m128i m4 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(m8, pick));                        \
+            __m128i r = _mm_loadu_si128((const __m128i *)(const void *)(resp + (t)));                          \
+            _mm_storeu_si128((__m128i *)(void *)(resp + (t)), _mm_sub_epi32(r, m4));                           \
+        }                                                                                                      \
+        if (mm) {                                                                                              \
+            __m128i i4 = _mm256_cvttpd_epi32(_mm256_add_pd(_mm256_mul_pd(v, ten), pt5));                       \
+            __m128i b4 = _mm_packus_epi16(_mm_packs_epi32(i4, i4), _mm_setzero_si128());                       \
+            int32_t four = _mm_cvtsi128_si32(b4);                                                              \
+            memcpy(mm + (t), &four, 4);                                                                        \
+        }                                                                                                      \
+        __m256d u = _mm256_add_pd(u0, _mm256_mul_pd(slope, v));                                                \
+        u = _mm256_min_pd(umax, _mm256_max_pd(umin, u));                                                       \
+        q = _mm256_add_pd(q, _mm256_mul_pd(u, _mm256_loadu_pd(w + (t))));                                      \
+    } while (0)
+
+PSIM_AVX2 static void days_all_avx2(day_sink *k, const double *E, const double *eps, double B, int H)
 {
     double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
     uint32_t *resp = k->resp;
-    if (k->qaly_by_caller) {
-        /* no chain through the days: independent iterations, SIMD where
-         * there is SSE2 and one scalar pass over the last days */
-        int t = t0;
-#if defined(__SSE2__)
-        t = days_span4(k, E, eps, B, t0, t1);
-#endif
-        for (; t < t1; t++) {
-            double v = vas_of(E, eps, B, t);
-            V[t] = v;
-            if (sum) {
-                sum[t] += v;
-                sumsq[t] += v * v;
-            }
-            if (resp)
-                resp[t] += (uint32_t)(v <= k->half_B);
-            if (k->mm && k->every == 1)
-                k->mm[t] = (uint8_t)(v * 10.0 + 0.5);
-        }
-        if (k->mm && k->every != 1)
-            record_mm(k, t0, t1);
-        return;
-    }
+    uint8_t *mm = k->every == 1 ? k->mm : NULL;
     const double *w = k->qaly_weight;
-    double q = k->qaly;
-    for (int t = t0; t < t1; t++) {
-        double v = vas_of(E, eps, B, t);
-        V[t] = v;
-        double u = k->u0 + k->slope * v;
-        u = u < k->umin ? k->umin : u;
-        u = u > k->umax ? k->umax : u;
-        q += u * w[t];
-        if (sum) {
-            sum[t] += v;
-            sumsq[t] += v * v;
-        }
+    const __m256d one = _mm256_set1_pd(1.0), b = _mm256_set1_pd(B), half = _mm256_set1_pd(k->half_B);
+    const __m256d zero = _mm256_setzero_pd(), ten = _mm256_set1_pd(10.0), pt5 = _mm256_set1_pd(0.5);
+    const __m256d u0 = _mm256_set1_pd(k->u0), slope = _mm256_set1_pd(k->slope);
+    const __m256d umin = _mm256_set1_pd(k->umin), umax = _mm256_set1_pd(k->umax);
+    const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6); /* the low half of each 64-bit mask */
+    __m256d q0 = _mm256_setzero_pd(), q1 = _mm256_setzero_pd();
+    int t = 0;
+    for (; t + 8 <= H; t += 8) {
+        DAYS4(t, q0);
+        DAYS4(t + 4, q1);
     }
-    k->qaly = q;
-    if (resp) {
-        for (int t = t0; t < t1; t++)
-            resp[t] += (uint32_t)(V[t] <= k->half_B);
-    }
-    if (k->mm)
-        record_mm(k, t0, t1);
+    double q[8];
+    _mm256_storeu_pd(q, q0);
+    _mm256_storeu_pd(q + 4, q1);
+    for (; t < H; t++)
+        day_one(k, E, eps, B, t, &q[t & 7]);
+    if (k->mm && k->every != 1)
+        record_mm(k, 0, H);
+    k->qaly = lanes_total(q);
 }
+#undef DAYS4
+#endif
 
 static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)
 {
@@ -624,7 +683,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     es.H = H;
     es.ready = 0;
     es.n_tails = 0;
-    es.q = tc->decay_per_day;
+    es.avx2 = m->avx2;
+    es.pow = tc->decay_pow;
     day_sink sink = {
         .V = V,
         .mm = out->vas_mm,
@@ -638,7 +698,6 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         .slope = ec->utility_slope,
         .umin = ec->utility_min,
         .umax = ec->utility_max,
-        .qaly_by_caller = out->qaly_by_caller != 0,
         .qaly = 0.0,
     };
     double cost = 0.0, qaly_loss = 0.0;
@@ -663,16 +722,13 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     const int dose = tc->dose[p->lumbar_levels - 1];
     const double session_cost = tc->drug_cost[p->lumbar_levels - 1] + t->session_cost;
 
-    /* Days run in segments between sessions; within a day the order of
-     * MODEL.md section 1 holds: the session of day d is given (its effect
-     * merged into E, its costs booked) before VAS(d) is computed.  The
-     * schedule decides the next session from what is known on its day. */
-    int day = 0;
+    /* Session by session; within a day the order of MODEL.md section 1
+     * holds: the session of day d is given (its effect merged into E, its
+     * costs booked) before VAS(d) is computed.  The schedule decides the next
+     * session from what is known on its day (the VAS of the days it reads,
+     * from E made final up to them); every day's VAS is computed at the end. */
     for (;;) {
-        int seg_end = next_day < H ? next_day : H;
-        effect_ready(&es, seg_end);
-        days_range(&sink, E, eps, B, day, seg_end);
-        day = seg_end;
+        const int day = next_day;
         if (day >= H)
             break;
         /* (1) the session due today */
@@ -833,72 +889,21 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     out->sessions = (uint8_t)n_sess;
     out->cost = cost;
     out->qaly_loss = qaly_loss;
-    out->qaly = sink.qaly_by_caller ? 0.0 : sink.qaly - qaly_loss;
+
+    /* the days, now that E is final */
+    effect_ready(&es, H);
+#if defined(PSIM_HAVE_AVX2)
+    if (m->avx2)
+        days_all_avx2(&sink, E, eps, B, H);
+    else
+#endif
+        days_all(&sink, E, eps, B, H);
+    out->qaly = sink.qaly - qaly_loss;
 
     /* observed response assess_after_days after each session */
     for (int j = 0; j < n_sess; j++) {
         int ad = out->session_day[j];
         if (assess < H - ad)
             out->observed[j] = (int8_t)(V[ad + assess] <= half_B);
-    }
-}
-
-/* The QALY sums of several patient-strategies at once.  Each sum is one
- * chain of additions in day order (q = 0.0; q += u(t) w(t)), exactly as
- * days_range adds it; running up to eight independent chains side by side
- * hides the latency of each addition.  max/min below are the clamps
- * `u < umin ? umin : u` and `u > umax ? umax : u`, lane by lane. */
-
-void psim_qaly_sums(const psim_model *m, int n, const double *const *vas, double *sums)
-{
-    const psim_economics *ec = &m->scn->economics;
-    const int H = m->scn->horizon_days;
-    const double *w = m->qaly_weight;
-    for (int i0 = 0; i0 < n; i0 += 8) {
-        const double *v[8];
-        for (int l = 0; l < 8; l++)
-            v[l] = vas[i0 + l < n ? i0 + l : n - 1];
-#if defined(__SSE2__)
-        const __m128d u0 = _mm_set1_pd(ec->utility_u0), slope = _mm_set1_pd(ec->utility_slope);
-        const __m128d umin = _mm_set1_pd(ec->utility_min), umax = _mm_set1_pd(ec->utility_max);
-        const double *v0 = v[0], *v1 = v[1], *v2 = v[2], *v3 = v[3];
-        const double *v4 = v[4], *v5 = v[5], *v6 = v[6], *v7 = v[7];
-        __m128d q0 = _mm_setzero_pd(), q1 = q0, q2 = q0, q3 = q0;
-        for (int t = 0; t < H; t++) {
-            const __m128d wt = _mm_set1_pd(w[t]);
-#define QALY_LANES(q, a, b)                                                         \
-    do {                                                                            \
-        __m128d x = _mm_unpacklo_pd(_mm_load_sd((a) + t), _mm_load_sd((b) + t));    \
-        __m128d u = _mm_add_pd(u0, _mm_mul_pd(slope, x));                           \
-        u = _mm_max_pd(umin, u); /* umin > u ? umin : u */                          \
-        u = _mm_min_pd(umax, u); /* umax < u ? umax : u */                          \
-        q = _mm_add_pd(q, _mm_mul_pd(u, wt));                                       \
-    } while (0)
-            QALY_LANES(q0, v0, v1);
-            QALY_LANES(q1, v2, v3);
-            QALY_LANES(q2, v4, v5);
-            QALY_LANES(q3, v6, v7);
-#undef QALY_LANES
-        }
-        double r[8];
-        _mm_storeu_pd(r + 0, q0);
-        _mm_storeu_pd(r + 2, q1);
-        _mm_storeu_pd(r + 4, q2);
-        _mm_storeu_pd(r + 6, q3);
-#else
-        const double u0 = ec->utility_u0, slope = ec->utility_slope;
-        const double umin = ec->utility_min, umax = ec->utility_max;
-        double r[8] = {0};
-        for (int t = 0; t < H; t++) {
-            for (int l = 0; l < 8; l++) {
-                double u = u0 + slope * v[l][t];
-                u = u < umin ? umin : u;
-                u = u > umax ? umax : u;
-                r[l] += u * w[t];
-            }
-        }
-#endif
-        for (int l = 0; l < 8 && i0 + l < n; l++)
-            sums[i0 + l] = r[l];
     }
 }

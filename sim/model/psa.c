@@ -281,10 +281,8 @@ enum { SUM_N_ = 0, SUM_C, SUM_CC, SUM_Q, SUM_QQ, SUM_CQ, SUM_DC, SUM_DCDC, SUM_D
 
 typedef struct scratch {
     double *eps, *effect, *vas;
-    double *cost, *qaly, *qaly_loss;           /* [S] of the current patient */
-    const double **vas_of;                     /* [S] rows of vas */
+    double *cost, *qaly;                       /* [S] of the current patient */
     psim_session_draws draws;                  /* of the current patient */
-    size_t H;
     int32_t session_day[PSIM_MAX_SESSIONS];
     int8_t latent[PSIM_MAX_SESSIONS], observed[PSIM_MAX_SESSIONS];
     uint16_t ae[PSIM_MAX_STRATEGY_AE];
@@ -313,17 +311,12 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
             out.observed = w->observed;
             out.ae_count = w->ae;
             out.effect = w->effect;
-            out.vas = w->vas + (size_t)s * w->H;
-            out.qaly_by_caller = 1;
+            out.vas = w->vas;
             out.draws = &w->draws;
             psim_simulate_patient(m, s, patient_key, patient, &p, w->eps, &out);
             w->cost[s] = out.cost;
-            w->qaly_loss[s] = out.qaly_loss;
-            w->vas_of[s] = out.vas;
+            w->qaly[s] = out.qaly;
         }
-        psim_qaly_sums(m, S, w->vas_of, w->qaly);
-        for (int s = 0; s < S; s++)
-            w->qaly[s] = w->qaly[s] - w->qaly_loss[s];
         for (int s = 0; s < S; s++) {
             double c = w->cost[s], q = w->qaly[s];
             double dc = c - w->cost[ref], dq = q - w->qaly[ref];
@@ -406,14 +399,10 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
     for (int t = 0; t < threads; t++) {
         ws[t].eps = malloc(H * sizeof(double));
         ws[t].effect = malloc(H * sizeof(double));
-        ws[t].H = H;
-        ws[t].vas = malloc((size_t)S * H * sizeof(double)); /* one row per strategy */
+        ws[t].vas = malloc(H * sizeof(double));
         ws[t].cost = malloc((size_t)S * sizeof(double));
         ws[t].qaly = malloc((size_t)S * sizeof(double));
-        ws[t].qaly_loss = malloc((size_t)S * sizeof(double));
-        ws[t].vas_of = malloc((size_t)S * sizeof *ws[t].vas_of);
-        if (!ws[t].eps || !ws[t].effect || !ws[t].vas || !ws[t].cost || !ws[t].qaly || !ws[t].qaly_loss ||
-            !ws[t].vas_of) {
+        if (!ws[t].eps || !ws[t].effect || !ws[t].vas || !ws[t].cost || !ws[t].qaly) {
             st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA buffers");
             goto cleanup;
         }
@@ -501,8 +490,6 @@ cleanup:
             free(ws[t].vas);
             free(ws[t].cost);
             free(ws[t].qaly);
-            free(ws[t].qaly_loss);
-            free(ws[t].vas_of);
         }
     }
     free(ws);

@@ -199,8 +199,6 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
 {
     const psim_model *m = c->m;
     const int H = c->H, R = c->R, S = c->scn->n_strategies;
-    const double *vas_of[PSIM_MAX_STRATEGIES];
-    double qaly[PSIM_MAX_STRATEGIES], qaly_loss[PSIM_MAX_STRATEGIES];
     b->first = first;
     b->n = n;
     b->eligible_n = 0;
@@ -262,11 +260,9 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.event_ctx = sb;
             out.effect = b->effect;
             out.vas = b->vas + (size_t)s * (size_t)H;
-            out.qaly_by_caller = 1;
             out.draws = &b->draws;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
-            vas_of[s] = out.vas;
-            qaly_loss[s] = out.qaly_loss;
+            sb->qaly[i] = out.qaly;
 
             sb->treated[i] = out.treated;
             sb->sessions[i] = out.sessions;
@@ -306,12 +302,9 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
                 }
             }
         }
-        /* QALYs of every strategy at once (the same bits as one strategy at a time) */
-        psim_qaly_sums(m, S, vas_of, qaly);
         for (int s = 0; s < S; s++) {
             strat_block *sb = &b->s[s];
-            double q = qaly[s] - qaly_loss[s], cost = sb->cost[i];
-            sb->qaly[i] = q;
+            double q = sb->qaly[i], cost = sb->cost[i];
             sb->qaly_sum += q;
             sb->qaly_sumsq += q * q;
             sb->cost_qaly_sum += cost * q;
