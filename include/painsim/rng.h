@@ -96,7 +96,7 @@ double psim_rng_uniform_pos(psim_rng *rng);
 /* Two independent standard normals (Marsaglia's polar method). */
 void psim_rng_normal2(psim_rng *rng, double *z0, double *z1);
 
-/* One standard normal (draws a pair and discards the second). */
+/* One standard normal: the same draw as psim_rng_normal_zig (below). */
 double psim_rng_normal(psim_rng *rng);
 
 /* One standard normal by the 256-layer ziggurat (Marsaglia and Tsang 2000,
