@@ -54,6 +54,8 @@ struct psim_model {
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
     int avx2;                    /* the day loops' AVX2 versions (same bits as the portable ones) */
+    int n_ae_drawn;              /* adverse-event uniforms a session draws: the most any treatment has */
+    uint64_t ae_skip_mult, ae_skip_plus; /* the generator's jump over the other PSIM_MAX_AE - n_ae_drawn */
 };
 
 /* Beta shapes for relief with the given mean and sd on [lo, hi]. */
@@ -217,6 +219,18 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
 #if defined(PSIM_HAVE_AVX2)
     m->avx2 = __builtin_cpu_supports("avx2") != 0;
 #endif
+    /* The uniforms behind a session's adverse events that no treatment of the
+     * scenario reads are jumped over, not drawn: state' = mult x state +
+     * plus x inc is the LCG after the same number of steps (psim_rng_advance
+     * of state 1 with inc 0 gives mult, of state 0 with inc 1 gives plus). */
+    for (int i = 0; i < scn->n_treatments; i++)
+        if (scn->treatments[i].n_ae > m->n_ae_drawn)
+            m->n_ae_drawn = scn->treatments[i].n_ae;
+    psim_rng jm = {1u, 0u}, jp = {0u, 1u};
+    psim_rng_advance(&jm, 2u * (uint64_t)(PSIM_MAX_AE - m->n_ae_drawn));
+    psim_rng_advance(&jp, 2u * (uint64_t)(PSIM_MAX_AE - m->n_ae_drawn));
+    m->ae_skip_mult = jm.state;
+    m->ae_skip_plus = jp.state;
     *out = m;
     return PSIM_OK;
 }
@@ -425,18 +439,11 @@ static void effect_ready(effect_state *es, int to)
     es->ready = to;
 }
 
-/* Merge rho * f(t - d) of a session given on day d into E[d .. H). */
-static void merge_effect(effect_state *es, int d, double rho, double onset, double peak, double D,
-                         double inv_ramp, double inv_half_life)
+/* The ramp days [a, b) and the plateau days [b, c) of a session's effect
+ * (merge_effect).  Two days at a time where there is SSE2: lane by lane the
+ * same operations, and max_pd(v, e) is `v > e ? v : e` (no NaN here). */
+static void ramp_plateau(double *e, int a, int b, int c, double rho, double onset, double inv_ramp)
 {
-    const int n = es->H - d;
-    double *e = es->E + d;
-    /* clamp in double before converting: a drawn duration can exceed INT_MAX */
-    int a = onset >= n ? n : (int)ceil(onset);
-    int b = peak >= n ? n : (int)ceil(peak);
-    int c = D >= n ? n : (int)ceil(D);
-    /* Two days at a time where there is SSE2: lane by lane the same
-     * operations, and max_pd(v, e) is `v > e ? v : e` (no NaN here). */
     int tau = a;
 #if defined(__SSE2__)
     {
@@ -466,6 +473,58 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
     for (; tau < c; tau++)
         if (rho > e[tau])
             e[tau] = rho;
+}
+
+#if defined(PSIM_HAVE_AVX2)
+/* ramp_plateau four days at a time. */
+PSIM_AVX2 static void ramp_plateau_avx2(double *e, int a, int b, int c, double rho, double onset, double inv_ramp)
+{
+    int tau = a;
+    const __m256d r = _mm256_set1_pd(rho), on = _mm256_set1_pd(onset), ir = _mm256_set1_pd(inv_ramp);
+    const __m256d four = _mm256_set1_pd(4.0);
+    __m256d td = _mm256_setr_pd((double)tau, (double)tau + 1.0, (double)tau + 2.0, (double)tau + 3.0);
+    for (; tau + 4 <= b; tau += 4) {
+        __m256d v = _mm256_mul_pd(_mm256_mul_pd(r, _mm256_sub_pd(td, on)), ir);
+        _mm256_storeu_pd(e + tau, _mm256_max_pd(v, _mm256_loadu_pd(e + tau)));
+        td = _mm256_add_pd(td, four);
+    }
+    for (; tau < b; tau++) {
+        double v = rho * ((double)tau - onset) * inv_ramp;
+        if (v > e[tau])
+            e[tau] = v;
+    }
+    for (tau = b; tau + 4 <= c; tau += 4)
+        _mm256_storeu_pd(e + tau, _mm256_max_pd(r, _mm256_loadu_pd(e + tau)));
+    for (; tau < c; tau++)
+        if (rho > e[tau])
+            e[tau] = rho;
+}
+#endif
+
+/* ceil(x) as an int, for 0 <= x < INT_MAX: the truncation, plus one when x
+ * has a fraction. */
+static inline int ceil_int(double x)
+{
+    int i = (int)x;
+    return i + ((double)i < x);
+}
+
+/* Merge rho * f(t - d) of a session given on day d into E[d .. H). */
+static void merge_effect(effect_state *es, int d, double rho, double onset, double peak, double D,
+                         double inv_ramp, double inv_half_life)
+{
+    const int n = es->H - d;
+    double *e = es->E + d;
+    /* clamp in double before converting: a drawn duration can exceed INT_MAX */
+    int a = onset >= n ? n : ceil_int(onset);
+    int b = peak >= n ? n : ceil_int(peak);
+    int c = D >= n ? n : ceil_int(D);
+#if defined(PSIM_HAVE_AVX2)
+    if (es->avx2)
+        ramp_plateau_avx2(e, a, b, c, rho, onset, inv_ramp);
+    else
+#endif
+        ramp_plateau(e, a, b, c, rho, onset, inv_ramp);
     if (b < c) {
         /* earlier tails that this plateau dominates from day s on */
         const double bar = rho * EFFECT_DOMINATED;
@@ -731,6 +790,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         const int day = next_day;
         if (day >= H)
             break;
+        /* the days before the session are final: finished tails leave the list */
+        effect_ready(&es, day);
         /* (1) the session due today */
         int j = n_sess; /* 0-based; session number j + 1 */
         psim_rng rng;
@@ -744,8 +805,11 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
             u_resp = psim_rng_uniform(&rng);
             u_ab = psim_rng_uniform(&rng);
             z_dur = psim_rng_normal(&rng);
-            for (int k = 0; k < PSIM_MAX_AE; k++)
+            for (int k = 0; k < m->n_ae_drawn; k++)
                 u_ae_own[k] = psim_rng_uniform(&rng);
+            for (int k = m->n_ae_drawn; k < PSIM_MAX_AE; k++)
+                u_ae_own[k] = 1.0; /* read by no treatment (and never below a probability) */
+            rng.state = m->ae_skip_mult * rng.state + m->ae_skip_plus * rng.inc;
             if (dc) { /* j == dc->n: sessions come in order */
                 dc->u_resp[j] = u_resp;
                 dc->u_ab[j] = u_ab;
