@@ -703,3 +703,61 @@ Test(model, simd_and_portable_day_loops_give_the_same_bits)
         psim_scenario_destroy(scn);
     }
 }
+
+/* ---- the draws behind a session -------------------------------------- */
+
+/* A session's stream holds fixed positions (response, antibodies, duration,
+ * eight adverse-event uniforms) before the Beta relief.  The uniforms that no
+ * treatment of the scenario reads are jumped over instead of drawn: adding a
+ * treatment with eight kinds of adverse events (so every position is drawn)
+ * must leave the other treatment's relief, durations and events unchanged. */
+static const char *const draws_scn =
+    "name: draws\n"
+    "patients: 500\n"
+    "horizon_days: 400\n"
+    "treatments:\n"
+    "  many:\n"
+    "    base: botox\n"
+    "    adverse_events: {a1: {p: 0.1, days: 2}, a2: {p: 0.1, days: 2}, a3: {p: 0.1, days: 2}, a4: {p: 0.1, days: 2}, a5: {p: 0.1, days: 2}, a6: {p: 0.1, days: 2}}\n"
+    "strategies:\n"
+    "  - {name: botox, treatment: botox, schedule: {every_days: 100, sessions: 4}}\n"
+    "%s";
+
+Test(model, unread_adverse_event_uniforms_are_skipped_without_moving_the_relief)
+{
+    char a_text[2048], b_text[2048];
+    snprintf(a_text, sizeof a_text, draws_scn, "");
+    snprintf(b_text, sizeof b_text, draws_scn, "  - {name: many, treatment: many, schedule: {days: [0]}}\n");
+    psim_scenario *sa = tu_load(a_text), *sb = tu_load(b_text);
+    cr_assert_eq(sb->treatments[sb->strategies[1].treatment_index].n_ae, PSIM_MAX_AE);
+    psim_model *ma = tu_model(sa), *mb = tu_model(sb);
+    psim_session_info ia[PSIM_MAX_SESSIONS], ib[PSIM_MAX_SESSIONS];
+    tu_one *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    int sessions = 0;
+    for (int64_t i = 0; i < sa->patients; i++) {
+        memset(ia, 0, sizeof ia);
+        memset(ib, 0, sizeof ib);
+        /* tu_simulate clears the outputs: set info afterwards by simulating again */
+        tu_simulate(ma, 0, i, a);
+        a->out.info = ia;
+        psim_simulate_patient(ma, 0, 0, i, &a->p, a->eps, &a->out);
+        tu_simulate(mb, 0, i, b);
+        b->out.info = ib;
+        psim_simulate_patient(mb, 0, 0, i, &b->p, b->eps, &b->out);
+        cr_assert_eq(a->out.sessions, b->out.sessions);
+        for (int j = 0; j < a->out.sessions; j++, sessions++) {
+            cr_assert(ia[j].relief == ib[j].relief, "patient %lld session %d: relief %.17g vs %.17g", (long long)i, j,
+                      ia[j].relief, ib[j].relief);
+            cr_assert(ia[j].duration_days == ib[j].duration_days);
+            cr_assert_eq(ia[j].ae_mask, ib[j].ae_mask);
+        }
+        cr_assert(memcmp(&a->out.qaly, &b->out.qaly, sizeof(double)) == 0);
+    }
+    cr_assert_gt(sessions, 1000);
+    free(a);
+    free(b);
+    psim_model_destroy(ma);
+    psim_model_destroy(mb);
+    psim_scenario_destroy(sa);
+    psim_scenario_destroy(sb);
+}
