@@ -277,7 +277,8 @@ static double scenario_value(const psim_scenario *scn, const char *key)
     return NAN;
 }
 
-static void check_shipped(const char *study)
+/* Returns the number of parameters whose fit had a finite SE. */
+static int check_shipped(const char *study)
 {
     char sp[512], tp[512];
     snprintf(sp, sizeof sp, "%s/scenarios/%s.yaml", PAINSIM_SOURCE_DIR, study);
@@ -291,25 +292,40 @@ static void check_shipped(const char *study)
     psim_calib_fit fit;
     cr_assert_eq(psim_calib_run_fit(c, &fit, NULL, NULL, &err), PSIM_OK, "%s", err.message);
     psim_scenario *scn = tu_load_file(sp, NULL, 0);
+    /* the shipped values meet the published figures under the same objective */
+    double shipped[PSIM_CALIB_MAX_PARAMS], dev, z[PSIM_CALIB_MAX_TARGETS];
+    for (int p = 0; p < psim_calib_n_params(c); p++)
+        shipped[p] = scenario_value(scn, psim_calib_param_at(c, p)->set_key[0]);
+    cr_assert_eq(psim_calib_evaluate(c, shipped, &dev, NULL, NULL, z, &err), PSIM_OK, "%s", err.message);
+    for (int t = 0; t < psim_calib_n_targets(c); t++)
+        cr_assert_lt(fabs(z[t]), 2.0, "%s, shipped values: %s z %.2f", study, psim_calib_target_at(c, t)->name, z[t]);
+    int finite = 0;
     for (int p = 0; p < psim_calib_n_params(c); p++) {
         const psim_calib_param *q = psim_calib_param_at(c, p);
-        double shipped = scenario_value(scn, q->set_key[0]);
-        cr_log_info("%s %s: fitted %.4f (SE %.4f), shipped %.4f", study, q->name, fit.theta[p], fit.se[p], shipped);
-        /* a finite SE: the deviance is curved upwards there (Ney's 4 figures
-         * pin sigma down only loosely, SE about 0.6) */
-        cr_assert(isfinite(fit.se[p]) && fit.se[p] > 0, "%s %s: SE %g", study, q->name, fit.se[p]);
-        cr_assert_leq(fabs(fit.theta[p] - shipped), 2.0 * fit.se[p], "%s %s: fitted %.4f, shipped %.4f, SE %.4f",
-                      study, q->name, fit.theta[p], shipped, fit.se[p]);
+        cr_log_info("%s %s: fitted %.4f (SE %.4f), shipped %.4f", study, q->name, fit.theta[p], fit.se[p], shipped[p]);
+        /* Where the deviance is curved upwards at the fit, the shipped value is
+         * within 2 SE of the fitted one.  Where it is not (NaN: Ney's four
+         * figures and four parameters leave a ridge of equally good time
+         * courses, and the fit may stop where the ridge bends the wrong way)
+         * the check of the shipped values above is what remains. */
+        cr_assert(isnan(fit.se[p]) || fit.se[p] > 0, "%s %s: SE %g", study, q->name, fit.se[p]);
+        if (isnan(fit.se[p]))
+            continue;
+        finite++;
+        cr_assert_leq(fabs(fit.theta[p] - shipped[p]), 2.0 * fit.se[p], "%s %s: fitted %.4f, shipped %.4f, SE %.4f",
+                      study, q->name, fit.theta[p], shipped[p], fit.se[p]);
     }
     /* and the fit meets the figures */
     for (int t = 0; t < psim_calib_n_targets(c); t++)
         cr_assert_lt(fabs(fit.z[t]), 2.0, "%s: %s z %.2f", study, psim_calib_target_at(c, t)->name, fit.z[t]);
     psim_scenario_destroy(scn);
     psim_calib_destroy(c);
+    return finite;
 }
 
 Test(calibrate, shipped_targets_reproduce_the_shipped_scenarios, .timeout = 600)
 {
     check_shipped("ney2006");
-    check_shipped("jabbari2006");
+    /* Jabbari's two figures pin p_first down: its SE is always finite */
+    cr_assert_gt(check_shipped("jabbari2006"), 0);
 }
