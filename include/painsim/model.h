@@ -72,6 +72,9 @@ typedef struct psim_session_draws {
     psim_rng rest[PSIM_MAX_SESSIONS];       /* the stream after the fixed draws */
     int rho_treatment[PSIM_MAX_SESSIONS][2]; /* [j][response]: treatment of rho, -1: none */
     double rho[PSIM_MAX_SESSIONS][2];
+    int dur_treatment[PSIM_MAX_SESSIONS];    /* treatment of dur and decay0, -1: none */
+    double dur[PSIM_MAX_SESSIONS];          /* the session's duration D, days */
+    double decay0[PSIM_MAX_SESSIONS];       /* 2^-((ceil(D) - D) / half_life): its tail's first day */
 } psim_session_draws;
 
 void psim_session_draws_reset(psim_session_draws *d);

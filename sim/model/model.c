@@ -511,7 +511,7 @@ static inline int ceil_int(double x)
 
 /* Merge rho * f(t - d) of a session given on day d into E[d .. H). */
 static void merge_effect(effect_state *es, int d, double rho, double onset, double peak, double D,
-                         double inv_ramp, double inv_half_life)
+                         double decay0, double inv_ramp)
 {
     const int n = es->H - d;
     double *e = es->E + d;
@@ -536,7 +536,8 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
         }
     }
     if (c < n) {
-        effect_tail t = {d + c, es->H, d + c, rho * exp2(-((double)c - D) * inv_half_life)};
+        /* c = ceil(D) here, and decay0 = 2^-((c - D) / half_life) */
+        effect_tail t = {d + c, es->H, d + c, rho * decay0};
         /* days already made final get this tail now */
         if (t.next < es->ready && !tail_merge(es->E, &t, es->ready, es->pow))
             return;
@@ -817,6 +818,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                 memcpy(dc->u_ae[j], u_ae_own, sizeof u_ae_own);
                 dc->rest[j] = rng;
                 dc->rho_treatment[j][0] = dc->rho_treatment[j][1] = -1;
+                dc->dur_treatment[j] = -1;
                 dc->n = j + 1;
             }
         } else {
@@ -840,10 +842,23 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                 dc->rho[j][r] = rho;
             }
         }
-        double dur = t->duration_shift_days + t->duration_median_days * exp(t->duration_sigma * z_dur);
-        if (dur < t->peak_days)
-            dur = t->peak_days;
-        merge_effect(&es, day, rho, t->onset_days, t->peak_days, dur, tc->inv_ramp, tc->inv_half_life);
+        double dur, decay0;
+        if (dc && dc->dur_treatment[j] == ti) {
+            dur = dc->dur[j];
+            decay0 = dc->decay0[j];
+        } else {
+            dur = t->duration_shift_days + t->duration_median_days * exp(t->duration_sigma * z_dur);
+            if (dur < t->peak_days)
+                dur = t->peak_days;
+            /* the decay factor of the tail's first day, ceil(D) (no tail from day H on) */
+            decay0 = dur < H ? exp2(-((double)ceil_int(dur) - dur) * tc->inv_half_life) : 0.0;
+            if (dc) {
+                dc->dur_treatment[j] = ti;
+                dc->dur[j] = dur;
+                dc->decay0[j] = decay0;
+            }
+        }
+        merge_effect(&es, day, rho, t->onset_days, t->peak_days, dur, decay0, tc->inv_ramp);
         n_sess++;
 
         out->session_day[j] = day;
