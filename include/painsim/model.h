@@ -155,12 +155,12 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,
                            const psim_patient *p, const double *eps, psim_patient_out *out);
 
-/* 1 when psim_simulate_patient uses its AVX2 day loops (chosen when the
- * model is built, on a CPU that has AVX2); the results are the same bits
- * either way.  psim_model_set_portable makes a model use the portable loops
- * (for the tests that compare the two). */
+/* Which day loops psim_simulate_patient uses: 0 the portable ones, 1 AVX2,
+ * 2 AVX-512, the best the CPU has (chosen when the model is built); the
+ * results are the same bits whichever it is.  psim_model_set_simd lowers the
+ * level (for the tests that compare them, and for measuring). */
 int psim_model_simd(const psim_model *m);
-void psim_model_set_portable(psim_model *m);
+void psim_model_set_simd(psim_model *m, int level);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
 #define PSIM_HAVE_AVX2 1
 #include <immintrin.h>
 #define PSIM_AVX2 __attribute__((target("avx2")))
+#define PSIM_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2")))
 #endif
 
 /* Derived constants of one treatment. */
@@ -53,7 +54,7 @@ struct psim_model {
     double *qaly_weight_cum;     /* [H + 1] prefix sums of qaly_weight */
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
-    int avx2;                    /* the day loops' AVX2 versions (same bits as the portable ones) */
+    int avx2;                    /* day loops: 0 portable, 1 AVX2, 2 AVX-512 (the same bits) */
     int n_ae_drawn;              /* adverse-event uniforms a session draws: the most any treatment has */
     uint64_t ae_skip_mult, ae_skip_plus; /* the generator's jump over the other PSIM_MAX_AE - n_ae_drawn */
 };
@@ -218,6 +219,9 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
     }
 #if defined(PSIM_HAVE_AVX2)
     m->avx2 = __builtin_cpu_supports("avx2") != 0;
+    if (m->avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw"))
+        m->avx2 = 2;
 #endif
     /* The uniforms behind a session's adverse events that no treatment of the
      * scenario reads are jumped over, not drawn: state' = mult x state +
@@ -237,7 +241,11 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
 
 int psim_model_simd(const psim_model *m) { return m->avx2; }
 
-void psim_model_set_portable(psim_model *m) { m->avx2 = 0; }
+void psim_model_set_simd(psim_model *m, int level)
+{
+    if (level < m->avx2)
+        m->avx2 = level < 0 ? 0 : level;
+}
 
 void psim_model_destroy(psim_model *m)
 {
@@ -676,6 +684,54 @@ PSIM_AVX2 static void days_all_avx2(day_sink *k, const double *E, const double *
     k->qaly = lanes_total(q);
 }
 #undef DAYS4
+
+/* days_all eight days at a time with AVX-512: one vector is the eight QALY
+ * lanes, and lane by lane the operations are those of DAYS4 (a compare into
+ * a mask register, a masked increment for the responder counts, and a
+ * narrowing conversion for the bytes: values in [0, 100] are unchanged by
+ * the truncation to 8 bits). */
+PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const double *eps, double B, int H)
+{
+    double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
+    uint32_t *resp = k->resp;
+    uint8_t *mm = k->every == 1 ? k->mm : NULL;
+    const double *w = k->qaly_weight;
+    const __m512d one = _mm512_set1_pd(1.0), b = _mm512_set1_pd(B), half = _mm512_set1_pd(k->half_B);
+    const __m512d zero = _mm512_setzero_pd(), ten = _mm512_set1_pd(10.0), pt5 = _mm512_set1_pd(0.5);
+    const __m512d u0 = _mm512_set1_pd(k->u0), slope = _mm512_set1_pd(k->slope);
+    const __m512d umin = _mm512_set1_pd(k->umin), umax = _mm512_set1_pd(k->umax);
+    const __m256i inc = _mm256_set1_epi32(1);
+    __m512d q8 = _mm512_setzero_pd();
+    int t = 0;
+    for (; t + 8 <= H; t += 8) {
+        __m512d v = _mm512_add_pd(_mm512_mul_pd(b, _mm512_sub_pd(one, _mm512_loadu_pd(E + t))), _mm512_loadu_pd(eps + t));
+        v = _mm512_min_pd(ten, _mm512_max_pd(zero, v));
+        _mm512_storeu_pd(V + t, v);
+        if (sum) {
+            _mm512_storeu_pd(sum + t, _mm512_add_pd(_mm512_loadu_pd(sum + t), v));
+            _mm512_storeu_pd(sumsq + t, _mm512_add_pd(_mm512_loadu_pd(sumsq + t), _mm512_mul_pd(v, v)));
+        }
+        if (resp) {
+            __mmask8 le = _mm512_cmp_pd_mask(v, half, _CMP_LE_OQ);
+            __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)(resp + t));
+            _mm256_storeu_si256((__m256i *)(void *)(resp + t), _mm256_mask_add_epi32(r, le, r, inc));
+        }
+        if (mm) {
+            __m256i i8 = _mm512_cvttpd_epi32(_mm512_add_pd(_mm512_mul_pd(v, ten), pt5));
+            _mm_storel_epi64((__m128i *)(void *)(mm + t), _mm256_cvtepi32_epi8(i8));
+        }
+        __m512d u = _mm512_add_pd(u0, _mm512_mul_pd(slope, v));
+        u = _mm512_min_pd(umax, _mm512_max_pd(umin, u));
+        q8 = _mm512_add_pd(q8, _mm512_mul_pd(u, _mm512_loadu_pd(w + t)));
+    }
+    double q[8];
+    _mm512_storeu_pd(q, q8);
+    for (; t < H; t++)
+        day_one(k, E, eps, B, t, &q[t & 7]);
+    if (k->mm && k->every != 1)
+        record_mm(k, 0, H);
+    k->qaly = lanes_total(q);
+}
 #endif
 
 static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)
@@ -972,7 +1028,9 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     /* the days, now that E is final */
     effect_ready(&es, H);
 #if defined(PSIM_HAVE_AVX2)
-    if (m->avx2)
+    if (m->avx2 == 2)
+        days_all_avx512(&sink, E, eps, B, H);
+    else if (m->avx2)
         days_all_avx2(&sink, E, eps, B, H);
     else
 #endif
