@@ -321,12 +321,11 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             sb->dqaly_sumsq += dq * dq;
             sb->dcost_dqaly_sum += dc * dq;
         }
-        /* and between every two strategies, for the sequential comparisons */
+        /* and between every two strategies, for the sequential comparisons
+         * (s < j here; j < s is its mirror, filled in below) */
         for (int s = 0; s < c->scn->n_strategies; s++) {
             strat_block *sb = &b->s[s];
-            for (int j = 0; j < c->scn->n_strategies; j++) {
-                if (j == s)
-                    continue;
+            for (int j = s + 1; j < c->scn->n_strategies; j++) {
                 double dc = sb->cost[i] - b->s[j].cost[i];
                 double dq = sb->qaly[i] - b->s[j].qaly[i];
                 psim_pair_sums *ps = &sb->pair[j];
@@ -336,6 +335,22 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
                 ps->dqaly_sumsq += dq * dq;
                 ps->dcost_dqaly_sum += dc * dq;
             }
+        }
+    }
+    /* The pairs j < s from s < j, the same bits as adding them: each
+     * difference is the exact negation of its mirror's (or +0 where both are
+     * +0), rounding to nearest is symmetric, so each partial sum of the
+     * differences is the negation of the mirror's, or +0 where that is 0 (and
+     * 0.0 - x gives both); squares and products are equal. */
+    for (int s = 0; s < c->scn->n_strategies; s++) {
+        for (int j = 0; j < s; j++) {
+            const psim_pair_sums *mirror = &b->s[j].pair[s];
+            psim_pair_sums *ps = &b->s[s].pair[j];
+            ps->dcost_sum = 0.0 - mirror->dcost_sum;
+            ps->dcost_sumsq = mirror->dcost_sumsq;
+            ps->dqaly_sum = 0.0 - mirror->dqaly_sum;
+            ps->dqaly_sumsq = mirror->dqaly_sumsq;
+            ps->dcost_dqaly_sum = mirror->dcost_dqaly_sum;
         }
     }
 }
