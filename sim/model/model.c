@@ -575,6 +575,33 @@ static inline double vas_of(const double *E, const double *eps, double B, int t)
     return v > 10.0 ? 10.0 : v;
 }
 
+/* The first day t in [t0, t1) with VAS(t) > thr, or t1. */
+static int first_above(const double *E, const double *eps, double B, double thr, int t0, int t1)
+{
+    for (int t = t0; t < t1; t++)
+        if (vas_of(E, eps, B, t) > thr)
+            return t;
+    return t1;
+}
+
+#if defined(PSIM_HAVE_AVX2)
+/* first_above four days at a time (the VAS of each lane as in vas_of). */
+PSIM_AVX2 static int first_above_avx2(const double *E, const double *eps, double B, double thr, int t0, int t1)
+{
+    const __m256d one = _mm256_set1_pd(1.0), b = _mm256_set1_pd(B), th = _mm256_set1_pd(thr);
+    const __m256d zero = _mm256_setzero_pd(), ten = _mm256_set1_pd(10.0);
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
+        __m256d v = _mm256_add_pd(_mm256_mul_pd(b, _mm256_sub_pd(one, _mm256_loadu_pd(E + t))), _mm256_loadu_pd(eps + t));
+        v = _mm256_min_pd(ten, _mm256_max_pd(zero, v));
+        int above = _mm256_movemask_pd(_mm256_cmp_pd(v, th, _CMP_GT_OQ));
+        if (above)
+            return t + __builtin_ctz((unsigned)above);
+    }
+    return first_above(E, eps, B, thr, t, t1);
+}
+#endif
+
 /* The recorded millimetres of days t0 .. t1-1 from V (every k->every days). */
 static void record_mm(const day_sink *k, int t0, int t1)
 {
@@ -1004,12 +1031,22 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
                         break;
                     }
                 }
-            } else for (int d = earliest; d < H; d++) {
-                if (d >= es.ready)
-                    effect_ready(&es, d + 32);
-                if (vas_of(E, eps, B, d) > thr) {
-                    next_day = d;
-                    break;
+            } else {
+                /* day by day, the effect made final 32 days at a time */
+                for (int d = earliest; d < H;) {
+                    if (d >= es.ready)
+                        effect_ready(&es, d + 32);
+                    const int end = es.ready;
+#if defined(PSIM_HAVE_AVX2)
+                    const int f = m->avx2 ? first_above_avx2(E, eps, B, thr, d, end) : first_above(E, eps, B, thr, d, end);
+#else
+                    const int f = first_above(E, eps, B, thr, d, end);
+#endif
+                    if (f < end) {
+                        next_day = f;
+                        break;
+                    }
+                    d = end;
                 }
             }
         } else {
