@@ -123,6 +123,18 @@ double psim_rng_gamma(psim_rng *rng, double shape);
 /* Beta(a, b) as G1 / (G1 + G2). */
 double psim_rng_beta(psim_rng *rng, double a, double b);
 
+/* The constants of Marsaglia and Tsang's method for one shape, computed
+ * once: psim_rng_gamma_prepared and psim_rng_beta_prepared give the same
+ * draws as psim_rng_gamma and psim_rng_beta, without a square root and two
+ * divisions per draw (the model prepares its relief shapes once). */
+typedef struct psim_gamma_shape {
+    double shape, d, c, inv_shape;
+    int small; /* shape < 1: gamma(shape + 1) x U^(1 / shape) */
+} psim_gamma_shape;
+void psim_gamma_prepare(psim_gamma_shape *g, double shape);
+double psim_rng_gamma_prepared(psim_rng *rng, const psim_gamma_shape *g);
+double psim_rng_beta_prepared(psim_rng *rng, const psim_gamma_shape *a, const psim_gamma_shape *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -132,17 +132,22 @@ double psim_rng_normal(psim_rng *rng)
  * g = gamma(shape + 1) first, THEN one uniform_pos u, and the result is
  * g * u^(1/shape).  Returns NaN if shape is not > 0 (callers validate).
  */
-double psim_rng_gamma(psim_rng *rng, double shape)
+void psim_gamma_prepare(psim_gamma_shape *g, double shape)
 {
-    if (!(shape > 0.0))
+    g->shape = shape;
+    g->small = shape > 0.0 && shape < 1.0;
+    g->inv_shape = g->small ? 1.0 / shape : 0.0;
+    const double big = g->small ? shape + 1.0 : shape;
+    g->d = big - 1.0 / 3.0;
+    g->c = 1.0 / sqrt(9.0 * g->d);
+}
+
+double psim_rng_gamma_prepared(psim_rng *rng, const psim_gamma_shape *g)
+{
+    if (!(g->shape > 0.0))
         return NAN;
-    if (shape < 1.0) {
-        double g = psim_rng_gamma(rng, shape + 1.0);
-        double u = psim_rng_uniform_pos(rng);
-        return g * pow(u, 1.0 / shape);
-    }
-    const double d = shape - 1.0 / 3.0;
-    const double c = 1.0 / sqrt(9.0 * d);
+    const double d = g->d, c = g->c;
+    double r;
     for (;;) {
         double x, v;
         do {
@@ -152,22 +157,46 @@ double psim_rng_gamma(psim_rng *rng, double shape)
         v = v * v * v;
         double u = psim_rng_uniform_pos(rng);
         double x2 = x * x;
-        if (u < 1.0 - 0.0331 * x2 * x2)
-            return d * v;
-        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
-            return d * v;
+        if (u < 1.0 - 0.0331 * x2 * x2) {
+            r = d * v;
+            break;
+        }
+        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) {
+            r = d * v;
+            break;
+        }
     }
+    if (g->small) {
+        double u = psim_rng_uniform_pos(rng);
+        return r * pow(u, g->inv_shape);
+    }
+    return r;
+}
+
+double psim_rng_gamma(psim_rng *rng, double shape)
+{
+    psim_gamma_shape g;
+    psim_gamma_prepare(&g, shape);
+    return psim_rng_gamma_prepared(rng, &g);
 }
 
 /* Beta(a, b) = X / (X + Y), X ~ Gamma(a) drawn first, then Y ~ Gamma(b).
  * If both underflow to 0 (tiny shapes), return the mean a / (a + b). */
 double psim_rng_beta(psim_rng *rng, double a, double b)
 {
-    double x = psim_rng_gamma(rng, a);
-    double y = psim_rng_gamma(rng, b);
+    psim_gamma_shape ga, gb;
+    psim_gamma_prepare(&ga, a);
+    psim_gamma_prepare(&gb, b);
+    return psim_rng_beta_prepared(rng, &ga, &gb);
+}
+
+double psim_rng_beta_prepared(psim_rng *rng, const psim_gamma_shape *a, const psim_gamma_shape *b)
+{
+    double x = psim_rng_gamma_prepared(rng, a);
+    double y = psim_rng_gamma_prepared(rng, b);
     double sum = x + y;
     if (sum == 0.0)
-        return a / (a + b);
+        return a->shape / (a->shape + b->shape);
     return x / sum;
 }
 

@@ -25,6 +25,7 @@ typedef struct treat_c {
     int gives_sessions;          /* base is not "none" */
     double resp_a, resp_b;       /* Beta shapes of responder relief (0 when sd == 0) */
     double non_a, non_b;         /* Beta shapes of non-responder relief */
+    psim_gamma_shape resp_g[2], non_g[2]; /* the same, prepared for psim_rng_beta_prepared */
     double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
     double inv_half_life;
     double decay_per_day;        /* 2^(-1 / half_life) */
@@ -173,6 +174,10 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         tc->gives_sessions = strcmp(t->base, "none") != 0;
         beta_shapes(t->relief_responder, 0.5, 1.0, &tc->resp_a, &tc->resp_b);
         beta_shapes(t->relief_non_responder, 0.0, 0.5, &tc->non_a, &tc->non_b);
+        psim_gamma_prepare(&tc->resp_g[0], tc->resp_a);
+        psim_gamma_prepare(&tc->resp_g[1], tc->resp_b);
+        psim_gamma_prepare(&tc->non_g[0], tc->non_a);
+        psim_gamma_prepare(&tc->non_g[1], tc->non_b);
         tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
         tc->inv_half_life = 1.0 / t->half_life_days;
         tc->decay_per_day = exp2(-tc->inv_half_life);
@@ -761,11 +766,11 @@ PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const doub
 }
 #endif
 
-static double draw_relief(psim_rng *rng, psim_meansd ms, double a, double b, double lo)
+static double draw_relief(psim_rng *rng, psim_meansd ms, const psim_gamma_shape g[2], double lo)
 {
     if (ms.sd <= 0.0)
         return ms.mean;
-    return lo + 0.5 * psim_rng_beta(rng, a, b);
+    return lo + 0.5 * psim_rng_beta_prepared(rng, &g[0], &g[1]);
 }
 
 /* Observed response of session k (0-based): VAS on day session_day + assess
@@ -918,8 +923,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         if (dc && dc->rho_treatment[j][r] == ti) {
             rho = dc->rho[j][r];
         } else {
-            rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_a, tc->resp_b, 0.5)
-                    : draw_relief(&rng, t->relief_non_responder, tc->non_a, tc->non_b, 0.0);
+            rho = r ? draw_relief(&rng, t->relief_responder, tc->resp_g, 0.5)
+                    : draw_relief(&rng, t->relief_non_responder, tc->non_g, 0.0);
             if (dc) {
                 dc->rho_treatment[j][r] = ti;
                 dc->rho[j][r] = rho;
