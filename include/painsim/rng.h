@@ -41,6 +41,11 @@ void psim_rng_seed(psim_rng *rng, uint64_t initstate, uint64_t initseq);
  * distinct, independent-looking streams. */
 void psim_rng_keyed(psim_rng *rng, uint64_t seed, uint64_t iteration, uint64_t patient,
                     uint32_t purpose, uint64_t index);
+/* psim_rng_keyed in two steps, the same streams: the part of the key that
+ * every stream of one patient shares (seed, iteration, patient), computed
+ * once, then a stream of that patient by purpose and index. */
+uint64_t psim_rng_key_patient(uint64_t seed, uint64_t iteration, uint64_t patient);
+void psim_rng_keyed_from(psim_rng *rng, uint64_t patient_key, uint32_t purpose, uint64_t index);
 
 /* Next 32-bit output. */
 static inline uint32_t psim_rng_u32(psim_rng *rng)

@@ -46,10 +46,19 @@ static inline uint64_t mix64(uint64_t z)
 void psim_rng_keyed(psim_rng *rng, uint64_t seed, uint64_t iteration, uint64_t patient,
                     uint32_t purpose, uint64_t index)
 {
+    psim_rng_keyed_from(rng, psim_rng_key_patient(seed, iteration, patient), purpose, index);
+}
+
+uint64_t psim_rng_key_patient(uint64_t seed, uint64_t iteration, uint64_t patient)
+{
     uint64_t h = mix64(seed);
     h = mix64(h ^ iteration);
-    h = mix64(h ^ patient);
-    h = mix64(h ^ (uint64_t)purpose);
+    return mix64(h ^ patient);
+}
+
+void psim_rng_keyed_from(psim_rng *rng, uint64_t patient_key, uint32_t purpose, uint64_t index)
+{
+    uint64_t h = mix64(patient_key ^ (uint64_t)purpose);
     h = mix64(h ^ index);
     psim_rng_seed(rng, h, mix64(h ^ 0xda3e39cb94b95bdbULL));
 }

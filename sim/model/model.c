@@ -866,6 +866,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         dc->model = m;
         dc->iteration = iteration;
         dc->patient = patient;
+        dc->key = psim_rng_key_patient(scn->seed, iteration, (uint64_t)patient);
     }
     const int dose = tc->dose[p->lumbar_levels - 1];
     const double session_cost = tc->drug_cost[p->lumbar_levels - 1] + t->session_cost;
@@ -888,7 +889,10 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         double u_ae_own[PSIM_MAX_AE];
         const double *u_ae = u_ae_own;
         if (!dc || j >= dc->n) {
-            psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
+            if (dc)
+                psim_rng_keyed_from(&rng, dc->key, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
+            else
+                psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
             /* Fixed positions first so that every strategy sees the same uniforms
              * behind session j; the Beta draw (variable length) last. */
             u_resp = psim_rng_uniform(&rng);
