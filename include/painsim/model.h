@@ -111,8 +111,8 @@ typedef struct psim_patient_out {
     uint32_t units;         /* total dose, U */
     double cost;            /* discounted cost over the horizon, scenario currency */
     double qaly;            /* discounted QALYs over the horizon */
-    /* Work arrays of [horizon] doubles, required: the effect E(t) and VAS(t) in cm
-     * (after the call vas[t] holds the patient's VAS on every day). */
+    /* [horizon] doubles: the effect E(t), a work array (required), and VAS(t)
+     * in cm on every day after the call (NULL: not kept). */
     double *effect;
     double *vas;
     /* Per-day sums for the summaries (each [horizon], added to, may be NULL).

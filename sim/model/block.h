@@ -58,7 +58,6 @@ typedef struct psim_block {
     uint8_t *contra[PSIM_N_CONTRA]; /* [n] each */
     double *eps;            /* [horizon] scratch noise path */
     double *effect;         /* [horizon] scratch for psim_simulate_patient */
-    double *vas;            /* [strategies x horizon] each strategy's VAS of the current patient */
     psim_session_draws draws; /* session draws of the current patient, shared by its strategies */
     strat_block s[PSIM_MAX_STRATEGIES];
 } psim_block;

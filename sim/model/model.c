@@ -561,7 +561,7 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
 /* Where the days of one patient and strategy go: the VAS array, the recorded
  * millimetres, the per-day sums and the QALYs. */
 typedef struct day_sink {
-    double *V;
+    double *V;        /* NULL: not kept */
     uint8_t *mm;      /* NULL: not recorded */
     int every;
     double *sum, *sumsq; /* NULL: not summed */
@@ -607,20 +607,20 @@ PSIM_AVX2 static int first_above_avx2(const double *E, const double *eps, double
 }
 #endif
 
-/* The recorded millimetres of days t0 .. t1-1 from V (every k->every days). */
-static void record_mm(const day_sink *k, int t0, int t1)
+/* The recorded millimetres of days t0 .. t1-1 (every k->every days). */
+static void record_mm(const day_sink *k, const double *E, const double *eps, double B, int t0, int t1)
 {
-    const double *V = k->V;
     int first = (t0 + k->every - 1) / k->every * k->every;
     for (int t = first; t < t1; t += k->every)
-        k->mm[t / k->every] = (uint8_t)(V[t] * 10.0 + 0.5);
+        k->mm[t / k->every] = (uint8_t)(vas_of(E, eps, B, t) * 10.0 + 0.5);
 }
 
 /* One day of days_all; q is the QALY partial sum of the day's lane. */
 static inline void day_one(const day_sink *k, const double *E, const double *eps, double B, int t, double *q)
 {
     double v = vas_of(E, eps, B, t);
-    k->V[t] = v;
+    if (k->V)
+        k->V[t] = v;
     if (k->sum) {
         k->sum[t] += v;
         k->sumsq[t] += v * v;
@@ -653,7 +653,7 @@ static void days_all(day_sink *k, const double *E, const double *eps, double B, 
     for (int t = 0; t < H; t++)
         day_one(k, E, eps, B, t, &q[t & 7]);
     if (k->mm && k->every != 1)
-        record_mm(k, 0, H);
+        record_mm(k, E, eps, B, 0, H);
     k->qaly = lanes_total(q);
 }
 
@@ -667,7 +667,8 @@ static void days_all(day_sink *k, const double *E, const double *eps, double B, 
         __m256d v = _mm256_add_pd(_mm256_mul_pd(b, _mm256_sub_pd(one, _mm256_loadu_pd(E + (t)))),             \
                                   _mm256_loadu_pd(eps + (t)));                                                 \
         v = _mm256_min_pd(ten, _mm256_max_pd(zero, v));                                                        \
-        _mm256_storeu_pd(V + (t), v);                                                                          \
+        if (V)                                                                                                 \
+            _mm256_storeu_pd(V + (t), v);                                                                      \
         if (sum) {                                                                                             \
             _mm256_storeu_pd(sum + (t), _mm256_add_pd(_mm256_loadu_pd(sum + (t)), v));                         \
             _mm256_storeu_pd(sumsq + (t), _mm256_add_pd(_mm256_loadu_pd(sumsq + (t)), _mm256_mul_pd(v, v)));   \
@@ -712,7 +713,7 @@ PSIM_AVX2 static void days_all_avx2(day_sink *k, const double *E, const double *
     for (; t < H; t++)
         day_one(k, E, eps, B, t, &q[t & 7]);
     if (k->mm && k->every != 1)
-        record_mm(k, 0, H);
+        record_mm(k, E, eps, B, 0, H);
     k->qaly = lanes_total(q);
 }
 #undef DAYS4
@@ -738,7 +739,8 @@ PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const doub
     for (; t + 8 <= H; t += 8) {
         __m512d v = _mm512_add_pd(_mm512_mul_pd(b, _mm512_sub_pd(one, _mm512_loadu_pd(E + t))), _mm512_loadu_pd(eps + t));
         v = _mm512_min_pd(ten, _mm512_max_pd(zero, v));
-        _mm512_storeu_pd(V + t, v);
+        if (V)
+            _mm512_storeu_pd(V + t, v);
         if (sum) {
             _mm512_storeu_pd(sum + t, _mm512_add_pd(_mm512_loadu_pd(sum + t), v));
             _mm512_storeu_pd(sumsq + t, _mm512_add_pd(_mm512_loadu_pd(sumsq + t), _mm512_mul_pd(v, v)));
@@ -761,7 +763,7 @@ PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const doub
     for (; t < H; t++)
         day_one(k, E, eps, B, t, &q[t & 7]);
     if (k->mm && k->every != 1)
-        record_mm(k, 0, H);
+        record_mm(k, E, eps, B, 0, H);
     k->qaly = lanes_total(q);
 }
 #endif
@@ -1087,6 +1089,6 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     for (int j = 0; j < n_sess; j++) {
         int ad = out->session_day[j];
         if (assess < H - ad)
-            out->observed[j] = (int8_t)(V[ad + assess] <= half_B);
+            out->observed[j] = (int8_t)(vas_of(E, eps, B, ad + assess) <= half_B);
     }
 }

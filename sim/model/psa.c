@@ -280,7 +280,7 @@ static void draw_params(const psim_scenario *base, uint64_t it, double *vals, ps
 enum { SUM_N_ = 0, SUM_C, SUM_CC, SUM_Q, SUM_QQ, SUM_CQ, SUM_DC, SUM_DCDC, SUM_DQ, SUM_DQDQ, SUM_DCDQ, N_SUMS };
 
 typedef struct scratch {
-    double *eps, *effect, *vas;
+    double *eps, *effect;
     double *cost, *qaly;                       /* [S] of the current patient */
     psim_session_draws draws;                  /* of the current patient */
     int32_t session_day[PSIM_MAX_SESSIONS];
@@ -311,7 +311,6 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
             out.observed = w->observed;
             out.ae_count = w->ae;
             out.effect = w->effect;
-            out.vas = w->vas;
             out.draws = &w->draws;
             psim_simulate_patient(m, s, patient_key, patient, &p, w->eps, &out);
             w->cost[s] = out.cost;
@@ -399,10 +398,9 @@ psim_status psim_psa_run(const psim_scenario *scn, const psim_run_options *opt_i
     for (int t = 0; t < threads; t++) {
         ws[t].eps = malloc(H * sizeof(double));
         ws[t].effect = malloc(H * sizeof(double));
-        ws[t].vas = malloc(H * sizeof(double));
         ws[t].cost = malloc((size_t)S * sizeof(double));
         ws[t].qaly = malloc((size_t)S * sizeof(double));
-        if (!ws[t].eps || !ws[t].effect || !ws[t].vas || !ws[t].cost || !ws[t].qaly) {
+        if (!ws[t].eps || !ws[t].effect || !ws[t].cost || !ws[t].qaly) {
             st = psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory for the PSA buffers");
             goto cleanup;
         }
@@ -487,7 +485,6 @@ cleanup:
         for (int t = 0; t < threads; t++) {
             free(ws[t].eps);
             free(ws[t].effect);
-            free(ws[t].vas);
             free(ws[t].cost);
             free(ws[t].qaly);
         }

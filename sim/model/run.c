@@ -55,7 +55,6 @@ static void block_free(psim_block *b, int n_strategies)
         free(b->contra[k]);
     free(b->eps);
     free(b->effect);
-    free(b->vas);
     for (int s = 0; s < n_strategies; s++) {
         strat_block *sb = &b->s[s];
         free(sb->vas_mm);
@@ -95,7 +94,6 @@ static int block_alloc(psim_block *b, const run_ctx *c)
         ALLOC(b->contra[k], bs);
     ALLOC(b->eps, H);
     ALLOC(b->effect, H);
-    ALLOC(b->vas, H * (size_t)c->scn->n_strategies);
     for (int s = 0; s < c->scn->n_strategies; s++) {
         strat_block *sb = &b->s[s];
         size_t M = (size_t)psim_model_max_sessions(c->m, s);
@@ -157,7 +155,7 @@ psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int 
                          I * (4 * S * (W > 0 ? W : 1) * 8 + 4096 * 8);
         out->writer = write_file ? 4.0 * 1048576.0 : 0.0;
     } else {
-        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + (2 + S) * H * 8;
+        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + 2 * H * 8;
         for (int s = 0; s < scn->n_strategies; s++) {
             double M = psim_model_max_sessions(m, s), nae = psim_model_n_ae(m, s);
             per += (trajectories ? bs * R + PSIM_BLOCK_CHUNK_SLACK : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
@@ -259,7 +257,6 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.event = push_event;
             out.event_ctx = sb;
             out.effect = b->effect;
-            out.vas = b->vas + (size_t)s * (size_t)H;
             out.draws = &b->draws;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
             sb->qaly[i] = out.qaly;
