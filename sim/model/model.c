@@ -428,6 +428,28 @@ PSIM_AVX2 static int tail_merge_avx2(double *E, effect_tail *a, int to, const do
     a->next = tau;
     return tail_merge(E, a, to, pow);
 }
+
+/* tail_merge eight days at a time with AVX-512, the last days of the range
+ * under a mask instead of one by one. */
+PSIM_AVX512 static int tail_merge_avx512(double *E, effect_tail *a, int to, const double *pow)
+{
+    const int end = to < a->end ? to : a->end;
+    const __m512d v0 = _mm512_set1_pd(a->v0), neg = _mm512_set1_pd(EFFECT_NEGLIGIBLE);
+    const double *p = pow + (a->next - a->start);
+    for (int tau = a->next; tau < end; tau += 8, p += 8) {
+        const int rest = end - tau;
+        const __mmask8 in = rest >= 8 ? (__mmask8)0xff : (__mmask8)((1u << rest) - 1u);
+        __m512d v = _mm512_mul_pd(v0, _mm512_maskz_loadu_pd(in, p));
+        __m512d e = _mm512_maskz_loadu_pd(in, E + tau);
+        __mmask8 live = _mm512_mask_cmp_pd_mask(in, v, neg, _CMP_GT_OQ);
+        _mm512_mask_storeu_pd(E + tau, live, _mm512_max_pd(v, e));
+        if (live != in)
+            return 0;
+    }
+    if (a->next < end)
+        a->next = end;
+    return a->next < a->end;
+}
 #endif
 
 /* Make E(t) final for t < to. */
@@ -441,7 +463,9 @@ static void effect_ready(effect_state *es, int to)
     for (int i = 0; i < es->n_tails; i++) {
         effect_tail a = es->tail[i];
 #if defined(PSIM_HAVE_AVX2)
-        int more = es->avx2 ? tail_merge_avx2(es->E, &a, to, es->pow) : tail_merge(es->E, &a, to, es->pow);
+        int more = es->avx2 == 2 ? tail_merge_avx512(es->E, &a, to, es->pow)
+                   : es->avx2  ? tail_merge_avx2(es->E, &a, to, es->pow)
+                               : tail_merge(es->E, &a, to, es->pow);
 #else
         int more = tail_merge(es->E, &a, to, es->pow);
 #endif
@@ -512,6 +536,27 @@ PSIM_AVX2 static void ramp_plateau_avx2(double *e, int a, int b, int c, double r
         if (rho > e[tau])
             e[tau] = rho;
 }
+
+/* ramp_plateau eight days at a time with AVX-512, each range's last days
+ * under a mask. */
+PSIM_AVX512 static void ramp_plateau_avx512(double *e, int a, int b, int c, double rho, double onset, double inv_ramp)
+{
+    const __m512d r = _mm512_set1_pd(rho), on = _mm512_set1_pd(onset), ir = _mm512_set1_pd(inv_ramp);
+    const __m512d eight = _mm512_set1_pd(8.0);
+    __m512d td = _mm512_add_pd(_mm512_set1_pd((double)a), _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0));
+    for (int tau = a; tau < b; tau += 8) {
+        const int rest = b - tau;
+        const __mmask8 in = rest >= 8 ? (__mmask8)0xff : (__mmask8)((1u << rest) - 1u);
+        __m512d v = _mm512_mul_pd(_mm512_mul_pd(r, _mm512_sub_pd(td, on)), ir);
+        _mm512_mask_storeu_pd(e + tau, in, _mm512_max_pd(v, _mm512_maskz_loadu_pd(in, e + tau)));
+        td = _mm512_add_pd(td, eight);
+    }
+    for (int tau = b; tau < c; tau += 8) {
+        const int rest = c - tau;
+        const __mmask8 in = rest >= 8 ? (__mmask8)0xff : (__mmask8)((1u << rest) - 1u);
+        _mm512_mask_storeu_pd(e + tau, in, _mm512_max_pd(r, _mm512_maskz_loadu_pd(in, e + tau)));
+    }
+}
 #endif
 
 /* ceil(x) as an int, for 0 <= x < INT_MAX: the truncation, plus one when x
@@ -533,7 +578,9 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
     int b = peak >= n ? n : ceil_int(peak);
     int c = D >= n ? n : ceil_int(D);
 #if defined(PSIM_HAVE_AVX2)
-    if (es->avx2)
+    if (es->avx2 == 2)
+        ramp_plateau_avx512(e, a, b, c, rho, onset, inv_ramp);
+    else if (es->avx2)
         ramp_plateau_avx2(e, a, b, c, rho, onset, inv_ramp);
     else
 #endif
