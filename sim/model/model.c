@@ -461,16 +461,19 @@ static void effect_ready(effect_state *es, int to)
         return;
     int k = 0;
     for (int i = 0; i < es->n_tails; i++) {
-        effect_tail a = es->tail[i];
+        effect_tail *a = &es->tail[i];
 #if defined(PSIM_HAVE_AVX2)
-        int more = es->avx2 == 2 ? tail_merge_avx512(es->E, &a, to, es->pow)
-                   : es->avx2  ? tail_merge_avx2(es->E, &a, to, es->pow)
-                               : tail_merge(es->E, &a, to, es->pow);
+        int more = es->avx2 == 2 ? tail_merge_avx512(es->E, a, to, es->pow)
+                   : es->avx2  ? tail_merge_avx2(es->E, a, to, es->pow)
+                               : tail_merge(es->E, a, to, es->pow);
 #else
-        int more = tail_merge(es->E, &a, to, es->pow);
+        int more = tail_merge(es->E, a, to, es->pow);
 #endif
-        if (more)
-            es->tail[k++] = a;
+        if (more) {
+            if (k != i)
+                es->tail[k] = *a;
+            k++;
+        }
     }
     es->n_tails = k;
     es->ready = to;
@@ -596,12 +599,18 @@ static void merge_effect(effect_state *es, int d, double rho, double onset, doub
         }
     }
     if (c < n) {
-        /* c = ceil(D) here, and decay0 = 2^-((c - D) / half_life) */
-        effect_tail t = {d + c, es->H, d + c, rho * decay0};
+        /* c = ceil(D) here, and decay0 = 2^-((c - D) / half_life).  Written
+         * field by field in place: a struct built on the stack and copied
+         * in would be read back with a wider load than the stores that
+         * made it (a store-forwarding stall). */
+        effect_tail *t = &es->tail[es->n_tails];
+        t->next = t->start = d + c;
+        t->end = es->H;
+        t->v0 = rho * decay0;
         /* days already made final get this tail now */
-        if (t.next < es->ready && !tail_merge(es->E, &t, es->ready, es->pow))
+        if (t->next < es->ready && !tail_merge(es->E, t, es->ready, es->pow))
             return;
-        es->tail[es->n_tails++] = t;
+        es->n_tails++;
     }
 }
 
