@@ -108,7 +108,10 @@ double psim_rng_normal(psim_rng *rng);
  * tables in sim/core/ziggurat_tables.h): about 99% of draws take one 64-bit output
  * and no transcendental function.  Used for the long noise paths. */
 double psim_rng_normal_zig(psim_rng *rng);
-/* n successive psim_rng_normal_zig draws into z (faster than n calls). */
+/* n successive psim_rng_normal_zig draws into z (faster than n calls): the
+ * raw draws are made in blocks with AVX-512 or AVX2 when the CPU has them
+ * (chosen at run time), with exactly the values and the final state of n
+ * calls. */
 void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n);
 
 /* x[0] = s0 z[0], x[t] = phi x[t-1] + innov z[t] (t = 1 .. n-1) over the n
