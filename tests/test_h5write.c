@@ -87,6 +87,41 @@ Test(fletcher32, equals_the_word_by_word_definition)
     free(d);
 }
 
+/* psim_h5_fletcher32 runs the AVX2 group sums on CPUs that have AVX2: the
+ * same checksum as the portable code (SSE2 or word by word) and as the
+ * definition, on random buffers of every length up to 3 000 bytes (odd
+ * ones, 0 and 1 included), groups cut anywhere in a step of 16 words, at
+ * unaligned starts, and on chunks of up to 8 MiB. */
+Test(fletcher32, avx2_equals_portable_and_definition)
+{
+    const size_t big = ((size_t)8 << 20) + 5;
+    uint8_t *d = malloc(big);
+    cr_assert_not_null(d);
+    if (!__builtin_cpu_supports("avx2"))
+        cr_log_warn("no AVX2 on this CPU: the portable code is compared with itself");
+    int checked = 0;
+    for (int kind = 0; kind < 5; kind++) {
+        fill(d, 3000 + 16, kind);
+        for (size_t len = 0; len <= 3000; len++) {
+            size_t off = len % 7;
+            uint32_t want = fletcher_words(d + off, len);
+            cr_assert_eq(psim_h5_fletcher32(d + off, len), want, "kind %d, %zu bytes at %zu", kind, len, off);
+            cr_assert_eq(psim_h5_fletcher32_portable(d + off, len), want, "portable, kind %d, %zu bytes", kind, len);
+            checked++;
+        }
+        size_t lens[] = {436224, 436225, 1u << 20, ((size_t)1 << 20) + 1, big - 1, big};
+        fill(d, big, kind);
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            uint32_t want = fletcher_words(d, lens[k]);
+            cr_assert_eq(psim_h5_fletcher32(d, lens[k]), want, "kind %d, %zu bytes", kind, lens[k]);
+            cr_assert_eq(psim_h5_fletcher32_portable(d, lens[k]), want, "portable, kind %d, %zu bytes", kind, lens[k]);
+            checked++;
+        }
+    }
+    cr_assert_gt(checked, 15000);
+    free(d);
+}
+
 /* A chunked dataset written through HDF5's filter pipeline; its first chunk
  * read back raw (H5Dread_chunk) ends with the checksum HDF5 computed. */
 Test(fletcher32, equals_what_hdf5s_filter_stores)

@@ -65,5 +65,8 @@ psim_status psim_h5_fail(psim_error *err, psim_status code, const char *path, co
  * 32-bit wrap-around arithmetic, so the same value for any data; the
  * writer uses it to write whole chunks directly (H5Dwrite_chunk). */
 uint32_t psim_h5_fletcher32(const void *data, size_t len);
+/* The same without AVX2 (SSE2 or one word at a time): what
+ * psim_h5_fletcher32 runs on CPUs without AVX2; for tests. */
+uint32_t psim_h5_fletcher32_portable(const void *data, size_t len);
 
 #endif
