@@ -639,22 +639,7 @@ typedef struct day_outs {
 static void simulate_all_outputs(const psim_model *m, int s, int64_t i, day_outs *d)
 {
     memset(d, 0, sizeof *d);
-    tu_one *o = &d->o;
-    psim_cohort_draw(m, 0, i, &o->p);
-    psim_noise_path(m, 0, i, o->eps);
-    o->out.session_day = o->day;
-    o->out.latent = o->latent;
-    o->out.observed = o->observed;
-    o->out.ae_count = o->ae;
-    o->out.sum_vas_treated = o->sum;
-    o->out.sumsq_vas_treated = o->sumsq;
-    o->out.sum_vas_untreated = o->sum;
-    o->out.sumsq_vas_untreated = o->sumsq;
-    o->out.responders_treated = d->resp;
-    o->out.vas_mm = d->mm;
-    o->out.effect = o->effect;
-    o->out.vas = o->vas;
-    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+    tu_simulate_with(m, s, i, &d->o, d->resp, d->mm, NULL);
 }
 
 /* Every output of every patient and strategy of scn, simulated with the
@@ -750,13 +735,8 @@ Test(model, unread_adverse_event_uniforms_are_skipped_without_moving_the_relief)
     for (int64_t i = 0; i < sa->patients; i++) {
         memset(ia, 0, sizeof ia);
         memset(ib, 0, sizeof ib);
-        /* tu_simulate clears the outputs: set info afterwards by simulating again */
-        tu_simulate(ma, 0, i, a);
-        a->out.info = ia;
-        psim_simulate_patient(ma, 0, 0, i, &a->p, a->eps, &a->out);
-        tu_simulate(mb, 0, i, b);
-        b->out.info = ib;
-        psim_simulate_patient(mb, 0, 0, i, &b->p, b->eps, &b->out);
+        tu_simulate_with(ma, 0, i, a, NULL, NULL, ia);
+        tu_simulate_with(mb, 0, i, b, NULL, NULL, ib);
         cr_assert_eq(a->out.sessions, b->out.sessions);
         for (int j = 0; j < a->out.sessions; j++, sessions++) {
             cr_assert(ia[j].relief == ib[j].relief, "patient %lld session %d: relief %.17g vs %.17g", (long long)i, j,

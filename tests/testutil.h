@@ -177,7 +177,10 @@ typedef struct tu_one {
     double eps[1000], effect[1000], vas[1000];
 } tu_one;
 
-static inline void tu_simulate(const psim_model *m, int s, int64_t i, tu_one *o)
+/* tu_simulate with the optional outputs: responder counts and recorded
+ * millimetres ([horizon], may be NULL) and the session stories (may be NULL). */
+static inline void tu_simulate_with(const psim_model *m, int s, int64_t i, tu_one *o, uint32_t *resp, uint8_t *mm,
+                                    psim_session_info *info)
 {
     cr_assert_leq(psim_model_scenario(m)->horizon_days, 1000);
     memset(o, 0, sizeof *o);
@@ -191,9 +194,17 @@ static inline void tu_simulate(const psim_model *m, int s, int64_t i, tu_one *o)
     o->out.sumsq_vas_treated = o->sumsq;
     o->out.sum_vas_untreated = o->sum;
     o->out.sumsq_vas_untreated = o->sumsq;
+    o->out.responders_treated = resp;
+    o->out.vas_mm = mm;
+    o->out.info = info;
     o->out.effect = o->effect;
     o->out.vas = o->vas;
     psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+static inline void tu_simulate(const psim_model *m, int s, int64_t i, tu_one *o)
+{
+    tu_simulate_with(m, s, i, o, NULL, NULL, NULL);
 }
 
 static inline psim_model *tu_model(const psim_scenario *scn)
