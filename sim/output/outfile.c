@@ -201,6 +201,15 @@ void psim_outfile_stream(psim_outfile *o)
     if (!o || o->fd < 0 || fstat(o->fd, &st) != 0)
         return;
     const long long end = (long long)st.st_size, W = PSIM_OUTFILE_STREAM_WINDOW;
+#if defined(__linux__)
+    if (!o->no_reserve && end >= W && end + W > o->reserved) {
+        long long from = o->reserved > end ? o->reserved : end;
+        if (fallocate(o->fd, FALLOC_FL_KEEP_SIZE, from, 4 * W) == 0)
+            o->reserved = from + 4 * W;
+        else
+            o->no_reserve = 1;
+    }
+#endif
     if (end - o->flushed < W)
         return;
 #if defined(__linux__)
@@ -236,6 +245,10 @@ psim_status psim_outfile_commit(psim_outfile *o, psim_error *err)
 {
     if (o->fd < 0)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "no output file is being written");
+    struct stat fs;
+    /* release the blocks psim_outfile_stream allocated past the end */
+    if (o->reserved > 0 && fstat(o->fd, &fs) == 0 && ftruncate(o->fd, fs.st_size) != 0)
+        return psim_error_set(err, PSIM_ERR_IO, o->partial, 0, 0, "cannot trim the output file: %s", strerror(errno));
     if (fsync(o->fd) != 0)
         return psim_error_set(err, PSIM_ERR_IO, o->partial, 0, 0, "cannot write the output file to disk: %s",
                               strerror(errno));

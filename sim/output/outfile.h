@@ -41,6 +41,8 @@ typedef struct psim_outfile {
     int force;
     int committed;
     long long flushed, dropped; /* psim_outfile_stream: bytes sent to the disk, and dropped from the cache */
+    long long reserved;         /* psim_outfile_stream: disk blocks allocated ahead, up to this offset */
+    int no_reserve;             /* allocating ahead failed (not supported, or the disk is full): stop */
 } psim_outfile;
 
 /* Start writing `path`.  `notice` (may be NULL) hears about a stale partial
@@ -57,8 +59,13 @@ psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psi
  * pages that are recycled instead of fresh ones, which are costly to the
  * kernel in a virtual machine (measured: 3.8 GB written in 1.5 s of system
  * time instead of 5.5-9.6 s).  Nothing about durability changes (commit still
- * fsyncs).  Call it between writes, as often as convenient; it never fails
- * the run (the hints are skipped where the system lacks them). */
+ * fsyncs).  Once the file is past one window, its disk blocks are also
+ * allocated ahead of the writes, four windows at a time (fallocate with
+ * KEEP_SIZE: the buffered writes then land in allocated blocks instead of
+ * reserving them page by page, about 20% less system time on ext4 here); the
+ * blocks past the end are released when the file is committed.  Call it
+ * between writes, as often as convenient; it never fails the run (the hints
+ * are skipped where the system lacks them). */
 #define PSIM_OUTFILE_STREAM_WINDOW (64LL << 20)
 void psim_outfile_stream(psim_outfile *o);
 
