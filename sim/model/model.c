@@ -23,13 +23,12 @@
 typedef struct treat_c {
     const psim_treatment *t;
     int gives_sessions;          /* base is not "none" */
-    double resp_a, resp_b;       /* Beta shapes of responder relief (0 when sd == 0) */
-    double non_a, non_b;         /* Beta shapes of non-responder relief */
-    psim_gamma_shape resp_g[2], non_g[2]; /* the same, prepared for psim_rng_beta_prepared */
+    /* Beta shapes (a, b) of responder and non-responder relief (0 when sd ==
+     * 0), prepared for psim_rng_beta_prepared */
+    psim_gamma_shape resp_g[2], non_g[2];
     double inv_ramp;             /* 1 / (peak - onset), 0 when peak == onset */
     double inv_half_life;
-    double decay_per_day;        /* 2^(-1 / half_life) */
-    double *decay_pow;           /* [H] decay_per_day^k by a running product: decay_pow[0] = 1 */
+    double *decay_pow;           /* [H] q^k by a running product, q = 2^(-1 / half_life): decay_pow[0] = 1 */
     int dose[PSIM_LUMBAR_LEVELS];        /* U per session for L = 1..5 */
     double drug_cost[PSIM_LUMBAR_LEVELS]; /* currency per session for L = 1..5 */
 } treat_c;
@@ -172,15 +171,16 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         treat_c *tc = &m->treat[i];
         tc->t = t;
         tc->gives_sessions = strcmp(t->base, "none") != 0;
-        beta_shapes(t->relief_responder, 0.5, 1.0, &tc->resp_a, &tc->resp_b);
-        beta_shapes(t->relief_non_responder, 0.0, 0.5, &tc->non_a, &tc->non_b);
-        psim_gamma_prepare(&tc->resp_g[0], tc->resp_a);
-        psim_gamma_prepare(&tc->resp_g[1], tc->resp_b);
-        psim_gamma_prepare(&tc->non_g[0], tc->non_a);
-        psim_gamma_prepare(&tc->non_g[1], tc->non_b);
+        double a, b;
+        beta_shapes(t->relief_responder, 0.5, 1.0, &a, &b);
+        psim_gamma_prepare(&tc->resp_g[0], a);
+        psim_gamma_prepare(&tc->resp_g[1], b);
+        beta_shapes(t->relief_non_responder, 0.0, 0.5, &a, &b);
+        psim_gamma_prepare(&tc->non_g[0], a);
+        psim_gamma_prepare(&tc->non_g[1], b);
         tc->inv_ramp = t->peak_days > t->onset_days ? 1.0 / (t->peak_days - t->onset_days) : 0.0;
         tc->inv_half_life = 1.0 / t->half_life_days;
-        tc->decay_per_day = exp2(-tc->inv_half_life);
+        const double q = exp2(-tc->inv_half_life);
         tc->decay_pow = malloc((size_t)H * sizeof *tc->decay_pow);
         if (!tc->decay_pow) {
             psim_model_destroy(m);
@@ -189,7 +189,7 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         double g = 1.0;
         for (int k = 0; k < H; k++) {
             tc->decay_pow[k] = g;
-            g *= tc->decay_per_day;
+            g *= q;
         }
         for (int l = 0; l < PSIM_LUMBAR_LEVELS; l++) {
             long long u = (long long)t->units_per_level * (l + 1);
