@@ -189,7 +189,14 @@ static void push_event(void *ctx, const psim_event *ev)
         sb->events = p;
         sb->cap_events = cap;
     }
-    sb->events[sb->n_events++] = *ev;
+    /* field by field: the event was just built on the caller's stack with
+     * narrower stores than a whole-struct copy would load them with (a
+     * store-forwarding stall on every event) */
+    psim_event *d = &sb->events[sb->n_events++];
+    d->patient = ev->patient;
+    d->day = ev->day;
+    d->session = ev->session;
+    d->kind = ev->kind;
 }
 
 /* Simulate patients [first, first + n) into b.  Runs on any thread; touches only b. */
