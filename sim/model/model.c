@@ -956,17 +956,22 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
             u_resp = psim_rng_uniform(&rng);
             u_ab = psim_rng_uniform(&rng);
             z_dur = psim_rng_normal(&rng);
+            /* the uniforms go straight where they are kept: copied from a
+             * local array they would be read back with wider loads than
+             * the stores that wrote them (a store-forwarding stall) */
+            double *ua = dc ? dc->u_ae[j] : u_ae_own;
             for (int k = 0; k < m->n_ae_drawn; k++)
-                u_ae_own[k] = psim_rng_uniform(&rng);
+                ua[k] = psim_rng_uniform(&rng);
             for (int k = m->n_ae_drawn; k < PSIM_MAX_AE; k++)
-                u_ae_own[k] = 1.0; /* read by no treatment (and never below a probability) */
+                ua[k] = 1.0; /* read by no treatment (and never below a probability) */
+            u_ae = ua;
             rng.state = m->ae_skip_mult * rng.state + m->ae_skip_plus * rng.inc;
             if (dc) { /* j == dc->n: sessions come in order */
                 dc->u_resp[j] = u_resp;
                 dc->u_ab[j] = u_ab;
                 dc->z_dur[j] = z_dur;
-                memcpy(dc->u_ae[j], u_ae_own, sizeof u_ae_own);
-                dc->rest[j] = rng;
+                dc->rest[j].state = rng.state;
+                dc->rest[j].inc = rng.inc;
                 dc->rho_treatment[j][0] = dc->rho_treatment[j][1] = -1;
                 dc->dur_treatment[j] = -1;
                 dc->n = j + 1;
