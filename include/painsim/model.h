@@ -115,6 +115,9 @@ typedef struct psim_patient_out {
      * in cm on every day after the call (NULL: not kept). */
     double *effect;
     double *vas;
+    /* 1: the caller does not read `effect` after the call, so a strategy
+     * that gives this patient no session may leave it untouched (E is 0). */
+    int effect_scratch;
     /* Per-day sums for the summaries (each [horizon], added to, may be NULL).
      * A patient is added to the treated sums (the trial denominator) or to the
      * untreated ones; the sums over all patients are their total. */

@@ -52,6 +52,7 @@ struct psim_model {
     double *disc_cost;           /* [H] (1 + r_c)^(-t / 365.25) */
     double *qaly_weight;         /* [H] (1 + r_q)^(-t / 365.25) / 365.25 */
     double *qaly_weight_cum;     /* [H + 1] prefix sums of qaly_weight */
+    double *zero_effect;         /* [H] zeros: E(t) of a patient and strategy without sessions, never written */
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
     int avx2;                    /* day loops: 0 portable, 1 AVX2, 2 AVX-512 (the same bits) */
@@ -142,7 +143,8 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
     m->disc_cost = malloc((size_t)H * sizeof *m->disc_cost);
     m->qaly_weight = malloc((size_t)H * sizeof *m->qaly_weight);
     m->qaly_weight_cum = malloc(((size_t)H + 1) * sizeof *m->qaly_weight_cum);
-    if (!m->recorded_day || !m->disc_cost || !m->qaly_weight || !m->qaly_weight_cum) {
+    m->zero_effect = calloc((size_t)H, sizeof *m->zero_effect);
+    if (!m->recorded_day || !m->disc_cost || !m->qaly_weight || !m->qaly_weight_cum || !m->zero_effect) {
         psim_model_destroy(m);
         return psim_error_set(err, PSIM_ERR_NOMEM, NULL, 0, 0, "out of memory building the model");
     }
@@ -260,6 +262,7 @@ void psim_model_destroy(psim_model *m)
     free(m->disc_cost);
     free(m->qaly_weight);
     free(m->qaly_weight_cum);
+    free(m->zero_effect);
     for (int i = 0; i < PSIM_MAX_TREATMENTS; i++)
         free(m->treat[i].decay_pow);
     free(m);
@@ -562,6 +565,19 @@ PSIM_AVX512 static void ramp_plateau_avx512(double *e, int a, int b, int c, doub
 }
 #endif
 
+#if defined(PSIM_HAVE_AVX2)
+/* (GCC would turn this loop back into a call of memset.) */
+PSIM_AVX512 __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void effect_clear_avx512(double *E, int H)
+{
+    const __m512d z = _mm512_setzero_pd();
+    int t = 0;
+    for (; t + 8 <= H; t += 8)
+        _mm512_storeu_pd(E + t, z);
+    if (t < H)
+        _mm512_mask_storeu_pd(E + t, (__mmask8)((1u << (H - t)) - 1u), z);
+}
+#endif
+
 /* ceil(x) as an int, for 0 <= x < INT_MAX: the truncation, plus one when x
  * has a fraction. */
 static inline int ceil_int(double x)
@@ -841,6 +857,21 @@ static int observed_at(effect_state *es, const double *eps, double B, int H, int
     return vas_of(es->E, eps, B, day + assess) <= 0.5 * B;
 }
 
+/* E(t) = 0 for t < H before the first session.  Eight days a store where
+ * there is AVX-512: for this size (a few KiB) memset takes its string-store
+ * path, which costs more to start than the whole loop. */
+static void effect_clear(double *E, int H, int avx2)
+{
+#if defined(PSIM_HAVE_AVX2)
+    if (avx2 == 2) {
+        effect_clear_avx512(E, H);
+        return;
+    }
+#endif
+    (void)avx2;
+    memset(E, 0, (size_t)H * sizeof *E);
+}
+
 void psim_session_draws_reset(psim_session_draws *d)
 {
     d->model = NULL;
@@ -882,8 +913,12 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     double B = p->baseline_vas + scn->strategies[strategy].baseline_shift;
     B = B < 0.0 ? 0.0 : (B > 10.0 ? 10.0 : B);
     const double half_B = 0.5 * B;
+    const int n_max = tc->gives_sessions ? sc->max_sessions : 0;
     double *E = out->effect, *V = out->vas;
-    memset(E, 0, (size_t)H * sizeof *E);
+    if (n_max == 0 && out->effect_scratch)
+        E = m->zero_effect; /* no session, so nothing is merged: E stays 0 */
+    else
+        effect_clear(E, H, m->avx2);
     effect_state es;
     es.E = E;
     es.H = H;
@@ -908,7 +943,6 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
     };
     double cost = 0.0, qaly_loss = 0.0;
     const int relapse = sch->kind == PSIM_SCHEDULE_RELAPSE;
-    const int n_max = tc->gives_sessions ? sc->max_sessions : 0;
     int n_sess = 0;
     int next_day = H;
     if (n_max > 0) {

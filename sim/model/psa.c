@@ -311,6 +311,7 @@ static void simulate_item(const psim_model *m, uint64_t patient_key, int64_t fir
             out.observed = w->observed;
             out.ae_count = w->ae;
             out.effect = w->effect;
+            out.effect_scratch = 1;
             out.draws = &w->draws;
             psim_simulate_patient(m, s, patient_key, patient, &p, w->eps, &out);
             w->cost[s] = out.cost;

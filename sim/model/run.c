@@ -264,6 +264,7 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             out.event = push_event;
             out.event_ctx = sb;
             out.effect = b->effect;
+            out.effect_scratch = 1;
             out.draws = &b->draws;
             psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
             sb->qaly[i] = out.qaly;
