@@ -118,9 +118,12 @@ static herr_t dataset_str(hid_t loc, const char *name, const char *value, const 
     hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
     if (t >= 0 && sp >= 0) {
         d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 &&
+        hid_t x = psim_h5_str_dxpl(1);
+        if (d >= 0 && x >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, x, &value) >= 0 &&
             psim_h5_attr_str(d, "units", units) >= 0)
             rc = psim_h5_attr_str(d, "description", description);
+        if (x >= 0)
+            H5Pclose(x);
     }
     if (d >= 0)
         H5Dclose(d);

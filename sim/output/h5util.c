@@ -124,6 +124,21 @@ hid_t psim_h5_checked_dcpl(hid_t filetype, int rank, const hsize_t *dims)
     return dcpl;
 }
 
+hid_t psim_h5_str_dxpl(hsize_t n)
+{
+    /* HDF5 allocates, and clears, a type-conversion buffer and a background
+     * buffer of the transfer's size (1 MiB by default) for every write that
+     * converts, as variable-length strings do; a few strings need a few
+     * KiB (each element is at most 16 bytes on either side). */
+    hid_t p = H5Pcreate(H5P_DATASET_XFER);
+    size_t size = n < 64 ? 4096 : (size_t)n * 64;
+    if (p >= 0 && size < 1048576 && H5Pset_buffer(p, size, NULL, NULL) < 0) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
 herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
                        const hsize_t *dims, const void *buf, const char *units, const char *description)
 {
@@ -140,7 +155,10 @@ herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memty
         hsize_t npts = 1;
         for (int k = 0; k < rank; k++)
             npts *= dims[k];
-        rc = npts > 0 ? H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+        hid_t x = H5Tis_variable_str(memtype) > 0 ? psim_h5_str_dxpl(npts) : H5P_DEFAULT;
+        rc = npts == 0 ? 0 : x < 0 ? -1 : H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, x, buf);
+        if (x > 0 && x != H5P_DEFAULT)
+            H5Pclose(x);
         if (rc >= 0)
             rc = psim_h5_attr_str(d, "units", units);
         if (rc >= 0)

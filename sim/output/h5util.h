@@ -29,6 +29,9 @@ hid_t psim_h5_checked_dcpl(hid_t filetype, int rank, const hsize_t *dims);
 /* A dataset of any rank with the file type `filetype`, written whole from buf
  * (memory type `memtype`), with `units` and `description` attributes; numeric
  * data carries a Fletcher32 checksum (psim_h5_checked_dcpl). */
+/* A transfer property list for writing n variable-length strings, with
+ * conversion buffers sized for them (H5Pclose it). */
+hid_t psim_h5_str_dxpl(hsize_t n);
 herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
                         const void *buf, const char *units, const char *description);
 
