@@ -227,6 +227,25 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
         for (int k = 0; k < nae; k++)
             sb->ae_total[k] = 0;
     }
+    /* What stays the same for every patient of the block, set once (the
+     * model writes the scalar fields afresh for each patient) */
+    psim_patient_out outs[PSIM_MAX_STRATEGIES];
+    for (int s = 0; s < S; s++) {
+        strat_block *sb = &b->s[s];
+        psim_patient_out *o = &outs[s];
+        memset(o, 0, sizeof *o);
+        o->ae_count = sb->ae_tmp;
+        o->sum_vas_untreated = sb->vas_u_sum;
+        o->sumsq_vas_untreated = sb->vas_u_sumsq;
+        o->sum_vas_treated = sb->vas_t_sum;
+        o->sumsq_vas_treated = sb->vas_t_sumsq;
+        o->responders_treated = sb->responders;
+        o->event = push_event;
+        o->event_ctx = sb;
+        o->effect = b->effect;
+        o->effect_scratch = 1;
+        o->draws = &b->draws;
+    }
     for (int i = 0; i < n; i++) {
         if (c->cancel && *c->cancel)
             return; /* the writer sees the flag and stops before writing this block */
@@ -249,55 +268,44 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             strat_block *sb = &b->s[s];
             int M = psim_model_max_sessions(m, s);
             int nae = psim_model_n_ae(m, s);
-            psim_patient_out out;
-            memset(&out, 0, sizeof out);
-            out.vas_mm = sb->vas_mm ? sb->vas_mm + (size_t)i * (size_t)R : NULL;
-            out.session_day = sb->session_day + (size_t)i * (size_t)M;
-            out.latent = sb->latent + (size_t)i * (size_t)M;
-            out.observed = sb->observed + (size_t)i * (size_t)M;
-            out.ae_count = sb->ae_tmp;
-            out.sum_vas_untreated = sb->vas_u_sum;
-            out.sumsq_vas_untreated = sb->vas_u_sumsq;
-            out.sum_vas_treated = sb->vas_t_sum;
-            out.sumsq_vas_treated = sb->vas_t_sumsq;
-            out.responders_treated = sb->responders;
-            out.event = push_event;
-            out.event_ctx = sb;
-            out.effect = b->effect;
-            out.effect_scratch = 1;
-            out.draws = &b->draws;
-            psim_simulate_patient(m, s, 0, patient, &p, b->eps, &out);
-            sb->qaly[i] = out.qaly;
+            psim_patient_out *o = &outs[s];
+            o->vas_mm = sb->vas_mm ? sb->vas_mm + (size_t)i * (size_t)R : NULL;
+            o->session_day = sb->session_day + (size_t)i * (size_t)M;
+            o->latent = sb->latent + (size_t)i * (size_t)M;
+            o->observed = sb->observed + (size_t)i * (size_t)M;
+            psim_simulate_patient(m, s, 0, patient, &p, b->eps, o);
+            const psim_patient_out *out = o;
+            sb->qaly[i] = out->qaly;
 
-            sb->treated[i] = out.treated;
-            sb->sessions[i] = out.sessions;
-            sb->antibody[i] = out.antibody;
-            sb->units[i] = out.units;
-            sb->cost[i] = out.cost;
-            sb->cost_sum += out.cost;
-            sb->cost_sumsq += out.cost * out.cost;
+            sb->treated[i] = out->treated;
+            sb->sessions[i] = out->sessions;
+            sb->antibody[i] = out->antibody;
+            sb->units[i] = out->units;
+            sb->cost[i] = out->cost;
+            sb->cost_sum += out->cost;
+            sb->cost_sumsq += out->cost * out->cost;
             for (int k = 0; k < nae; k++) {
-                sb->ae_count[(size_t)k * (size_t)c->bs + (size_t)i] = out.ae_count[k];
-                sb->ae_total[k] += out.ae_count[k];
+                sb->ae_count[(size_t)k * (size_t)c->bs + (size_t)i] = out->ae_count[k];
+                sb->ae_total[k] += out->ae_count[k];
             }
-            sb->sessions_sum += out.sessions;
-            sb->sessions_sumsq += (double)out.sessions * out.sessions;
-            sb->units_sum += out.units;
-            sb->units_sumsq += (double)out.units * out.units;
-            sb->antibody_n += out.antibody;
-            if (out.treated) {
+            sb->sessions_sum += out->sessions;
+            sb->sessions_sumsq += (double)out->sessions * out->sessions;
+            sb->units_sum += out->units;
+            sb->units_sumsq += (double)out->units * out->units;
+            sb->antibody_n += out->antibody;
+            if (out->treated) {
                 sb->treated_n++;
-                if (out.sessions > 0) {
+                if (out->sessions > 0) {
                     sb->with_session++;
-                    sb->first_responders += out.latent[0] == 1;
+                    sb->first_responders += out->latent[0] == 1;
                 }
-                if (out.sessions >= 2) {
+                if (out->sessions >= 2) {
                     int all = 1, any = 0;
-                    for (int j = 1; j < out.sessions; j++) {
-                        all &= out.latent[j] == 1;
-                        any |= out.latent[j] == 1;
+                    for (int j = 1; j < out->sessions; j++) {
+                        all &= out->latent[j] == 1;
+                        any |= out->latent[j] == 1;
                     }
-                    if (out.latent[0] == 1) {
+                    if (out->latent[0] == 1) {
                         sb->persist_den++;
                         sb->persist_num += all;
                     } else {
