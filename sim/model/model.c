@@ -56,6 +56,7 @@ struct psim_model {
     treat_c treat[PSIM_MAX_TREATMENTS];
     strat_c strat[PSIM_MAX_STRATEGIES];
     int avx2;                    /* day loops: 0 portable, 1 AVX2, 2 AVX-512 (the same bits) */
+    int clamp_u;                 /* the utility's clamp can bind for some VAS in [0, 10] */
     int n_ae_drawn;              /* adverse-event uniforms a session draws: the most any treatment has */
     uint64_t ae_skip_mult, ae_skip_plus; /* the generator's jump over the other PSIM_MAX_AE - n_ae_drawn */
 };
@@ -230,6 +231,13 @@ psim_status psim_model_create(const psim_scenario *scn, psim_model **out, psim_e
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw"))
         m->avx2 = 2;
 #endif
+    {
+        /* u = u0 + slope x v is monotone in v, rounding included, so its
+         * values at 0 and 10 bound it over every VAS; where they lie within
+         * [umin, umax] the clamp of the day loops changes no bit. */
+        const double a = ec->utility_u0 + ec->utility_slope * 0.0, b = ec->utility_u0 + ec->utility_slope * 10.0;
+        m->clamp_u = !(a >= ec->utility_min && a <= ec->utility_max && b >= ec->utility_min && b <= ec->utility_max);
+    }
     /* The uniforms behind a session's adverse events that no treatment of the
      * scenario reads are jumped over, not drawn: state' = mult x state +
      * plus x inc is the LCG after the same number of steps (psim_rng_advance
@@ -641,6 +649,7 @@ typedef struct day_sink {
     double half_B;
     const double *qaly_weight;   /* [H] discounted years per day */
     double u0, slope, umin, umax;
+    int clamp_u;      /* 0: umin <= u0 + slope x v <= umax for every v in [0, 10], so the clamp changes nothing */
     double qaly;      /* sum of u(t) x weight(t), before AE decrements */
 } day_sink;
 
@@ -794,12 +803,25 @@ PSIM_AVX2 static void days_all_avx2(day_sink *k, const double *E, const double *
  * lanes, and lane by lane the operations are those of DAYS4 (a compare into
  * a mask register, a masked increment for the responder counts, and a
  * narrowing conversion for the bytes: values in [0, 100] are unchanged by
- * the truncation to 8 bits). */
-PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const double *eps, double B, int H)
+ * the truncation to 8 bits).  The body is compiled once per combination of
+ * what a cohort run writes (sums always, responder counts for the treated,
+ * bytes with trajectories) and of whether the utility's clamp can bind,
+ * with the tests out of the loop; other combinations take the general one. */
+#define DAYS_SUM 1
+#define DAYS_RESP 2
+#define DAYS_MM 4
+#define DAYS_CLAMP 8
+#define DAYS_ANY 16 /* the general body: every array tested where it is used */
+PSIM_AVX512 static inline __attribute__((always_inline)) void days_avx512_body(day_sink *k, const double *E,
+                                                                               const double *eps, double B, int H,
+                                                                               const int f)
 {
     double *V = k->V, *sum = k->sum, *sumsq = k->sumsq;
     uint32_t *resp = k->resp;
     uint8_t *mm = k->every == 1 ? k->mm : NULL;
+    const int any = f & DAYS_ANY;
+    const int do_sum = any ? sum != NULL : (f & DAYS_SUM), do_resp = any ? resp != NULL : (f & DAYS_RESP);
+    const int do_mm = any ? mm != NULL : (f & DAYS_MM), do_clamp = any || (f & DAYS_CLAMP);
     const double *w = k->qaly_weight;
     const __m512d one = _mm512_set1_pd(1.0), b = _mm512_set1_pd(B), half = _mm512_set1_pd(k->half_B);
     const __m512d zero = _mm512_setzero_pd(), ten = _mm512_set1_pd(10.0), pt5 = _mm512_set1_pd(0.5);
@@ -811,23 +833,24 @@ PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const doub
     for (; t + 8 <= H; t += 8) {
         __m512d v = _mm512_add_pd(_mm512_mul_pd(b, _mm512_sub_pd(one, _mm512_loadu_pd(E + t))), _mm512_loadu_pd(eps + t));
         v = _mm512_min_pd(ten, _mm512_max_pd(zero, v));
-        if (V)
+        if (any && V)
             _mm512_storeu_pd(V + t, v);
-        if (sum) {
+        if (do_sum) {
             _mm512_storeu_pd(sum + t, _mm512_add_pd(_mm512_loadu_pd(sum + t), v));
             _mm512_storeu_pd(sumsq + t, _mm512_add_pd(_mm512_loadu_pd(sumsq + t), _mm512_mul_pd(v, v)));
         }
-        if (resp) {
+        if (do_resp) {
             __mmask8 le = _mm512_cmp_pd_mask(v, half, _CMP_LE_OQ);
             __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)(resp + t));
             _mm256_storeu_si256((__m256i *)(void *)(resp + t), _mm256_mask_add_epi32(r, le, r, inc));
         }
-        if (mm) {
+        if (do_mm) {
             __m256i i8 = _mm512_cvttpd_epi32(_mm512_add_pd(_mm512_mul_pd(v, ten), pt5));
             _mm_storel_epi64((__m128i *)(void *)(mm + t), _mm256_cvtepi32_epi8(i8));
         }
         __m512d u = _mm512_add_pd(u0, _mm512_mul_pd(slope, v));
-        u = _mm512_min_pd(umax, _mm512_max_pd(umin, u));
+        if (do_clamp)
+            u = _mm512_min_pd(umax, _mm512_max_pd(umin, u));
         q8 = _mm512_add_pd(q8, _mm512_mul_pd(u, _mm512_loadu_pd(w + t)));
     }
     double q[8];
@@ -838,6 +861,28 @@ PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const doub
         record_mm(k, E, eps, B, 0, H);
     k->qaly = lanes_total(q);
 }
+
+PSIM_AVX512 static void days_all_avx512(day_sink *k, const double *E, const double *eps, double B, int H)
+{
+    if (k->V || !k->sum) {
+        days_avx512_body(k, E, eps, B, H, DAYS_ANY);
+        return;
+    }
+    const int f = DAYS_SUM | (k->resp ? DAYS_RESP : 0) | (k->mm && k->every == 1 ? DAYS_MM : 0) |
+                  (k->clamp_u ? DAYS_CLAMP : 0);
+    switch (f) {
+    case DAYS_SUM: days_avx512_body(k, E, eps, B, H, DAYS_SUM); break;
+    case DAYS_SUM | DAYS_RESP: days_avx512_body(k, E, eps, B, H, DAYS_SUM | DAYS_RESP); break;
+    case DAYS_SUM | DAYS_MM: days_avx512_body(k, E, eps, B, H, DAYS_SUM | DAYS_MM); break;
+    case DAYS_SUM | DAYS_RESP | DAYS_MM: days_avx512_body(k, E, eps, B, H, DAYS_SUM | DAYS_RESP | DAYS_MM); break;
+    default: days_avx512_body(k, E, eps, B, H, DAYS_ANY); break; /* the clamp can bind: rare */
+    }
+}
+#undef DAYS_SUM
+#undef DAYS_RESP
+#undef DAYS_MM
+#undef DAYS_CLAMP
+#undef DAYS_ANY
 #endif
 
 static double draw_relief(psim_rng *rng, psim_meansd ms, const psim_gamma_shape g[2], double lo)
@@ -939,6 +984,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         .slope = ec->utility_slope,
         .umin = ec->utility_min,
         .umax = ec->utility_max,
+        .clamp_u = m->clamp_u,
         .qaly = 0.0,
     };
     double cost = 0.0, qaly_loss = 0.0;
