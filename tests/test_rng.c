@@ -836,6 +836,13 @@ Test(rng, keyed_known_values)
         spec_keyed(&s, seed, it, pat, purpose, idx);
         if (!same_rng(&r, &s))
             cr_assert_fail("key %llu differs from the spec", (unsigned long long)i);
+        /* the same stream in two and in three steps */
+        psim_rng f, g;
+        const uint64_t pk = psim_rng_key_patient(seed, it, pat);
+        psim_rng_keyed_from(&f, pk, purpose, idx);
+        psim_rng_keyed_index(&g, psim_rng_key_purpose(pk, purpose), idx);
+        if (!same_rng(&f, &s) || !same_rng(&g, &s))
+            cr_assert_fail("key %llu: the stepwise keys give another stream", (unsigned long long)i);
     }
 }
 

@@ -66,7 +66,7 @@ typedef struct psim_session_draws {
     const void *model;
     uint64_t iteration;
     int64_t patient;
-    uint64_t key;                           /* psim_rng_key_patient of the patient */
+    uint64_t key;                           /* psim_rng_key_purpose of the patient's key, for sessions */
     int n;                                  /* sessions whose fixed draws are kept */
     double u_resp[PSIM_MAX_SESSIONS], u_ab[PSIM_MAX_SESSIONS], z_dur[PSIM_MAX_SESSIONS];
     double u_ae[PSIM_MAX_SESSIONS][PSIM_MAX_AE];

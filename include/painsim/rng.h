@@ -46,6 +46,11 @@ void psim_rng_keyed(psim_rng *rng, uint64_t seed, uint64_t iteration, uint64_t p
  * once, then a stream of that patient by purpose and index. */
 uint64_t psim_rng_key_patient(uint64_t seed, uint64_t iteration, uint64_t patient);
 void psim_rng_keyed_from(psim_rng *rng, uint64_t patient_key, uint32_t purpose, uint64_t index);
+/* psim_rng_keyed_from in two steps again, for many indices of one purpose:
+ * psim_rng_keyed_index(rng, psim_rng_key_purpose(patient_key, purpose), index)
+ * is the same stream. */
+uint64_t psim_rng_key_purpose(uint64_t patient_key, uint32_t purpose);
+void psim_rng_keyed_index(psim_rng *rng, uint64_t purpose_key, uint64_t index);
 
 /* Next 32-bit output. */
 static inline uint32_t psim_rng_u32(psim_rng *rng)

@@ -59,8 +59,17 @@ uint64_t psim_rng_key_patient(uint64_t seed, uint64_t iteration, uint64_t patien
 
 void psim_rng_keyed_from(psim_rng *rng, uint64_t patient_key, uint32_t purpose, uint64_t index)
 {
-    uint64_t h = mix64(patient_key ^ (uint64_t)purpose);
-    h = mix64(h ^ index);
+    psim_rng_keyed_index(rng, psim_rng_key_purpose(patient_key, purpose), index);
+}
+
+uint64_t psim_rng_key_purpose(uint64_t patient_key, uint32_t purpose)
+{
+    return mix64(patient_key ^ (uint64_t)purpose);
+}
+
+void psim_rng_keyed_index(psim_rng *rng, uint64_t purpose_key, uint64_t index)
+{
+    const uint64_t h = mix64(purpose_key ^ index);
     psim_rng_seed(rng, h, mix64(h ^ 0xda3e39cb94b95bdbULL));
 }
 

@@ -1004,7 +1004,8 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         dc->model = m;
         dc->iteration = iteration;
         dc->patient = patient;
-        dc->key = psim_rng_key_patient(scn->seed, iteration, (uint64_t)patient);
+        dc->key = psim_rng_key_purpose(psim_rng_key_patient(scn->seed, iteration, (uint64_t)patient),
+                                       PSIM_PURPOSE_SESSION);
     }
     const int dose = tc->dose[p->lumbar_levels - 1];
     const double session_cost = tc->drug_cost[p->lumbar_levels - 1] + t->session_cost;
@@ -1028,7 +1029,7 @@ void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration
         const double *u_ae = u_ae_own;
         if (!dc || j >= dc->n) {
             if (dc)
-                psim_rng_keyed_from(&rng, dc->key, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
+                psim_rng_keyed_index(&rng, dc->key, (uint64_t)(j + 1));
             else
                 psim_rng_keyed(&rng, scn->seed, iteration, (uint64_t)patient, PSIM_PURPOSE_SESSION, (uint64_t)(j + 1));
             /* Fixed positions first so that every strategy sees the same uniforms
