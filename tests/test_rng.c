@@ -685,6 +685,61 @@ Test(rng, normal_zig_blocks_match_scalar)
                 counts[2], counts[3]);
 }
 
+Test(rng, normal_zig_ar1_two_streams_match_single)
+{
+    /* psim_rng_normal_zig_ar1_n2 runs two streams day by day in step: each
+     * path and final state must be those of the scalar single-stream
+     * version, bit for bit, whatever the other stream does (its slow draws
+     * and block ends fall on other days), for every version this CPU runs
+     * (the scalar one included) and the public function: 2 000 pairs of
+     * lengths 0 to 1 200 and 2 of 30 000, with many tails and wedges. */
+    enum { NPAIR = 2002, NMAX = 30000 };
+    static double ref0[NMAX], ref1[NMAX], got0[NMAX], got1[NMAX];
+    const int isas[] = {PSIM_RNG_ISA_SCALAR, PSIM_RNG_ISA_AVX2, PSIM_RNG_ISA_AVX512, -1}; /* -1: the public function */
+    long counts[4] = {0, 0, 0, 0};
+    for (int key = 0; key < NPAIR; key++) {
+        int n = key >= NPAIR - 2 ? NMAX - key % 2 : key % 7 == 0 ? key % 41 : 300 + (key * 53) % 901;
+        if (key % 13 == 0)
+            n = 426;
+        const double s0 = 0.7 + 0.0005 * key, phi = 0.2 + 0.7 * (key % 89) / 89.0, innov = 1.3 - 0.0002 * key;
+        psim_rng base0, base1;
+        psim_rng_keyed(&base0, 5u, (uint64_t)(key % 2), (uint64_t)(2 * key), PSIM_PURPOSE_NOISE, 0u);
+        psim_rng_keyed(&base1, 5u, (uint64_t)(key % 2), (uint64_t)(2 * key + 1), PSIM_PURPOSE_NOISE, 0u);
+        if (key % 101 == 0)
+            base1 = base0; /* the same stream twice */
+        classify_zig_draws(base0, n, counts);
+        classify_zig_draws(base1, n, counts);
+        psim_rng a0 = base0, a1 = base1;
+        psim_rng_normal_zig_ar1_n_scalar(&a0, ref0, n, s0, phi, innov);
+        psim_rng_normal_zig_ar1_n_scalar(&a1, ref1, n, s0, phi, innov);
+        for (size_t v = 0; v < sizeof isas / sizeof isas[0]; v++) {
+            if (isas[v] >= 0 && !psim_rng_isa_available(isas[v]))
+                continue;
+            psim_rng b0 = base0, b1 = base1;
+            memset(got0, 0xa5, (size_t)n * sizeof got0[0]);
+            memset(got1, 0x5a, (size_t)n * sizeof got1[0]);
+            if (isas[v] < 0)
+                psim_rng_normal_zig_ar1_n2(&b0, &b1, got0, got1, n, s0, phi, innov);
+            else
+                psim_rng_normal_zig_ar1_n2_isa(isas[v], &b0, &b1, got0, got1, n, s0, phi, innov);
+            for (int t = 0; t < n; t++) {
+                if (memcmp(&ref0[t], &got0[t], sizeof got0[t]) != 0)
+                    cr_assert_fail("isa %d, key %d, n %d, stream 0, day %d: %a, single %a", isas[v], key, n, t,
+                                   got0[t], ref0[t]);
+                if (memcmp(&ref1[t], &got1[t], sizeof got1[t]) != 0)
+                    cr_assert_fail("isa %d, key %d, n %d, stream 1, day %d: %a, single %a", isas[v], key, n, t,
+                                   got1[t], ref1[t]);
+            }
+            cr_assert(same_rng(&a0, &b0) && same_rng(&a1, &b1), "isa %d, key %d, n %d: final states differ",
+                      isas[v], key, n);
+        }
+    }
+    /* about 1.6 M draws: a few hundred tails, over 10 000 wedges of each kind */
+    cr_expect_gt(counts[1], 150, "%ld tail draws", counts[1]);
+    cr_expect_gt(counts[2], 4000, "%ld accepted wedges", counts[2]);
+    cr_expect_gt(counts[3], 4000, "%ld rejected wedges", counts[3]);
+}
+
 /* ---- gamma and beta ----------------------------------------------------- */
 
 Test(rng, gamma_moments)

@@ -123,6 +123,11 @@ void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n);
  * draws z of psim_rng_normal_zig_n, in one pass: the same values as drawing
  * z into x and then running the recursion in place. */
 void psim_rng_normal_zig_ar1_n(psim_rng *rng, double *x, int n, double s0, double phi, double innov);
+/* psim_rng_normal_zig_ar1_n on two streams at once (faster than two
+ * calls): x0 and rng0 end as the call on rng0 would leave them, x1 and
+ * rng1 as the call on rng1. */
+void psim_rng_normal_zig_ar1_n2(psim_rng *rng0, psim_rng *rng1, double *x0, double *x1, int n, double s0, double phi,
+                                double innov);
 
 /* Bernoulli(p): 1 with probability p (uses one uniform). */
 static inline int psim_rng_bernoulli(psim_rng *rng, double p)

@@ -554,6 +554,62 @@ static void zig_ar1_blocks(psim_rng *rng, double *x, int n, double s0, double ph
     rng->state = zb.st[zb.pos];
 }
 
+/* zig_ar1_blocks for two streams at once, day by day in step: the two
+ * recursions are independent, so the multiplication and addition of one
+ * overlap those of the other (a single chain waits about 6 cycles a day
+ * for its own).  A day where either draw is outside its rectangle, or
+ * either block is used up, takes both draws through zb_next; the slow path
+ * and the stream continuation are those of the single chain, stream by
+ * stream, so each path and final state are those of zig_ar1_blocks. */
+static void zig_ar1_blocks2(psim_rng *rng0, psim_rng *rng1, double *x0, double *x1, int n, double s0, double phi,
+                            double innov, zig_fill_fn fill)
+{
+    if (n <= 0)
+        return;
+    zig_block za, zb;
+    const uint64_t inc0 = rng0->inc, inc1 = rng1->inc;
+    za.st[0] = rng0->state;
+    zb.st[0] = rng1->state;
+    za.pos = za.cnt = zb.pos = zb.cnt = 0;
+    double e0 = s0 * zb_next(&za, inc0, n, fill);
+    double e1 = s0 * zb_next(&zb, inc1, n, fill);
+    x0[0] = e0;
+    x1[0] = e1;
+    int t = 1;
+    while (t < n) {
+        /* the days both blocks still hold */
+        int k = n - t;
+        if (za.cnt - za.pos < k)
+            k = za.cnt - za.pos;
+        if (zb.cnt - zb.pos < k)
+            k = zb.cnt - zb.pos;
+        int j = 0;
+        for (; j < k; j++) {
+            double z0, z1;
+            const int f0 = zb_fast(&za, za.pos + j, &z0);
+            const int f1 = zb_fast(&zb, zb.pos + j, &z1);
+            if (!(f0 & f1))
+                break;
+            e0 = phi * e0 + innov * z0;
+            e1 = phi * e1 + innov * z1;
+            x0[t + j] = e0;
+            x1[t + j] = e1;
+        }
+        za.pos += j;
+        zb.pos += j;
+        t += j;
+        if (t < n) { /* a slow draw or the end of a block: one day the general way */
+            e0 = phi * e0 + innov * zb_next(&za, inc0, n - t, fill);
+            e1 = phi * e1 + innov * zb_next(&zb, inc1, n - t, fill);
+            x0[t] = e0;
+            x1[t] = e1;
+            t++;
+        }
+    }
+    rng0->state = za.st[za.pos];
+    rng1->state = zb.st[zb.pos];
+}
+
 /* The block filler for `isa` (PSIM_RNG_ISA_*), or NULL when the CPU lacks it. */
 static zig_fill_fn zig_filler(int isa)
 {
@@ -603,6 +659,22 @@ void psim_rng_normal_zig_ar1_n_isa(int isa, psim_rng *rng, double *x, int n, dou
     psim_rng_normal_zig_ar1_n_scalar(rng, x, n, s0, phi, innov);
 }
 
+void psim_rng_normal_zig_ar1_n2_isa(int isa, psim_rng *rng0, psim_rng *rng1, double *x0, double *x1, int n, double s0,
+                                    double phi, double innov)
+{
+#ifdef PSIM_RNG_SIMD
+    zig_fill_fn f = zig_filler(isa);
+    if (f) {
+        zig_ar1_blocks2(rng0, rng1, x0, x1, n, s0, phi, innov, f);
+        return;
+    }
+#else
+    (void)isa;
+#endif
+    psim_rng_normal_zig_ar1_n_scalar(rng0, x0, n, s0, phi, innov);
+    psim_rng_normal_zig_ar1_n_scalar(rng1, x1, n, s0, phi, innov);
+}
+
 /* The widest version the CPU runs. */
 static int zig_best_isa(void)
 {
@@ -619,4 +691,10 @@ void psim_rng_normal_zig_n(psim_rng *rng, double *z, int n)
 void psim_rng_normal_zig_ar1_n(psim_rng *rng, double *x, int n, double s0, double phi, double innov)
 {
     psim_rng_normal_zig_ar1_n_isa(zig_best_isa(), rng, x, n, s0, phi, innov);
+}
+
+void psim_rng_normal_zig_ar1_n2(psim_rng *rng0, psim_rng *rng1, double *x0, double *x1, int n, double s0, double phi,
+                                double innov)
+{
+    psim_rng_normal_zig_ar1_n2_isa(zig_best_isa(), rng0, rng1, x0, x1, n, s0, phi, innov);
 }

@@ -22,5 +22,7 @@ int psim_rng_isa_available(int isa);
 /* The version for `isa`; the scalar one when it is not available. */
 void psim_rng_normal_zig_n_isa(int isa, psim_rng *rng, double *z, int n);
 void psim_rng_normal_zig_ar1_n_isa(int isa, psim_rng *rng, double *x, int n, double s0, double phi, double innov);
+void psim_rng_normal_zig_ar1_n2_isa(int isa, psim_rng *rng0, psim_rng *rng1, double *x0, double *x1, int n, double s0,
+                                    double phi, double innov);
 
 #endif
