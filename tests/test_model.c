@@ -86,6 +86,34 @@ Test(model, dose_is_capped_and_aspirin_delays_the_first_session)
     psim_scenario_destroy(scn);
 }
 
+/* psim_noise_path2 (the cohort run's two patients at a time) gives the paths
+ * of psim_noise_path, bit for bit: 4 000 patients over the default horizon
+ * (about 17 000 draws outside their rectangles), pairs of neighbours as the
+ * run makes them, pairs far apart and a patient with itself. */
+Test(model, noise_path2_is_two_noise_paths)
+{
+    psim_scenario *scn = tu_load("patients: 1\nhorizon_days: 426\n"
+                                 "strategies: [{name: none, treatment: none}]\n");
+    psim_model *m = tu_model(scn);
+    enum { H = 426 };
+    double ref0[H], ref1[H], got0[H], got1[H];
+    for (int i = 0; i < 4000; i += 2) {
+        const int64_t p0 = i, p1 = i % 10 == 4 ? 1000003 + i : i % 10 == 8 ? i : i + 1;
+        const uint64_t it = (uint64_t)(i % 3);
+        psim_noise_path(m, it, p0, ref0);
+        psim_noise_path(m, it, p1, ref1);
+        memset(got0, 0xa5, sizeof got0);
+        memset(got1, 0x5a, sizeof got1);
+        psim_noise_path2(m, it, p0, got0, p1, got1);
+        cr_assert(memcmp(ref0, got0, sizeof got0) == 0, "patients %lld, %lld, iteration %llu: first path differs",
+                  (long long)p0, (long long)p1, (unsigned long long)it);
+        cr_assert(memcmp(ref1, got1, sizeof got1) == 0, "patients %lld, %lld, iteration %llu: second path differs",
+                  (long long)p0, (long long)p1, (unsigned long long)it);
+    }
+    psim_model_destroy(m);
+    psim_scenario_destroy(scn);
+}
+
 /* ---- statistical properties ------------------------------------------- */
 
 Test(model, noise_is_ar1_with_the_given_sd_and_phi)

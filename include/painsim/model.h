@@ -154,6 +154,10 @@ void psim_cohort_draw(const psim_model *m, uint64_t iteration, int64_t patient, 
 
 /* The AR(1) noise path eps[0..horizon-1], cm. */
 void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, double *eps);
+/* psim_noise_path for two patients at once, the same paths bit for bit
+ * (the two recursions overlap: faster than two calls). */
+void psim_noise_path2(const psim_model *m, uint64_t iteration, int64_t patient0, double *eps0, int64_t patient1,
+                      double *eps1);
 
 /* Simulate one strategy for one patient over the horizon (MODEL.md section 1 order). */
 void psim_simulate_patient(const psim_model *m, int strategy, uint64_t iteration, int64_t patient,

@@ -57,6 +57,7 @@ typedef struct psim_block {
     uint8_t *lumbar_levels, *myofascial, *aspirin_recent, *eligible; /* [n] */
     uint8_t *contra[PSIM_N_CONTRA]; /* [n] each */
     double *eps;            /* [horizon] scratch noise path */
+    double *eps_next;       /* [horizon] the next patient's, made with eps (psim_noise_path2) */
     double *effect;         /* [horizon] scratch for psim_simulate_patient */
     psim_session_draws draws; /* session draws of the current patient, shared by its strategies */
     strat_block s[PSIM_MAX_STRATEGIES];

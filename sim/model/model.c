@@ -350,6 +350,17 @@ void psim_noise_path(const psim_model *m, uint64_t iteration, int64_t patient, d
     psim_rng_normal_zig_ar1_n(&rng, eps, H, scn->cohort.noise_sd, phi, innov);
 }
 
+void psim_noise_path2(const psim_model *m, uint64_t iteration, int64_t patient0, double *eps0, int64_t patient1,
+                      double *eps1)
+{
+    const psim_scenario *scn = m->scn;
+    psim_rng rng0, rng1;
+    psim_rng_keyed(&rng0, scn->seed, iteration, (uint64_t)patient0, PSIM_PURPOSE_NOISE, 0);
+    psim_rng_keyed(&rng1, scn->seed, iteration, (uint64_t)patient1, PSIM_PURPOSE_NOISE, 0);
+    psim_rng_normal_zig_ar1_n2(&rng0, &rng1, eps0, eps1, scn->horizon_days, scn->cohort.noise_sd,
+                               scn->cohort.noise_phi, m->noise_innov);
+}
+
 /* The effect E(t) of MODEL.md section 3, built session by session.
  *
  * E(t) = max over sessions of rho * f(t - d).  Days are integers, so each

@@ -54,6 +54,7 @@ static void block_free(psim_block *b, int n_strategies)
     for (int k = 0; k < PSIM_N_CONTRA; k++)
         free(b->contra[k]);
     free(b->eps);
+    free(b->eps_next);
     free(b->effect);
     for (int s = 0; s < n_strategies; s++) {
         strat_block *sb = &b->s[s];
@@ -93,6 +94,7 @@ static int block_alloc(psim_block *b, const run_ctx *c)
     for (int k = 0; k < PSIM_N_CONTRA; k++)
         ALLOC(b->contra[k], bs);
     ALLOC(b->eps, H);
+    ALLOC(b->eps_next, H);
     ALLOC(b->effect, H);
     for (int s = 0; s < c->scn->n_strategies; s++) {
         strat_block *sb = &b->s[s];
@@ -155,7 +157,8 @@ psim_status psim_memory_estimate_run(const psim_scenario *scn, int threads, int 
                          I * (4 * S * (W > 0 ? W : 1) * 8 + 4096 * 8);
         out->writer = write_file ? 4.0 * 1048576.0 : 0.0;
     } else {
-        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + 2 * H * 8;
+        /* eps, eps_next and effect: three [H] doubles */
+        double per = (double)sizeof(psim_block) + bs * (8 + 8 + 4 + PSIM_N_CONTRA) + 3 * H * 8;
         for (int s = 0; s < scn->n_strategies; s++) {
             double M = psim_model_max_sessions(m, s), nae = psim_model_n_ae(m, s);
             per += (trajectories ? bs * R + PSIM_BLOCK_CHUNK_SLACK : 0) + bs * (1 + 1 + 1 + 4 + 8 + 8) + bs * M * (4 + 1 + 1) + bs * nae * 2 +
@@ -261,7 +264,15 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
         for (int k = 0; k < PSIM_N_CONTRA; k++)
             b->contra[k][i] = p.contraindication[k];
         b->eligible_n += p.eligible;
-        psim_noise_path(m, 0, patient, b->eps);
+        /* the noise paths of patients i and i + 1 are made together (their
+         * recursions overlap), the second kept for the next patient */
+        const double *eps = b->eps;
+        if (i % 2 == 1)
+            eps = b->eps_next;
+        else if (i + 1 < n)
+            psim_noise_path2(m, 0, patient, b->eps, patient + 1, b->eps_next);
+        else
+            psim_noise_path(m, 0, patient, b->eps);
         psim_session_draws_reset(&b->draws);
 
         for (int s = 0; s < c->scn->n_strategies; s++) {
@@ -273,7 +284,7 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             o->session_day = sb->session_day + (size_t)i * (size_t)M;
             o->latent = sb->latent + (size_t)i * (size_t)M;
             o->observed = sb->observed + (size_t)i * (size_t)M;
-            psim_simulate_patient(m, s, 0, patient, &p, b->eps, o);
+            psim_simulate_patient(m, s, 0, patient, &p, eps, o);
             const psim_patient_out *out = o;
             sb->qaly[i] = out->qaly;
 
