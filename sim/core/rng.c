@@ -322,9 +322,13 @@ double psim_rng_normal_zig(psim_rng *rng)
  * 2^52 exponent trick, exact) with the sign bit of the draw.  The output
  * permutation is shifts, a xor and a variable shift of the 32-bit word
  * doubled into 64 bits (the word rotated).  The consumer does the table part
- * one draw at a time (gathers are slow on some CPUs): r[k] wi[idx] is the
- * double zig_one computes (the product with the sign flipped is the product
- * of the flipped factor), accepted when rabs < ki[idx].
+ * one draw at a time: r[k] wi[idx] is the double zig_one computes (the
+ * product with the sign flipped is the product of the flipped factor),
+ * accepted when rabs < ki[idx].  (Doing it in the fill instead, z and a
+ * mask of the fast draws from AVX-512 or AVX2 gathers of wi and ki, made
+ * the fill about twice as slow on Zen 4, and a separate scalar pass over
+ * the block lost the overlap of the table loads with the recursion: both
+ * were slower than this.)
  *
  * The consumer takes draws in order.  A draw outside its rectangle is
  * redone by the scalar zig_one from st[k], which draws further uniforms (and
