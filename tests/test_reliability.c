@@ -494,3 +494,56 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
     cr_assert_eq(tu_painsim("summary big.h5 --format csv", &out), 0, "%s", out);
     free(out);
 }
+
+/* Every PSIM_OUTFILE_SYNC_WINDOWS windows (256 MiB) a thread of the output
+ * file calls fdatasync while the run goes on, so that the fsync before the
+ * rename finds most of the file on the disk already; the fsync still comes
+ * last, from the main thread, after the flusher has finished. */
+Test(rel, a_large_output_is_made_durable_as_it_goes_and_fsynced_at_the_end)
+{
+    tu_write_file("big2.yaml", "name: big2\n"
+                               "patients: 360000\n"
+                               "horizon_days: 426\n"
+                               "strategies:\n"
+                               "  - name: botox\n"
+                               "    treatment: botox\n"
+                               "    schedule: {days: [0, 120, 240]}\n"
+                               "  - name: care\n"
+                               "    treatment: none\n");
+    char *out;
+    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=fdatasync,fsync,rename -o trace2.txt '" PAINSIM_BIN
+                          "' run big2.yaml -o big2.h5 -q > /dev/null && grep -v exited trace2.txt && "
+                          "stat -c 'size %s' big2.h5",
+                          &out),
+                 0, "%s", out);
+    long long size = 0;
+    const char *sz = strstr(out, "size ");
+    cr_assert(sz && sscanf(sz, "size %lld", &size) == 1 && size > (256LL << 20) + (64LL << 20), "over 320 MiB: %s",
+              out);
+    /* the pid that renames is the main thread; fdatasync comes from another */
+    int main_pid = -1, fd = -1, syncs = 0, last_sync_line = -1, fsync_line = -1, line;
+    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        int pid;
+        if (sscanf(p, "%d rename(", &pid) == 1)
+            main_pid = pid;
+    }
+    cr_assert_gt(main_pid, 0, "%s", out);
+    line = 0;
+    for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL, line++) {
+        int pid, f;
+        if (sscanf(p, "%d fdatasync(%d", &pid, &f) == 2) {
+            cr_assert_neq(pid, main_pid, "fdatasync comes from the flusher thread: %s", out);
+            syncs++;
+            last_sync_line = line;
+            fd = f;
+        } else if (fd >= 0 && sscanf(p, "%d fsync(%d", &pid, &f) == 2 && f == fd && fsync_line < 0) {
+            cr_assert_eq(pid, main_pid, "%s", out);
+            fsync_line = line;
+        }
+    }
+    cr_assert_geq(syncs, 1, "the file was synced as it was written: %s", out);
+    cr_assert_gt(fsync_line, last_sync_line, "the final fsync comes after the flusher's last sync: %s", out);
+    free(out);
+    cr_assert_eq(tu_painsim("summary big2.h5 --format csv", &out), 0, "%s", out);
+    free(out);
+}

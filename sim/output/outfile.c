@@ -195,6 +195,70 @@ psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psi
     return PSIM_OK;
 }
 
+/* The flusher thread: fdatasync whenever more of the file is asked for. */
+static void *flusher_main(void *arg)
+{
+    psim_outfile *o = arg;
+    pthread_mutex_lock(&o->mu);
+    for (;;) {
+        while (!o->sync_stop && o->sync_asked <= o->sync_done)
+            pthread_cond_wait(&o->cv, &o->mu);
+        if (o->sync_stop)
+            break;
+        const long long asked = o->sync_asked;
+        pthread_mutex_unlock(&o->mu);
+        const int rc = fdatasync(o->fd), e = errno;
+        pthread_mutex_lock(&o->mu);
+        o->sync_done = asked;
+        if (rc != 0 && !o->sync_err)
+            o->sync_err = e;
+    }
+    pthread_mutex_unlock(&o->mu);
+    return NULL;
+}
+
+/* Ask the flusher for the file's first `bytes` (starting it the first time;
+ * without it, nothing is done early and the commit's fsync does it all). */
+static void flusher_ask(psim_outfile *o, long long bytes)
+{
+    if (!o->flusher_on) {
+        if (pthread_mutex_init(&o->mu, NULL) != 0)
+            return;
+        if (pthread_cond_init(&o->cv, NULL) != 0) {
+            pthread_mutex_destroy(&o->mu);
+            return;
+        }
+        o->sync_stop = 0;
+        if (pthread_create(&o->flusher, NULL, flusher_main, o) != 0) {
+            pthread_cond_destroy(&o->cv);
+            pthread_mutex_destroy(&o->mu);
+            return;
+        }
+        o->flusher_on = 1;
+    }
+    pthread_mutex_lock(&o->mu);
+    if (bytes > o->sync_asked)
+        o->sync_asked = bytes;
+    pthread_cond_signal(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* Stop the flusher (it finishes a sync under way); returns its error, 0 if none. */
+static int flusher_stop(psim_outfile *o)
+{
+    if (!o->flusher_on)
+        return 0;
+    pthread_mutex_lock(&o->mu);
+    o->sync_stop = 1;
+    pthread_cond_signal(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    pthread_join(o->flusher, NULL);
+    pthread_cond_destroy(&o->cv);
+    pthread_mutex_destroy(&o->mu);
+    o->flusher_on = 0;
+    return o->sync_err;
+}
+
 void psim_outfile_stream(psim_outfile *o)
 {
     struct stat st;
@@ -220,6 +284,8 @@ void psim_outfile_stream(psim_outfile *o)
         posix_fadvise(o->fd, o->dropped, o->flushed - o->dropped, POSIX_FADV_DONTNEED);
         o->dropped = o->flushed;
     }
+    if (end >= o->sync_asked + PSIM_OUTFILE_SYNC_WINDOWS * W)
+        flusher_ask(o, end);
 #endif
     o->flushed = end;
 }
@@ -245,6 +311,10 @@ psim_status psim_outfile_commit(psim_outfile *o, psim_error *err)
 {
     if (o->fd < 0)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "no output file is being written");
+    const int sync_err = flusher_stop(o);
+    if (sync_err)
+        return psim_error_set(err, PSIM_ERR_IO, o->partial, 0, 0, "cannot write the output file to disk: %s",
+                              strerror(sync_err));
     struct stat fs;
     /* release the blocks psim_outfile_stream allocated past the end */
     if (o->reserved > 0 && fstat(o->fd, &fs) == 0 && ftruncate(o->fd, fs.st_size) != 0)
@@ -291,6 +361,7 @@ void psim_outfile_abort(psim_outfile *o)
 {
     if (!o)
         return;
+    flusher_stop(o);
     if (o->fd >= 0) {
         struct stat a, b;
         /* remove the name only if it is still the file this run created */
