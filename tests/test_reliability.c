@@ -448,8 +448,10 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
                               "  - name: care\n"
                               "    treatment: none\n");
     char *out;
-    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=sync_file_range,fadvise64,fallocate -o trace.txt '" PAINSIM_BIN
-                          "' run big.yaml -o big.h5 -q > /dev/null && grep -v exited trace.txt && "
+    /* one trace file per thread (-ff): the writer starts the windows, the
+     * output file's flusher thread waits for them and drops them */
+    cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -ff -e trace=sync_file_range,fadvise64,fallocate -o trace.txt '" PAINSIM_BIN
+                          "' run big.yaml -o big.h5 -q > /dev/null && cat trace.txt.* | grep -v exited && "
                           "stat -c 'size %s allocated %b x %B' big.h5",
                           &out),
                  0, "%s", out);
@@ -461,8 +463,10 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
     cr_assert_gt(size, 3 * (64LL << 20), "a file of over 192 MiB: %s", out);
     cr_assert_lt(blocks * bsize, size + (1LL << 20), "%lld bytes allocated for a file of %lld: %s", blocks * bsize,
                  size, out);
-    /* every window's write-back is started, and all but the last two are dropped, in order */
-    long long next_drop = 0;
+    /* every window's write-back is started, and all but the newest are
+     * dropped, in order (by the flusher, which may take several at once
+     * when it is behind, and drops those due when the file is committed) */
+    long long next_drop = 0, last_start = 0;
     int starts = 0, drops = 0;
     for (const char *p = out; (p = strstr(p, "sync_file_range(")) != NULL; p++) {
         long long off, len;
@@ -471,6 +475,8 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
         cr_assert(sscanf(p, "sync_file_range(%d, %lld, %lld, %159[^)]", &fd, &off, &len, flags) == 4, "%s", out);
         if (strcmp(flags, "SYNC_FILE_RANGE_WRITE") == 0) {
             starts++;
+            if (off > last_start)
+                last_start = off;
             cr_assert(len >= 64LL << 20, "a window of at least 64 MiB: %s", p);
         } else {
             cr_assert(strstr(flags, "SYNC_FILE_RANGE_WAIT_AFTER"), "%s", p);
@@ -487,7 +493,8 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
             drops++;
         }
     }
-    cr_assert(starts >= 3 && drops >= 1 && drops >= starts - 2, "%d windows started, %d dropped: %s", starts, drops, out);
+    cr_assert(starts >= 3 && drops >= 1, "%d windows started, %d dropped: %s", starts, drops, out);
+    cr_assert_eq(next_drop, last_start, "all but the newest window dropped: %s", out);
     cr_assert(next_drop < size, "%s", out);
     free(out);
     /* and the file reads back whole (every chunk's checksum holds) */

@@ -195,62 +195,83 @@ psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psi
     return PSIM_OK;
 }
 
-/* The flusher thread: fdatasync whenever more of the file is asked for. */
+/* Wait for the write-back of [from, to) and drop it from the page cache. */
+static void drop_range(int fd, long long from, long long to)
+{
+#if defined(__linux__)
+    sync_file_range(fd, from, to - from,
+                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    posix_fadvise(fd, from, to - from, POSIX_FADV_DONTNEED);
+#else
+    (void)fd, (void)from, (void)to;
+#endif
+}
+
+/* The flusher thread: what waits for the disk, so that the writer does not.
+ * It waits for the windows before the newest one to be written and drops
+ * them from the page cache, and every PSIM_OUTFILE_SYNC_WINDOWS windows it
+ * makes the file durable so far (fdatasync). */
 static void *flusher_main(void *arg)
 {
     psim_outfile *o = arg;
+    const long long every = PSIM_OUTFILE_SYNC_WINDOWS * PSIM_OUTFILE_STREAM_WINDOW;
     pthread_mutex_lock(&o->mu);
     for (;;) {
-        while (!o->sync_stop && o->sync_asked <= o->sync_done)
+        while (!o->sync_stop && o->drop_to <= o->dropped && o->posted < o->synced + every)
             pthread_cond_wait(&o->cv, &o->mu);
-        if (o->sync_stop)
+        /* asked to stop: the windows already due are still dropped when
+         * the file is committed (their write-back is waited for by the
+         * fsync anyway), none when it is abandoned; no more syncs */
+        if (o->sync_stop && (o->sync_stop == 2 || o->drop_to <= o->dropped))
             break;
-        const long long asked = o->sync_asked;
+        const long long from = o->dropped, to = o->drop_to;
+        const long long sync_to = !o->sync_stop && o->posted >= o->synced + every ? o->posted : -1;
         pthread_mutex_unlock(&o->mu);
-        const int rc = fdatasync(o->fd), e = errno;
+        if (to > from)
+            drop_range(o->fd, from, to);
+        const int rc = sync_to >= 0 ? fdatasync(o->fd) : 0, e = errno;
         pthread_mutex_lock(&o->mu);
-        o->sync_done = asked;
-        if (rc != 0 && !o->sync_err)
-            o->sync_err = e;
+        if (to > from)
+            o->dropped = to;
+        if (sync_to >= 0) {
+            o->synced = sync_to;
+            if (rc != 0 && !o->sync_err)
+                o->sync_err = e;
+        }
+        pthread_cond_broadcast(&o->cv); /* a writer may wait for the drops */
     }
     pthread_mutex_unlock(&o->mu);
     return NULL;
 }
 
-/* Ask the flusher for the file's first `bytes` (starting it the first time;
- * without it, nothing is done early and the commit's fsync does it all). */
-static void flusher_ask(psim_outfile *o, long long bytes)
+static int flusher_start(psim_outfile *o)
 {
-    if (!o->flusher_on) {
-        if (pthread_mutex_init(&o->mu, NULL) != 0)
-            return;
-        if (pthread_cond_init(&o->cv, NULL) != 0) {
-            pthread_mutex_destroy(&o->mu);
-            return;
-        }
-        o->sync_stop = 0;
-        if (pthread_create(&o->flusher, NULL, flusher_main, o) != 0) {
-            pthread_cond_destroy(&o->cv);
-            pthread_mutex_destroy(&o->mu);
-            return;
-        }
-        o->flusher_on = 1;
+    if (pthread_mutex_init(&o->mu, NULL) != 0)
+        return 0;
+    if (pthread_cond_init(&o->cv, NULL) != 0) {
+        pthread_mutex_destroy(&o->mu);
+        return 0;
     }
-    pthread_mutex_lock(&o->mu);
-    if (bytes > o->sync_asked)
-        o->sync_asked = bytes;
-    pthread_cond_signal(&o->cv);
-    pthread_mutex_unlock(&o->mu);
+    o->sync_stop = 0;
+    o->drop_to = o->dropped;
+    if (pthread_create(&o->flusher, NULL, flusher_main, o) != 0) {
+        pthread_cond_destroy(&o->cv);
+        pthread_mutex_destroy(&o->mu);
+        return 0;
+    }
+    o->flusher_on = 1;
+    return 1;
 }
 
-/* Stop the flusher (it finishes a sync under way); returns its error, 0 if none. */
-static int flusher_stop(psim_outfile *o)
+/* Stop the flusher: after the drops already due (`abandon` 0), or after the
+ * step under way (1).  Returns the error of its syncs, 0 if none. */
+static int flusher_stop(psim_outfile *o, int abandon)
 {
     if (!o->flusher_on)
         return 0;
     pthread_mutex_lock(&o->mu);
-    o->sync_stop = 1;
-    pthread_cond_signal(&o->cv);
+    o->sync_stop = abandon ? 2 : 1;
+    pthread_cond_broadcast(&o->cv);
     pthread_mutex_unlock(&o->mu);
     pthread_join(o->flusher, NULL);
     pthread_cond_destroy(&o->cv);
@@ -277,15 +298,25 @@ void psim_outfile_stream(psim_outfile *o)
     if (end - o->flushed < W)
         return;
 #if defined(__linux__)
+    /* start the write-back of the new window; the windows before it are
+     * the flusher's to wait for and drop */
     sync_file_range(o->fd, o->flushed, end - o->flushed, SYNC_FILE_RANGE_WRITE);
-    if (o->flushed - o->dropped >= W) {
-        sync_file_range(o->fd, o->dropped, o->flushed - o->dropped,
-                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-        posix_fadvise(o->fd, o->dropped, o->flushed - o->dropped, POSIX_FADV_DONTNEED);
+    /* (o->dropped is the flusher's once it runs: read under its lock) */
+    if (o->flusher_on || (o->flushed - o->dropped >= W && flusher_start(o))) {
+        pthread_mutex_lock(&o->mu);
+        o->drop_to = o->flushed;
+        o->posted = end;
+        pthread_cond_broadcast(&o->cv);
+        /* memory stays bounded: a flusher more than a few windows behind
+         * (a slow disk) holds the writer back */
+        while (o->drop_to - o->dropped > PSIM_OUTFILE_SYNC_WINDOWS * W && !o->sync_stop)
+            pthread_cond_wait(&o->cv, &o->mu);
+        pthread_mutex_unlock(&o->mu);
+    } else if (o->flushed - o->dropped >= W) {
+        /* no thread to be had: wait here */
+        drop_range(o->fd, o->dropped, o->flushed);
         o->dropped = o->flushed;
     }
-    if (end >= o->sync_asked + PSIM_OUTFILE_SYNC_WINDOWS * W)
-        flusher_ask(o, end);
 #endif
     o->flushed = end;
 }
@@ -311,7 +342,7 @@ psim_status psim_outfile_commit(psim_outfile *o, psim_error *err)
 {
     if (o->fd < 0)
         return psim_error_set(err, PSIM_ERR_INTERNAL, NULL, 0, 0, "no output file is being written");
-    const int sync_err = flusher_stop(o);
+    const int sync_err = flusher_stop(o, 0);
     if (sync_err)
         return psim_error_set(err, PSIM_ERR_IO, o->partial, 0, 0, "cannot write the output file to disk: %s",
                               strerror(sync_err));
@@ -361,7 +392,7 @@ void psim_outfile_abort(psim_outfile *o)
 {
     if (!o)
         return;
-    flusher_stop(o);
+    flusher_stop(o, 1);
     if (o->fd >= 0) {
         struct stat a, b;
         /* remove the name only if it is still the file this run created */

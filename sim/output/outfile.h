@@ -44,13 +44,15 @@ typedef struct psim_outfile {
     long long flushed, dropped; /* psim_outfile_stream: bytes sent to the disk, and dropped from the cache */
     long long reserved;         /* psim_outfile_stream: disk blocks allocated ahead, up to this offset */
     int no_reserve;             /* allocating ahead failed (not supported, or the disk is full): stop */
-    /* psim_outfile_stream's flusher thread: fdatasync of the file while the
-     * run goes on (started with the first request; the fields under mu) */
+    /* psim_outfile_stream's flusher thread, started with the second window
+     * (the fields from drop_to on, and `dropped` while it runs, under mu) */
     int flusher_on;
     pthread_t flusher;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    long long sync_asked, sync_done; /* bytes of the file asked to be on the disk, and made so */
+    long long drop_to;          /* the pages before this offset may be waited for and dropped */
+    long long posted;           /* the end of the newest window whose write-back was started */
+    long long synced;           /* fdatasync made the file durable up to here */
     int sync_stop;
     int sync_err;               /* errno of a failed fdatasync: reported by commit */
 } psim_outfile;
@@ -62,26 +64,29 @@ psim_status psim_outfile_begin(psim_outfile *o, const char *path, int force, psi
 
 /* Streaming write-back of a large file while it is written: once another
  * PSIM_OUTFILE_STREAM_WINDOW bytes are at the end of the file, start writing
- * them to the disk, wait for the window before them to be on the disk and
- * drop that one from the page cache.  A run that writes gigabytes of
- * trajectories then holds two windows of the file in memory instead of all
+ * them to the disk; the windows before it are waited for and dropped from
+ * the page cache by a thread of the outfile (the flusher), so that the
+ * writer does not wait for the disk.  A run that writes gigabytes of
+ * trajectories then holds a few windows of the file in memory instead of all
  * of it: no stall at the dirty-page limit, no flood of the page cache, and
  * pages that are recycled instead of fresh ones, which are costly to the
  * kernel in a virtual machine (measured: 3.8 GB written in 1.5 s of system
- * time instead of 5.5-9.6 s).  Nothing about durability changes (commit still
- * fsyncs).  Once the file is past one window, its disk blocks are also
- * allocated ahead of the writes, four windows at a time (fallocate with
- * KEEP_SIZE: the buffered writes then land in allocated blocks instead of
- * reserving them page by page, about 20% less system time on ext4 here); the
- * blocks past the end are released when the file is committed.  And every
- * PSIM_OUTFILE_SYNC_WINDOWS windows, a thread of the outfile calls fdatasync
- * while the run goes on: a disk with a write cache (a virtual machine's, here)
- * has then made most of the file durable by the end, and the fsync before the
- * rename waits for the last windows only (measured: 0.1-1.6 s at the end of
- * a 3.8 GB run, varying with the host, otherwise).  A failed fdatasync is
- * reported by psim_outfile_commit (the kernel reports a write-back error to
- * one sync of a file only).  Call it between writes, as often as convenient;
- * it never fails the run (the hints are skipped where the system lacks them). */
+ * time instead of 5.5-9.6 s); the writer waits only when the flusher is
+ * PSIM_OUTFILE_SYNC_WINDOWS windows behind (a slow disk).  Once the file is
+ * past one window, its disk blocks are also allocated ahead of the writes,
+ * four windows at a time (fallocate with KEEP_SIZE: the buffered writes then
+ * land in allocated blocks instead of reserving them page by page, about 20%
+ * less system time on ext4 here); the blocks past the end are released when
+ * the file is committed.  Every PSIM_OUTFILE_SYNC_WINDOWS windows the
+ * flusher also calls fdatasync: a disk with a write cache (a virtual
+ * machine's, here) has then made most of the file durable by the end, and the
+ * fsync before the rename waits for the last windows only (it waited 0.1-1.6
+ * s at the end of a 3.8 GB run, with the host, otherwise).  A failed
+ * fdatasync is reported by psim_outfile_commit (the kernel reports a
+ * write-back error to one sync of a file only).  Without a thread (none could
+ * be started) the writer waits and drops itself.  Call it between writes, as
+ * often as convenient; it never fails the run (the hints are skipped where
+ * the system lacks them). */
 #define PSIM_OUTFILE_SYNC_WINDOWS 4
 #define PSIM_OUTFILE_STREAM_WINDOW (64LL << 20)
 void psim_outfile_stream(psim_outfile *o);
