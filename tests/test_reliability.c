@@ -436,17 +436,28 @@ Test(rel, the_file_and_its_directory_are_synced_around_a_no_replace_rename)
  * allocated ahead (fallocate, KEEP_SIZE), and the finished file holds none
  * past its end (HDF5's close truncates the file to its end of allocation,
  * and psim_outfile_commit trims it again in case it did not). */
+/* A scenario whose file is about 0.9 KB per patient (two strategies'
+ * trajectories). */
+static void write_big_scenario(const char *file, int patients)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "name: big\n"
+             "patients: %d\n"
+             "horizon_days: 426\n"
+             "strategies:\n"
+             "  - name: botox\n"
+             "    treatment: botox\n"
+             "    schedule: {days: [0, 120, 240]}\n"
+             "  - name: care\n"
+             "    treatment: none\n",
+             patients);
+    tu_write_file(file, text);
+}
+
 Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_goes)
 {
-    tu_write_file("big.yaml", "name: big\n"
-                              "patients: 260000\n"
-                              "horizon_days: 426\n"
-                              "strategies:\n"
-                              "  - name: botox\n"
-                              "    treatment: botox\n"
-                              "    schedule: {days: [0, 120, 240]}\n"
-                              "  - name: care\n"
-                              "    treatment: none\n");
+    write_big_scenario("big.yaml", 260000);
     char *out;
     /* one trace file per thread (-ff): the writer starts the windows, the
      * output file's flusher thread waits for them and drops them */
@@ -508,15 +519,7 @@ Test(rel, a_large_output_is_written_back_and_dropped_from_the_page_cache_as_it_g
  * last, from the main thread, after the flusher has finished. */
 Test(rel, a_large_output_is_made_durable_as_it_goes_and_fsynced_at_the_end)
 {
-    tu_write_file("big2.yaml", "name: big2\n"
-                               "patients: 360000\n"
-                               "horizon_days: 426\n"
-                               "strategies:\n"
-                               "  - name: botox\n"
-                               "    treatment: botox\n"
-                               "    schedule: {days: [0, 120, 240]}\n"
-                               "  - name: care\n"
-                               "    treatment: none\n");
+    write_big_scenario("big2.yaml", 360000);
     char *out;
     cr_assert_eq(tu_shell("ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=fdatasync,fsync,rename -o trace2.txt '" PAINSIM_BIN
                           "' run big2.yaml -o big2.h5 -q > /dev/null && grep -v exited trace2.txt && "
