@@ -677,20 +677,7 @@ static void simulate_all_outputs(const psim_model *m, int s, int64_t i, day_outs
 static void simulate_run_outputs(const psim_model *m, int s, int64_t i, day_outs *d)
 {
     memset(d, 0, sizeof *d);
-    tu_one *o = &d->o;
-    psim_cohort_draw(m, 0, i, &o->p);
-    psim_noise_path(m, 0, i, o->eps);
-    o->out.session_day = o->day;
-    o->out.latent = o->latent;
-    o->out.observed = o->observed;
-    o->out.ae_count = o->ae;
-    o->out.sum_vas_treated = o->out.sum_vas_untreated = o->sum;
-    o->out.sumsq_vas_treated = o->out.sumsq_vas_untreated = o->sumsq;
-    o->out.responders_treated = d->resp;
-    o->out.vas_mm = d->mm;
-    o->out.effect = o->effect;
-    o->out.effect_scratch = 1;
-    psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+    tu_simulate_as(m, s, i, &d->o, d->resp, d->mm, NULL, 1);
 }
 
 /* Every output of every patient and strategy of scn, simulated with the

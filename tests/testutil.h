@@ -179,8 +179,8 @@ typedef struct tu_one {
 
 /* tu_simulate with the optional outputs: responder counts and recorded
  * millimetres ([horizon], may be NULL) and the session stories (may be NULL). */
-static inline void tu_simulate_with(const psim_model *m, int s, int64_t i, tu_one *o, uint32_t *resp, uint8_t *mm,
-                                    psim_session_info *info)
+static inline void tu_simulate_as(const psim_model *m, int s, int64_t i, tu_one *o, uint32_t *resp, uint8_t *mm,
+                                  psim_session_info *info, int as_run)
 {
     cr_assert_leq(psim_model_scenario(m)->horizon_days, 1000);
     memset(o, 0, sizeof *o);
@@ -198,8 +198,16 @@ static inline void tu_simulate_with(const psim_model *m, int s, int64_t i, tu_on
     o->out.vas_mm = mm;
     o->out.info = info;
     o->out.effect = o->effect;
-    o->out.vas = o->vas;
+    /* as a cohort run asks: no VAS array, E a work array */
+    o->out.vas = as_run ? NULL : o->vas;
+    o->out.effect_scratch = as_run;
     psim_simulate_patient(m, s, 0, i, &o->p, o->eps, &o->out);
+}
+
+static inline void tu_simulate_with(const psim_model *m, int s, int64_t i, tu_one *o, uint32_t *resp, uint8_t *mm,
+                                    psim_session_info *info)
+{
+    tu_simulate_as(m, s, i, o, resp, mm, info, 0);
 }
 
 static inline void tu_simulate(const psim_model *m, int s, int64_t i, tu_one *o)
