@@ -111,29 +111,6 @@ struct psim_h5 {
 /* ---- small helpers ---------------------------------------------------- */
 
 /* A scalar variable-length string dataset. */
-static herr_t dataset_str(hid_t loc, const char *name, const char *value, const char *units,
-                          const char *description)
-{
-    herr_t rc = -1;
-    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
-    if (t >= 0 && sp >= 0) {
-        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t x = psim_h5_str_dxpl(1);
-        if (d >= 0 && x >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, x, &value) >= 0 &&
-            psim_h5_attr_str(d, "units", units) >= 0)
-            rc = psim_h5_attr_str(d, "description", description);
-        if (x >= 0)
-            H5Pclose(x);
-    }
-    if (d >= 0)
-        H5Dclose(d);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
 /* Create a dataset of rank 1 or 2 with `rows_per_chunk` rows per chunk (0:
  * contiguous), a units attribute and a description. */
 static hid_t make_ds(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
@@ -440,13 +417,14 @@ static psim_status write_scenario_text(hid_t g, const psim_scenario *scn, char *
                                        psim_error *err)
 {
     psim_status st = PSIM_OK;
-    CHECK(dataset_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text", "the scenario file as read"),
+    CHECK(psim_h5_write_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text",
+                            "the scenario file as read"),
           "write /scenario/text");
     st = psim_scenario_to_yaml(scn, resolved, err);
     if (st != PSIM_OK)
         goto cleanup;
-    CHECK(dataset_str(g, "resolved", *resolved, "YAML text",
-                      "the scenario with every default filled in and --set applied (painsim validate)"),
+    CHECK(psim_h5_write_str(g, "resolved", *resolved, "YAML text",
+                            "the scenario with every default filled in and --set applied (painsim validate)"),
           "write /scenario/resolved");
 cleanup:
     return st;

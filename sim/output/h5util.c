@@ -157,7 +157,7 @@ herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memty
             npts *= dims[k];
         hid_t x = H5Tis_variable_str(memtype) > 0 ? psim_h5_str_dxpl(npts) : H5P_DEFAULT;
         rc = npts == 0 ? 0 : x < 0 ? -1 : H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, x, buf);
-        if (x > 0 && x != H5P_DEFAULT)
+        if (x > 0) /* not H5P_DEFAULT */
             H5Pclose(x);
         if (rc >= 0)
             rc = psim_h5_attr_str(d, "units", units);
@@ -167,6 +167,26 @@ herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memty
             rc = -1;
     }
     H5Sclose(sp);
+    return rc;
+}
+
+herr_t psim_h5_write_str(hid_t loc, const char *name, const char *value, const char *units, const char *description)
+{
+    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID, x = psim_h5_str_dxpl(1);
+    herr_t rc = -1;
+    if (t >= 0 && sp >= 0 && x >= 0) {
+        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, x, &value) >= 0 && psim_h5_attr_str(d, "units", units) >= 0)
+            rc = psim_h5_attr_str(d, "description", description);
+    }
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
+    if (x >= 0)
+        H5Pclose(x);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
     return rc;
 }
 

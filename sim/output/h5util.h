@@ -32,6 +32,8 @@ hid_t psim_h5_checked_dcpl(hid_t filetype, int rank, const hsize_t *dims);
 /* A transfer property list for writing n variable-length strings, with
  * conversion buffers sized for them (H5Pclose it). */
 hid_t psim_h5_str_dxpl(hsize_t n);
+/* A scalar variable-length string dataset with units and description. */
+herr_t psim_h5_write_str(hid_t loc, const char *name, const char *value, const char *units, const char *description);
 herr_t psim_h5_write_ds(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank, const hsize_t *dims,
                         const void *buf, const char *units, const char *description);
 

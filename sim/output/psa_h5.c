@@ -72,26 +72,6 @@ static herr_t f64(hid_t g, const char *name, hsize_t d0, hsize_t d1, const doubl
     return psim_h5_write_ds(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d1 ? 2 : 1, dims, v, units, description);
 }
 
-static herr_t scalar_str(hid_t loc, const char *name, const char *value, const char *description)
-{
-    const char *v[1] = {value};
-    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
-    herr_t rc = -1;
-    if (t >= 0 && sp >= 0) {
-        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
-            psim_h5_attr_str(d, "units", "YAML text") >= 0)
-            rc = psim_h5_attr_str(d, "description", description);
-    }
-    if (d >= 0 && H5Dclose(d) < 0)
-        rc = -1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
 #define WCHECK(expr, what)                                                                                         \
     do {                                                                                                           \
         if ((expr) < 0) {                                                                                          \
@@ -287,12 +267,14 @@ psim_status psim_psa_write_h5_as_(const psim_scenario *scn, const psim_run_optio
 
     g = H5Gcreate2(f, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     WCHECK(g, "create /scenario");
-    WCHECK(scalar_str(g, "text", scn->source_text ? scn->source_text : "", "the scenario file as read"),
+    WCHECK(psim_h5_write_str(g, "text", scn->source_text ? scn->source_text : "", "YAML text",
+                             "the scenario file as read"),
            "write /scenario/text");
     st = psim_scenario_to_yaml(scn, &resolved, err);
     if (st != PSIM_OK)
         goto cleanup;
-    WCHECK(scalar_str(g, "resolved", resolved, "the scenario with every default filled in and --set applied"),
+    WCHECK(psim_h5_write_str(g, "resolved", resolved, "YAML text",
+                             "the scenario with every default filled in and --set applied"),
            "write /scenario/resolved");
     WCHECK(psim_h5_attr_str(g, "source_path", scn->source_path), "write /scenario attributes");
     WCHECK(H5Gclose(g), "close /scenario");

@@ -17,26 +17,6 @@
 #define PAINSIM_VERSION "unknown"
 #endif
 
-static herr_t text_ds(hid_t loc, const char *name, const char *value, const char *description)
-{
-    const char *v[1] = {value};
-    hid_t t = psim_h5_str_type(), sp = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
-    herr_t rc = -1;
-    if (t >= 0 && sp >= 0) {
-        d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
-            psim_h5_attr_str(d, "units", "YAML text") >= 0)
-            rc = psim_h5_attr_str(d, "description", description);
-    }
-    if (d >= 0 && H5Dclose(d) < 0)
-        rc = -1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
 static herr_t f64(hid_t g, const char *name, int rank, hsize_t d0, hsize_t d1, hsize_t d2, const double *v,
                   const char *units, const char *description)
 {
@@ -95,13 +75,14 @@ psim_status psim_sweep_write_h5(const char *path, int force, const psim_scenario
 
     g = H5Gcreate2(f, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     WCHECK(g, "create /scenario");
-    WCHECK(text_ds(g, "text", base->source_text ? base->source_text : "", "the scenario file as read"),
+    WCHECK(psim_h5_write_str(g, "text", base->source_text ? base->source_text : "", "YAML text",
+                             "the scenario file as read"),
            "write /scenario/text");
     st = psim_scenario_to_yaml(base, &resolved, err);
     if (st != PSIM_OK)
         goto cleanup;
-    WCHECK(text_ds(g, "resolved", resolved,
-                   "the base case: every default filled in, --set applied, psa.iterations 0"),
+    WCHECK(psim_h5_write_str(g, "resolved", resolved, "YAML text",
+                             "the base case: every default filled in, --set applied, psa.iterations 0"),
            "write /scenario/resolved");
     WCHECK(H5Gclose(g), "close /scenario");
     g = H5I_INVALID_HID;
