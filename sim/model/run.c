@@ -279,13 +279,12 @@ static void simulate_block(const run_ctx *c, psim_block *b, int64_t first, int n
             strat_block *sb = &b->s[s];
             int M = psim_model_max_sessions(m, s);
             int nae = psim_model_n_ae(m, s);
-            psim_patient_out *o = &outs[s];
-            o->vas_mm = sb->vas_mm ? sb->vas_mm + (size_t)i * (size_t)R : NULL;
-            o->session_day = sb->session_day + (size_t)i * (size_t)M;
-            o->latent = sb->latent + (size_t)i * (size_t)M;
-            o->observed = sb->observed + (size_t)i * (size_t)M;
-            psim_simulate_patient(m, s, 0, patient, &p, eps, o);
-            const psim_patient_out *out = o;
+            psim_patient_out *out = &outs[s];
+            out->vas_mm = sb->vas_mm ? sb->vas_mm + (size_t)i * (size_t)R : NULL;
+            out->session_day = sb->session_day + (size_t)i * (size_t)M;
+            out->latent = sb->latent + (size_t)i * (size_t)M;
+            out->observed = sb->observed + (size_t)i * (size_t)M;
+            psim_simulate_patient(m, s, 0, patient, &p, eps, out);
             sb->qaly[i] = out->qaly;
 
             sb->treated[i] = out->treated;
