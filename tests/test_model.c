@@ -680,6 +680,19 @@ static void simulate_run_outputs(const psim_model *m, int s, int64_t i, day_outs
     tu_simulate_as(m, s, i, &d->o, d->resp, d->mm, NULL, 1);
 }
 
+/* The outputs a cohort run keeps, of a against b, bit for bit. */
+static void same_run_outputs(const day_outs *a, const day_outs *b, int H, int R, const char *what, int s, int64_t i)
+{
+    cr_assert(memcmp(a->o.sum, b->o.sum, (size_t)H * sizeof(double)) == 0, "%ssums: %d %lld", what, s, (long long)i);
+    cr_assert(memcmp(a->o.sumsq, b->o.sumsq, (size_t)H * sizeof(double)) == 0);
+    cr_assert(memcmp(a->resp, b->resp, (size_t)H * sizeof(uint32_t)) == 0, "%sresponders: %d %lld", what, s,
+              (long long)i);
+    cr_assert(memcmp(a->mm, b->mm, (size_t)R) == 0, "%smm: %d %lld", what, s, (long long)i);
+    cr_assert(memcmp(&a->o.out.qaly, &b->o.out.qaly, sizeof(double)) == 0, "%sQALYs %.17g vs %.17g", what,
+              a->o.out.qaly, b->o.out.qaly);
+    cr_assert(memcmp(a->o.day, b->o.day, sizeof a->o.day) == 0);
+}
+
 /* Every output of every patient and strategy of scn, simulated with the
  * SIMD day loops of `fast` and the portable ones of `port`, bit for bit. */
 static void compare_day_loops(const psim_scenario *scn, const psim_model *fast, const psim_model *port)
@@ -695,31 +708,16 @@ static void compare_day_loops(const psim_scenario *scn, const psim_model *fast, 
                       s, (long long)i);
             cr_assert(memcmp(a->o.effect, b->o.effect, (size_t)H * sizeof(double)) == 0, "E(t): %d %lld", s,
                       (long long)i);
-            cr_assert(memcmp(a->o.sum, b->o.sum, (size_t)H * sizeof(double)) == 0, "sums: %d %lld", s, (long long)i);
-            cr_assert(memcmp(a->o.sumsq, b->o.sumsq, (size_t)H * sizeof(double)) == 0);
-            cr_assert(memcmp(a->resp, b->resp, (size_t)H * sizeof(uint32_t)) == 0, "responders: %d %lld", s,
-                      (long long)i);
-            cr_assert(memcmp(a->mm, b->mm, (size_t)R) == 0, "mm: %d %lld", s, (long long)i);
-            cr_assert(memcmp(&a->o.out.qaly, &b->o.out.qaly, sizeof(double)) == 0, "QALYs %.17g vs %.17g",
-                      a->o.out.qaly, b->o.out.qaly);
+            same_run_outputs(a, b, H, R, "", s, i);
             cr_assert(memcmp(&a->o.out.cost, &b->o.out.cost, sizeof(double)) == 0);
             cr_assert_eq(a->o.out.sessions, b->o.out.sessions);
-            cr_assert(memcmp(a->o.day, b->o.day, sizeof a->o.day) == 0);
             cr_assert(memcmp(a->o.observed, b->o.observed, sizeof a->o.observed) == 0);
-            /* and as a cohort run asks for them, without the VAS array */
-            simulate_run_outputs(fast, s, i, a);
-            cr_assert(memcmp(a->o.sum, b->o.sum, (size_t)H * sizeof(double)) == 0, "run sums: %d %lld", s,
-                      (long long)i);
-            cr_assert(memcmp(a->o.sumsq, b->o.sumsq, (size_t)H * sizeof(double)) == 0);
-            cr_assert(memcmp(a->resp, b->resp, (size_t)H * sizeof(uint32_t)) == 0, "run responders: %d %lld", s,
-                      (long long)i);
-            cr_assert(memcmp(a->mm, b->mm, (size_t)R) == 0, "run mm: %d %lld", s, (long long)i);
-            cr_assert(memcmp(&a->o.out.qaly, &b->o.out.qaly, sizeof(double)) == 0, "run QALYs %.17g vs %.17g",
-                      a->o.out.qaly, b->o.out.qaly);
-            cr_assert(memcmp(a->o.day, b->o.day, sizeof a->o.day) == 0);
             /* the quick treatment's tails do end as negligible: E is 0 again at the horizon */
             if (s == 4 && a->o.out.treated && a->o.out.sessions > 0)
                 negligible += a->o.effect[H - 1] == 0.0;
+            /* and as a cohort run asks for them, without the VAS array */
+            simulate_run_outputs(fast, s, i, a);
+            same_run_outputs(a, b, H, R, "run ", s, i);
         }
     }
     cr_assert_gt(negligible, 0, "no negligible tail was exercised");
